@@ -1,0 +1,264 @@
+// Package apimart is a client for the APIMart image-generation API. It knows nothing of Terraform.
+package apimart
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is the public API endpoint.
+const DefaultBaseURL = "https://api.apimart.ai"
+
+// Defaults for Config fields left at their zero value.
+const (
+	DefaultMaxRetries     = 4
+	DefaultRetryWaitMin   = 1 * time.Second
+	DefaultRetryWaitMax   = 30 * time.Second
+	DefaultRequestTimeout = 60 * time.Second
+	// DefaultRateLimit is in requests per second; it keeps a large apply well below any sane
+	// server limit while adding no wait for a handful of images.
+	DefaultRateLimit = 10.0
+)
+
+// Logger receives the client's log lines. Fields never contain the API key.
+// It has the shape of retryablehttp.LeveledLogger so that the same value serves both.
+type Logger interface {
+	Error(msg string, keysAndValues ...interface{})
+	Info(msg string, keysAndValues ...interface{})
+	Debug(msg string, keysAndValues ...interface{})
+	Warn(msg string, keysAndValues ...interface{})
+}
+
+// Config configures a Client. Zero values take the defaults above.
+type Config struct {
+	BaseURL   string
+	APIKey    string
+	UserAgent string
+	// MaxRetries bounds the retries of one request; a negative value disables retries.
+	MaxRetries     int
+	RetryWaitMin   time.Duration
+	RetryWaitMax   time.Duration
+	RequestTimeout time.Duration
+	// RateLimit is the client-side limit in requests per second shared by every request of the
+	// client; a negative value disables the limiter.
+	RateLimit float64
+	// RateBurst is the limiter's burst; 0 means max(1, ceil(RateLimit)).
+	RateBurst int
+	// HTTPClient supplies the transport; nil means a fresh pooled transport.
+	HTTPClient *http.Client
+	// Logger receives request and retry logs; nil discards them.
+	Logger Logger
+}
+
+// Client talks to the APIMart API. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	apiKey    string
+	userAgent string
+	http      *retryablehttp.Client
+	limiter   *rate.Limiter
+	logger    Logger
+	timeout   time.Duration
+	maxRetry  int
+}
+
+// NewClient checks the configuration and builds a client. It sends no request.
+func NewClient(cfg Config) (*Client, error) {
+	base, err := ParseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("no API key is set")
+	}
+	cfg = withDefaults(cfg)
+	c := &Client{
+		base:      base,
+		apiKey:    cfg.APIKey,
+		userAgent: cfg.UserAgent,
+		logger:    cfg.Logger,
+		timeout:   cfg.RequestTimeout,
+		maxRetry:  cfg.MaxRetries,
+		limiter:   newLimiter(cfg.RateLimit, cfg.RateBurst),
+	}
+	c.http = c.newRetryableClient(cfg)
+	return c, nil
+}
+
+// ParseBaseURL validates a base URL. Plain http is accepted only for loopback hosts, because the
+// key would otherwise travel in clear text.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q is not a valid URL: %w", raw, err)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, fmt.Errorf("base URL %q has no host; expected a form such as %s", raw, DefaultBaseURL)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("base URL %q uses plain http on the non-loopback host %q; the API key would travel in clear text. Use https, or http only with localhost, 127.0.0.1 or ::1", raw, u.Hostname())
+		}
+	default:
+		return nil, fmt.Errorf("base URL %q has scheme %q; only https (and http for loopback hosts) is allowed", raw, u.Scheme)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q must not carry a query or fragment", raw)
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	} else if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = DefaultRetryWaitMin
+	}
+	if cfg.RetryWaitMax <= 0 {
+		cfg.RetryWaitMax = DefaultRetryWaitMax
+	}
+	if cfg.RetryWaitMax < cfg.RetryWaitMin {
+		cfg.RetryWaitMax = cfg.RetryWaitMin
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "terraform-provider-apimart"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = discardLogger{}
+	}
+	return cfg
+}
+
+func newLimiter(perSecond float64, burst int) *rate.Limiter {
+	if perSecond < 0 {
+		return rate.NewLimiter(rate.Inf, 0)
+	}
+	if burst <= 0 {
+		burst = max(1, int(perSecond+0.999))
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), burst)
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Error(string, ...interface{}) {}
+func (discardLogger) Info(string, ...interface{})  {}
+func (discardLogger) Debug(string, ...interface{}) {}
+func (discardLogger) Warn(string, ...interface{})  {}
+
+// newRetryableClient builds the one retryablehttp client of c. The policy differs per request
+// kind (reads versus paid submits) through the call carried by each request's context.
+func (c *Client) newRetryableClient(cfg Config) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   c.newHTTPClient(cfg.HTTPClient),
+		Logger:       cfg.Logger,
+		RetryWaitMin: cfg.RetryWaitMin,
+		RetryWaitMax: cfg.RetryWaitMax,
+		RetryMax:     cfg.MaxRetries,
+		CheckRetry:   c.checkRetry,
+		Backoff:      backoff,
+		// The caller decodes the last answer itself, so it needs it unchanged.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// newHTTPClient copies the supplied client (so the caller's value is not changed) and wraps its
+// transport with the per-attempt work.
+func (c *Client) newHTTPClient(supplied *http.Client) *http.Client {
+	var hc http.Client
+	if supplied != nil {
+		hc = *supplied
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	hc.Transport = &attemptTransport{base: base, limiter: c.limiter, timeout: c.timeout, logger: c.logger}
+	// The API does not redirect; following one could re-send a paid request or the key elsewhere.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &hc
+}
+
+// endpoint joins the base URL and path segments, escaping each segment on its own so that an
+// opaque id cannot add path elements.
+func (c *Client) endpoint(segments ...string) *url.URL {
+	u := *c.base
+	path, rawPath := strings.TrimRight(u.Path, "/"), strings.TrimRight(u.EscapedPath(), "/")
+	for _, s := range segments {
+		path += "/" + s
+		rawPath += "/" + url.PathEscape(s)
+	}
+	u.Path, u.RawPath = path, rawPath
+	return &u
+}
+
+// send performs one logical request, retries included, and returns the last answer. The caller
+// closes the body.
+func (c *Client) send(ctx context.Context, kind requestKind, method string, u *url.URL, body []byte, header http.Header) (*http.Response, error) {
+	var rawBody interface{}
+	if body != nil {
+		rawBody = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(withCall(ctx, &call{kind: kind}), method, u.String(), rawBody)
+	if err != nil {
+		return nil, fmt.Errorf("building the %s %s request: %w", method, u.EscapedPath(), err)
+	}
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// readResponse reads a body under the size cap and blanks the key in it, in case a server ever
+// echoes the Authorization header back into a message.
+func (c *Client) readResponse(resp *http.Response) ([]byte, error) {
+	body, err := readBody(resp.Body, maxBodyBytes)
+	return bytes.ReplaceAll(body, []byte(c.apiKey), []byte("[REDACTED]")), err
+}
+
+func isSuccess(status int) bool { return status >= 200 && status < 300 }

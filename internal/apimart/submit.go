@@ -1,0 +1,105 @@
+package apimart
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// submitBody is the JSON of POST /v1/images/generations. An empty size or a zero n is left out so
+// that the model's default applies.
+type submitBody struct {
+	Model     string   `json:"model"`
+	Prompt    string   `json:"prompt"`
+	Size      string   `json:"size,omitempty"`
+	N         int64    `json:"n,omitempty"`
+	ImageURLs []string `json:"image_urls,omitempty"`
+}
+
+// Submit starts a paid generation task and returns its id.
+//
+// It retries only when the server certainly created nothing (408, 429, 503, or no connection).
+// When the request may have reached the server and no task id came back, it returns an
+// *AmbiguousSubmitError: a task may exist and may be charged. Every call sends a fresh
+// Idempotency-Key, reused by its retries.
+func (c *Client) Submit(ctx context.Context, req GenerationRequest) (*Submission, error) {
+	body, err := json.Marshal(submitBody{
+		Model: req.Model, Prompt: req.Prompt, Size: req.Size, N: req.N, ImageURLs: req.ImageURLs,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the submit request: %w", err)
+	}
+	key, err := newIdempotencyKey()
+	if err != nil {
+		return nil, err
+	}
+	ambiguous := func(err error) error { return &AmbiguousSubmitError{IdempotencyKey: key, Err: err} }
+
+	header := http.Header{"Idempotency-Key": {key}}
+	resp, err := c.send(ctx, kindSubmit, http.MethodPost, c.endpoint("v1", "images", "generations"), body, header)
+	if err != nil {
+		if mayHaveReachedServer(err) {
+			return nil, ambiguous(err)
+		}
+		return nil, fmt.Errorf("submit not sent, so no task was created: %w", err)
+	}
+	defer resp.Body.Close()
+
+	respBody, readErr := c.readResponse(resp)
+	if !isSuccess(resp.StatusCode) {
+		apiErr := decodeError(resp.StatusCode, respBody)
+		if submitStatusAmbiguous(resp.StatusCode) {
+			return nil, ambiguous(apiErr)
+		}
+		return nil, apiErr
+	}
+	if readErr != nil {
+		return nil, ambiguous(readErr)
+	}
+	sub, err := decodeSubmit(resp.StatusCode, respBody)
+	if err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			return nil, apiErr
+		}
+		// The server accepted the request but its answer names no task: one may exist.
+		return nil, ambiguous(err)
+	}
+	sub.IdempotencyKey = key
+	sub.Replayed = strings.EqualFold(strings.TrimSpace(resp.Header.Get("Idempotency-Replayed")), "true")
+	return sub, nil
+}
+
+// submitStatusAmbiguous reports an error status after which a task may still have been created:
+// a server or gateway failure (500, 502, 504 and other 5xx), but not 501 or 503, which say the
+// request was not processed.
+func submitStatusAmbiguous(status int) bool {
+	return status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable
+}
+
+// mayHaveReachedServer tells a transport failure after which a task may exist. retryablehttp
+// returns a bare context error only when the context ended during its wait between attempts,
+// and every attempt before such a wait was one that created nothing.
+func mayHaveReachedServer(err error) bool {
+	if sentNothing(err) {
+		return false
+	}
+	var urlErr *url.Error
+	return errors.As(err, &urlErr)
+}
+
+// newIdempotencyKey returns 32 random hex characters. It is never derived from the request, so
+// two identical images are two tasks.
+func newIdempotencyKey() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generating an Idempotency-Key: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}

@@ -1,0 +1,73 @@
+// Package fakeapimart is an in-memory stand-in for the APIMart image API, used by the client's
+// unit tests, the provider's acceptance tests and the local demo (cmd/apimart-fake).
+//
+// It mimics the API as documented, quirks included, rather than our own validation: an
+// unsupported ratio sent to imagen-4.0-apimart silently becomes 16:9, reference images sent to it
+// fail with "google_imagen4 currently supports text-to-image only", unknown JSON fields are
+// ignored, a quoted n is rejected, and /v1/balance answers HTTP 200 with "success":false for an
+// unknown key. Models, their sizes and image counts come from the client's catalog.
+//
+// # Routes
+//
+//	POST /v1/images/generations   submit; answers shape V1, V2 or V3 (SetSubmitShape)
+//	GET  /v1/tasks/{id}           task state, computed from the clock (?language= is accepted)
+//	GET  /v1/balance              also /v1/user/balance
+//	GET  /files/{task}/{i}.png    result images: real PNGs, no auth, 403 once expired
+//
+// Every /v1 route needs "Authorization: Bearer <key>" and is subject to the latency and the
+// rate limit knobs. The rate limit works on the wall clock even when WithClock is used, because
+// clients back off in real time.
+//
+// A task is pending for the first 10% of its duration, then processing with a progress that
+// rises linearly (at most 99), then completed with progress 100 at CreatedAt+duration, unless
+// FailNextTasks gave it another final status; such tasks report progress 0. The duration and the
+// estimate are fixed when the task is created.
+//
+// Counters: Requests counts every request except the control routes; Submits and TaskReads count
+// the requests that passed latency, rate limit and auth; ImageDownloads counts PNGs served;
+// Faults counts every injected submit or read fault served and every task given an outcome by
+// FailNextTasks; RateLimited counts every 429 sent, injected ones included.
+//
+// Injected submit faults apply only to submits whose body is valid; an invalid body gets its
+// 400 and leaves the fault queued.
+//
+// # Control routes
+//
+// With WithControlEndpoint, and only for loopback peers, three routes need no auth:
+//
+//	GET  /_fake/counters         the Counters as JSON
+//	POST /_fake/reset-counters   zero the counters; answers the (zero) counters
+//	GET  /_fake/faults           the current knobs
+//	POST /_fake/faults           change knobs; every field is optional; answers the current knobs
+//
+// Counters JSON:
+//
+//	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"image_downloads":0,
+//	 "unauthorized":0,"rate_limited":0,"idempotent_replays":0,"faults":0}
+//
+// POST /_fake/faults body (unknown fields are refused, to catch typos):
+//
+//	{
+//	  "submit_shape": "v2",              // "v1" | "v2" | "v3" (or 1, 2, 3)
+//	  "url_as_string": true,
+//	  "task_duration_ms": 500,           // for tasks created from now on
+//	  "estimated_time_ms": 0,            // 0 = derive from the duration
+//	  "fail_next_submits": {"n": 1, "status": 503, "retry_after_ms": 1000,
+//	                        "create_task": false, "reset": false},
+//	  "fail_next_task_reads": {"n": 2, "kind": "status", "status": 502, "delay_ms": 0},
+//	                        // kind: "status" | "malformed" | "slow" | "reset" | "huge" | "non_json"
+//	  "fail_next_tasks": {"n": 1, "status": "failed",
+//	                      "error": {"code": 500, "message": "upstream refused", "type": "upstream_error"}},
+//	  "forget_all_tasks": true,
+//	  "rate_limit": {"per_second": 2, "burst": 1},  // per_second <= 0 disables
+//	  "latency_ms": 50,
+//	  "idempotency": false
+//	}
+//
+// The knobs JSON answered by GET and POST /_fake/faults:
+//
+//	{"submit_shape":"v2","url_as_string":true,"task_duration_ms":500,"estimated_time_ms":0,
+//	 "url_lifetime_ms":86400000,"rate_limit":{"per_second":2,"burst":1},"latency_ms":50,
+//	 "idempotency":false,"pending_submit_faults":1,"pending_task_read_faults":2,
+//	 "pending_task_outcomes":1}
+package fakeapimart

@@ -1,0 +1,111 @@
+package fakeapimart
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// imageLongSide keeps result files tiny while still showing the aspect ratio.
+const imageLongSide = 64
+
+func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
+	index, ok := parseImageFileName(r.PathValue("file"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "file not found")
+		return
+	}
+	s.mu.Lock()
+	t, found := s.tasks[r.PathValue("task")]
+	var snapshot task
+	if found {
+		snapshot = *t
+	}
+	s.mu.Unlock()
+
+	now := s.now()
+	switch {
+	case !found || index >= snapshot.rec.N || !snapshot.done(now) || snapshot.outcome.Status != StatusCompleted:
+		writeError(w, http.StatusNotFound, "file not found")
+		return
+	case now.After(snapshot.rec.CompletedAt.Add(s.urlLifetime)):
+		writeError(w, http.StatusForbidden, "the file URL has expired")
+		return
+	}
+	body, err := RenderPNG(snapshot.rec.Prompt, snapshot.rec.Size, int(index))
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	s.counters.imageDownloads.Add(1)
+	writeBody(w, http.StatusOK, "image/png", body)
+}
+
+// parseImageFileName reads "<index>.png".
+func parseImageFileName(name string) (int64, bool) {
+	digits, ok := strings.CutSuffix(name, ".png")
+	if !ok {
+		return 0, false
+	}
+	index, err := strconv.ParseInt(digits, 10, 64)
+	return index, err == nil && index >= 0
+}
+
+// ImageDimensions is the pixel size of a result for an aspect ratio "W:H": the long side is 64
+// pixels. A size that is not a ratio gives a square.
+func ImageDimensions(size string) (width, height int) {
+	w, h, ok := parseRatio(size)
+	if !ok {
+		return imageLongSide, imageLongSide
+	}
+	if w >= h {
+		return imageLongSide, max(1, int(math.Round(imageLongSide*h/w)))
+	}
+	return max(1, int(math.Round(imageLongSide*w/h))), imageLongSide
+}
+
+func parseRatio(size string) (float64, float64, bool) {
+	ws, hs, ok := strings.Cut(size, ":")
+	if !ok {
+		return 0, 0, false
+	}
+	w, errW := strconv.ParseFloat(ws, 64)
+	h, errH := strconv.ParseFloat(hs, 64)
+	if errW != nil || errH != nil || w <= 0 || h <= 0 {
+		return 0, 0, false
+	}
+	return w, h, true
+}
+
+// RenderPNG draws result number index of a task: two colours and a stripe width taken from a
+// hash of the prompt and index, so the same prompt always yields the same bytes.
+func RenderPNG(prompt, size string, index int) ([]byte, error) {
+	width, height := ImageDimensions(size)
+	seed := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s", index, prompt)))
+	background := color.NRGBA{R: seed[0], G: seed[1], B: seed[2], A: 255}
+	stripe := color.NRGBA{R: ^seed[0], G: ^seed[1], B: ^seed[2], A: 255}
+	period := 4 + int(seed[3]%12)
+
+	img := image.NewNRGBA(image.Rect(0, 0, width, height))
+	for y := range height {
+		for x := range width {
+			c := background
+			if ((x+y)/period)%2 == 1 {
+				c = stripe
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encode result image: %w", err)
+	}
+	return buf.Bytes(), nil
+}

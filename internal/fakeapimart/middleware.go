@@ -1,0 +1,129 @@
+package fakeapimart
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// call is what the /v1 wrapper learned about a request before handing it on.
+type call struct {
+	owner   string    // the API key
+	arrived time.Time // before latency and rate limiting
+}
+
+type v1Handler func(http.ResponseWriter, *http.Request, call)
+
+// unknownKeyPolicy tells how a key that is present but not accepted is answered.
+type unknownKeyPolicy int
+
+const (
+	rejectUnknownKey unknownKeyPolicy = iota // 401 "Failed to get token info"
+	balanceQuirk                             // HTTP 200 {"success":false,"message":"Token Not Found"}
+)
+
+// v1 applies what every /v1 route shares, in the order a gateway would: latency, rate limit, auth.
+func (s *Server) v1(next v1Handler, policy unknownKeyPolicy) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := call{arrived: s.now()}
+		s.mu.Lock()
+		latency, limiter := s.latency, s.limiter
+		s.mu.Unlock()
+		if !s.sleep(r.Context(), latency) {
+			return
+		}
+		if limiter != nil && !s.admit(w, limiter) {
+			return
+		}
+		owner, ok := s.authenticate(w, r, policy)
+		if !ok {
+			return
+		}
+		c.owner = owner
+		next(w, r, c)
+	})
+}
+
+// sleep waits for d and reports false when the request or the server went away meanwhile.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.stopped:
+		return false
+	}
+}
+
+// admit takes a token or answers 429 with the wait until one is available. It uses the wall
+// clock: a client backs off in real time whatever clock the tasks follow.
+func (s *Server) admit(w http.ResponseWriter, limiter *rate.Limiter) bool {
+	now := time.Now()
+	reservation := limiter.ReserveN(now, 1)
+	wait := reservation.DelayFrom(now)
+	if reservation.OK() && wait == 0 {
+		return true
+	}
+	reservation.CancelAt(now)
+	s.counters.rateLimited.Add(1)
+	w.Header().Set("Retry-After", retryAfterValue(wait))
+	writeError(w, http.StatusTooManyRequests, "Rate limit exceeded, please retry later")
+	return false
+}
+
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unknownKeyPolicy) (string, bool) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		s.counters.unauthorized.Add(1)
+		writeError(w, http.StatusUnauthorized, "No Authorization header")
+		return "", false
+	}
+	scheme, key, _ := strings.Cut(header, " ")
+	key = strings.TrimSpace(key)
+	if strings.EqualFold(scheme, "Bearer") && s.keys[key] {
+		return key, true
+	}
+	s.counters.unauthorized.Add(1)
+	if policy == balanceQuirk {
+		writeJSON(w, http.StatusOK, map[string]any{"success": false, "message": "Token Not Found"})
+		return "", false
+	}
+	writeError(w, http.StatusUnauthorized, "Failed to get token info")
+	return "", false
+}
+
+func handleUnknownRoute(w http.ResponseWriter, r *http.Request, _ call) {
+	writeError(w, http.StatusNotFound, "Invalid URL ("+r.Method+" "+r.URL.Path+")")
+}
+
+// loopbackOnly guards the control routes, which carry no auth.
+func loopbackOnly(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			writeError(w, http.StatusForbidden, "the control routes answer loopback clients only")
+			return
+		}
+		next(w, r)
+	})
+}
+
+// abortConnection closes the connection without sending anything, as a crashed proxy would.
+func abortConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// HTTP/2 cannot hand the connection over; aborting the handler resets the stream instead.
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}

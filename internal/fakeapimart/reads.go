@@ -1,0 +1,265 @@
+package fakeapimart
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+)
+
+// ReadFaultKind selects how a task read fails.
+type ReadFaultKind int
+
+// Kinds of read faults.
+const (
+	ReadStatus    ReadFaultKind = iota // answer Status with the error JSON
+	ReadMalformed                      // HTTP 200 with the normal body cut in half
+	ReadSlow                           // sleep Delay, then answer normally
+	ReadReset                          // close the connection without an answer
+	ReadHuge                           // HTTP 200 with about 32 MiB of never-ending JSON
+	ReadNonJSON                        // an HTML error page with Status, or 502
+)
+
+var readFaultNames = []string{"status", "malformed", "slow", "reset", "huge", "non_json"}
+
+func (k ReadFaultKind) String() string {
+	if k >= 0 && int(k) < len(readFaultNames) {
+		return readFaultNames[k]
+	}
+	return fmt.Sprintf("ReadFaultKind(%d)", int(k))
+}
+
+// ReadFault makes a task read fail.
+type ReadFault struct {
+	Kind   ReadFaultKind
+	Status int           // for ReadStatus (0 means 500) and ReadNonJSON (0 means 502)
+	Delay  time.Duration // for ReadSlow
+}
+
+// hugeBodySize is the size of the ReadHuge answer: far above what a task answer needs.
+const hugeBodySize = 32 << 20
+
+// FailNextTaskReads makes the next n task reads fail with f, whatever task they ask for.
+func (s *Server) FailNextTaskReads(n int, f ReadFault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readFaults.set(n, f)
+}
+
+func (s *Server) handleTask(w http.ResponseWriter, r *http.Request, c call) {
+	id := r.PathValue("id")
+	s.counters.taskReads.Add(1)
+	s.mu.Lock()
+	s.readTimes[id] = append(s.readTimes[id], c.arrived)
+	fault, faulted := s.readFaults.take()
+	s.mu.Unlock()
+
+	if faulted {
+		s.counters.faults.Add(1)
+		if s.serveReadFault(w, r, fault) {
+			return
+		}
+	}
+	status, body := s.taskAnswer(r, c.owner, id)
+	if faulted && fault.Kind == ReadMalformed {
+		writeBody(w, http.StatusOK, "application/json", body[:len(body)/2])
+		return
+	}
+	writeBody(w, status, "application/json", body)
+}
+
+// serveReadFault answers the fault and reports true, or reports false when the normal answer
+// (possibly mangled) should follow.
+func (s *Server) serveReadFault(w http.ResponseWriter, r *http.Request, f ReadFault) bool {
+	switch f.Kind {
+	case ReadMalformed:
+		return false
+	case ReadSlow:
+		return !s.sleep(r.Context(), f.Delay)
+	case ReadReset:
+		abortConnection(w)
+	case ReadHuge:
+		writeHugeBody(w)
+	case ReadNonJSON:
+		status := f.Status
+		if status == 0 {
+			status = http.StatusBadGateway
+		}
+		s.countRateLimited(status)
+		page := fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+			status, http.StatusText(status), status, http.StatusText(status))
+		writeBody(w, status, "text/html", []byte(page))
+	default:
+		status := f.Status
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		s.countRateLimited(status)
+		writeError(w, status, http.StatusText(status))
+	}
+	return true
+}
+
+func (s *Server) countRateLimited(status int) {
+	if status == http.StatusTooManyRequests {
+		s.counters.rateLimited.Add(1)
+	}
+}
+
+// writeHugeBody streams a JSON document that never ends, so a client without a size limit
+// either runs out of patience or fails to parse it.
+func writeHugeBody(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte(`{"code":200,"data":{"junk":[`)); err != nil {
+		return
+	}
+	chunk := make([]byte, 0, 64<<10)
+	for len(chunk)+12 <= cap(chunk) {
+		chunk = append(chunk, `"xxxxxxxx",`...)
+	}
+	for written := 0; written < hugeBodySize; written += len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+}
+
+// taskAnswer renders GET /v1/tasks/{id} for owner: the status and the JSON body.
+func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
+	s.mu.Lock()
+	t, ok := s.tasks[id]
+	var snapshot task
+	if ok {
+		snapshot = *t
+	}
+	urlAsString := s.urlAsString
+	s.mu.Unlock()
+
+	switch {
+	case !ok || snapshot.forgotten:
+		return errorAnswer(http.StatusNotFound, "task does not exist or has expired")
+	case snapshot.rec.Owner != owner:
+		return errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
+	}
+	view := s.taskView(&snapshot, s.now(), requestOrigin(r), urlAsString)
+	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": view})
+}
+
+func errorAnswer(status int, message string) (int, []byte) {
+	return status, mustJSON(map[string]errorBody{"error": {Code: status, Message: message, Type: errorType(status)}})
+}
+
+// taskView is the "data" object of a task answer. Cost and CreditsCost are undocumented extras
+// that the live API sends; they are here so that clients prove they ignore unknown fields.
+type taskView struct {
+	ID            string      `json:"id"`
+	Status        string      `json:"status"`
+	Progress      int         `json:"progress"`
+	Result        *taskResult `json:"result,omitempty"`
+	Created       int64       `json:"created"`
+	Completed     *int64      `json:"completed,omitempty"`
+	EstimatedTime int64       `json:"estimated_time"`
+	ActualTime    *int64      `json:"actual_time,omitempty"`
+	Error         *TaskError  `json:"error,omitempty"`
+	Cost          float64     `json:"cost"`
+	CreditsCost   float64     `json:"credits_cost"`
+}
+
+type taskResult struct {
+	Images []resultImage `json:"images"`
+}
+
+type resultImage struct {
+	URL       any   `json:"url"` // []string, or string with SetURLAsString
+	ExpiresAt int64 `json:"expires_at"`
+}
+
+func (s *Server) taskView(t *task, now time.Time, origin string, urlAsString bool) taskView {
+	status, progress := t.state(now)
+	view := taskView{
+		ID:            t.rec.ID,
+		Status:        status,
+		Progress:      progress,
+		Created:       t.rec.CreatedAt.Unix(),
+		EstimatedTime: max(1, wholeSecondsUp(t.estimated)),
+		Cost:          t.cost(),
+		CreditsCost:   math.Round(t.cost() * 1000),
+	}
+	switch {
+	case status == StatusCompleted:
+		completed := t.rec.CompletedAt.Unix()
+		actual := int64(t.duration.Round(time.Second) / time.Second)
+		view.Completed, view.ActualTime = &completed, &actual
+		view.Result = &taskResult{Images: s.resultImages(t, origin, urlAsString)}
+	case t.done(now):
+		view.Error = t.taskError()
+	}
+	return view
+}
+
+func (s *Server) resultImages(t *task, origin string, urlAsString bool) []resultImage {
+	expires := t.rec.CompletedAt.Add(s.urlLifetime).Unix()
+	images := make([]resultImage, t.rec.N)
+	for i := range images {
+		u := fmt.Sprintf("%s/files/%s/%d.png?expires=%d", origin, t.rec.ID, i, expires)
+		images[i] = resultImage{URL: []string{u}, ExpiresAt: expires}
+		if urlAsString {
+			images[i].URL = u
+		}
+	}
+	return images
+}
+
+func (t *task) cost() float64 { return float64(t.rec.N) * pricePerImage }
+
+// requestOrigin is scheme://host as the client reached the server, so that result URLs work
+// through whatever address the test or demo used.
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) handleBalance(w http.ResponseWriter, _ *http.Request, c call) {
+	s.mu.Lock()
+	var used float64
+	for _, t := range s.order {
+		if t.rec.Owner == c.owner {
+			used += t.cost()
+		}
+	}
+	s.mu.Unlock()
+	used = math.Round(used*1e4) / 1e4
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success":         true,
+		"remain_balance":  math.Round((startingBalance-used)*1e4) / 1e4,
+		"used_balance":    used,
+		"unlimited_quota": false,
+	})
+}
+
+// submitResponse renders the submit answer in the selected documented shape.
+func submitResponse(shape Shape, t task) any {
+	switch shape {
+	case ShapeV2:
+		return map[string]any{"code": 200, "data": map[string]any{
+			"id":        t.rec.ID,
+			"object":    "image.generation.task",
+			"model":     t.rec.Model,
+			"type":      "image",
+			"status":    StatusPending,
+			"progress":  0,
+			"created":   t.rec.CreatedAt.Unix(),
+			"task_info": map[string]any{"can_cancel": true, "estimated_time": max(1, wholeSecondsUp(t.estimated))},
+		}}
+	case ShapeV3:
+		return map[string]any{"code": "success", "message": "",
+			"data": []map[string]string{{"task_id": t.rec.ID, "status": StatusProcessing}}}
+	default:
+		return map[string]any{"code": 200,
+			"data": []map[string]string{{"status": "submitted", "task_id": t.rec.ID}}}
+	}
+}

@@ -1,0 +1,246 @@
+package fakeapimart
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+)
+
+// maxSubmitBody bounds a submit body; the API takes URLs, not image bytes, so 1 MiB is plenty.
+const maxSubmitBody = 1 << 20
+
+// imagenRefsMessage is the documented answer when imagen gets reference images.
+const imagenRefsMessage = "google_imagen4 currently supports text-to-image only"
+
+// refsRejectedAtSubmit lists text-only models that refuse reference images with a 400. Other
+// text-only models accept the submit and the upstream then fails the task (doc §4.2).
+var refsRejectedAtSubmit = map[string]string{
+	"imagen-4.0-apimart": imagenRefsMessage,
+}
+
+// upstreamRefsError is how such a task fails (observed on z-image-turbo).
+var upstreamRefsError = TaskError{Code: 400, Message: "Field 'text' is required in content item.", Type: "upstream_error"}
+
+// SubmitFault makes a submit fail.
+type SubmitFault struct {
+	// Status is the HTTP status answered, e.g. 429, 408, 503 (no task) or 500, 502, 504; 0 means 500.
+	Status int
+	// RetryAfter, when > 0, is sent as Retry-After in whole seconds, rounded up.
+	RetryAfter time.Duration
+	// CreateTask creates (and charges) the task before answering the error: an ambiguous failure.
+	CreateTask bool
+	// Reset creates the task, then closes the connection without any response.
+	Reset bool
+}
+
+// FailNextSubmits makes the next n submits with a valid body fail with f.
+func (s *Server) FailNextSubmits(n int, f SubmitFault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.submitFaults.set(n, f)
+}
+
+// submitBody is the part of the request the fake reads; other fields are ignored, as the API does.
+type submitBody struct {
+	Model     *string         `json:"model"`
+	Prompt    *string         `json:"prompt"`
+	Size      *string         `json:"size"`
+	N         *int64          `json:"n"`
+	Image     json.RawMessage `json:"image"`
+	ImageURLs json.RawMessage `json:"image_urls"`
+}
+
+// requestError is a 400-class answer to a submit.
+type requestError struct {
+	status  int
+	message string
+}
+
+func badRequest(format string, args ...any) *requestError {
+	return &requestError{status: http.StatusBadRequest, message: fmt.Sprintf(format, args...)}
+}
+
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
+	s.counters.submits.Add(1)
+	req, rerr := parseSubmit(w, r)
+	if rerr != nil {
+		writeError(w, rerr.status, rerr.message)
+		return
+	}
+	req.owner = c.owner
+	req.idempotencyKey = r.Header.Get("Idempotency-Key")
+	if req.idempotencyKey != "" && !validIdempotencyKey(req.idempotencyKey) {
+		writeError(w, http.StatusBadRequest, "Idempotency-Key must be 1 to 191 visible ASCII characters")
+		return
+	}
+
+	s.mu.Lock()
+	fault, faulted := s.submitFaults.take()
+	s.mu.Unlock()
+	if faulted && !fault.CreateTask && !fault.Reset {
+		s.serveSubmitFault(w, fault)
+		return
+	}
+	t, replayed, shape := s.createOrReplay(req)
+	if faulted {
+		if fault.Reset {
+			s.counters.faults.Add(1)
+			abortConnection(w)
+			return
+		}
+		s.serveSubmitFault(w, fault)
+		return
+	}
+	if replayed {
+		w.Header().Set("Idempotency-Replayed", "true")
+	}
+	writeJSON(w, http.StatusOK, submitResponse(shape, t))
+}
+
+func (s *Server) serveSubmitFault(w http.ResponseWriter, f SubmitFault) {
+	s.counters.faults.Add(1)
+	status := f.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusTooManyRequests {
+		s.counters.rateLimited.Add(1)
+	}
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterValue(f.RetryAfter))
+	}
+	writeError(w, status, http.StatusText(status))
+}
+
+// createOrReplay returns a copy of the task for the request: the one already created under the
+// same Idempotency-Key by the same owner, or a new one. It also returns the submit shape, read
+// under the same lock.
+func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := replayKey{owner: req.owner, key: req.idempotencyKey}
+	useKey := s.idempotency && req.idempotencyKey != ""
+	if useKey {
+		if t, ok := s.replays[key]; ok {
+			s.counters.idempotentReplays.Add(1)
+			return *t, true, s.shape
+		}
+	}
+	t := s.createTask(req)
+	if useKey {
+		s.replays[key] = t
+	}
+	return *t, false, s.shape
+}
+
+// parseSubmit decodes and checks a submit body the way the API does, and applies its defaults.
+func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return newTask{}, &requestError{status: http.StatusRequestEntityTooLarge, message: "request body is too large"}
+		}
+		return newTask{}, badRequest("could not read the request body: %v", err)
+	}
+	var body submitBody
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return newTask{}, decodeProblem(err)
+	}
+	if body.Model == nil || *body.Model == "" {
+		return newTask{}, badRequest("model is required")
+	}
+	if body.Prompt == nil || *body.Prompt == "" {
+		return newTask{}, badRequest("prompt is required")
+	}
+	m, ok := apimart.LookupModel(*body.Model)
+	if !ok {
+		return newTask{}, badRequest("model %q is not supported", *body.Model)
+	}
+	req := newTask{model: m.ID, prompt: *body.Prompt, n: 1}
+	if body.Size != nil {
+		req.requestedSize = *body.Size
+	}
+	if body.N != nil {
+		req.n = *body.N
+	}
+	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
+		return newTask{}, rerr
+	}
+	return req, nil
+}
+
+func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestError {
+	refsSent := present(body.ImageURLs) || present(body.Image)
+	if refsSent && !m.ReferenceImages {
+		if message, ok := refsRejectedAtSubmit[m.ID]; ok {
+			return badRequest("%s", message)
+		}
+		forced := TaskOutcome{Status: StatusFailed, Error: &upstreamRefsError}
+		req.forced = &forced
+	}
+	if req.requestedSize != "" && !m.SilentSizeFallback && !slices.Contains(m.Sizes, req.requestedSize) {
+		return badRequest("size %q is not supported by model %s; supported sizes: %s",
+			req.requestedSize, m.ID, strings.Join(m.Sizes, ", "))
+	}
+	req.size = effectiveSize(m, req.requestedSize)
+	if !slices.Contains(m.Counts, req.n) {
+		return badRequest("n=%d is not supported by model %s; allowed: %s", req.n, m.ID, m.CountsText())
+	}
+	if limit := m.MaxPromptLength; limit > 0 && utf8.RuneCountInString(req.prompt) > limit {
+		return badRequest("prompt is too long: %d characters, model %s accepts at most %d",
+			utf8.RuneCountInString(req.prompt), m.ID, limit)
+	}
+	return nil
+}
+
+// present reports whether an optional JSON value was sent with some content.
+func present(raw json.RawMessage) bool {
+	trimmed := bytes.TrimSpace(raw)
+	switch string(trimmed) {
+	case "", "null", "[]", `""`:
+		return false
+	}
+	return true
+}
+
+func decodeProblem(err error) *requestError {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return badRequest("the request body must be a JSON object")
+		}
+		want := typeErr.Type.String()
+		switch typeErr.Type.Kind() {
+		case reflect.Int64:
+			want = "JSON number (an integer, not quoted)"
+		case reflect.String:
+			want = "JSON string"
+		}
+		return badRequest("invalid value for field %q: expected a %s, got a JSON %s", typeErr.Field, want, typeErr.Value)
+	}
+	return badRequest("the request body is not valid JSON: %v", err)
+}
+
+// validIdempotencyKey follows the documented client rule: 1 to 191 visible ASCII characters.
+func validIdempotencyKey(key string) bool {
+	if len(key) > 191 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

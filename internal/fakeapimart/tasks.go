@@ -1,0 +1,235 @@
+package fakeapimart
+
+import (
+	"crypto/rand"
+	"slices"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+)
+
+// Task statuses the server reports.
+const (
+	StatusPending    = "pending"
+	StatusProcessing = "processing"
+	StatusCompleted  = "completed"
+	StatusFailed     = "failed"
+	StatusCancelled  = "cancelled"
+)
+
+// pendingShare is the part of a task's duration it spends queued before processing starts.
+const pendingShare = 0.10
+
+// pricePerImage and startingBalance make /v1/balance move as tasks are paid for.
+const (
+	pricePerImage   = 0.02
+	startingBalance = 100.0
+)
+
+// TaskRecord is what the server knows about a task.
+type TaskRecord struct {
+	ID             string
+	Owner          string // the API key that created it
+	Model          string
+	Prompt         string
+	RequestedSize  string // as sent; empty when none was sent
+	Size           string // the size actually generated
+	N              int64
+	IdempotencyKey string
+	CreatedAt      time.Time
+	CompletedAt    time.Time // when the task reaches its final status
+	Status         string    // the final status
+}
+
+// TaskOutcome replaces the normal "completed" end of a task.
+type TaskOutcome struct {
+	// Status is "failed", "cancelled" or any other string, reported once the duration is over.
+	// Empty means "failed".
+	Status string
+	// Error is reported with the status; a failed task without one gets a generic error.
+	Error *TaskError
+}
+
+// TaskError is the error object of a failed task.
+type TaskError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Type    string `json:"type"`
+}
+
+var defaultTaskError = TaskError{Code: 500, Message: "image generation failed upstream", Type: "generation_error"}
+
+type task struct {
+	rec       TaskRecord
+	duration  time.Duration
+	estimated time.Duration
+	outcome   TaskOutcome
+	forgotten bool
+}
+
+// newTask is the request a task is created from, after the API's own defaults were applied.
+type newTask struct {
+	owner, model, prompt, requestedSize, size, idempotencyKey string
+	n                                                         int64
+	// forced, when set, is an outcome the request itself causes; it does not use FailNextTasks.
+	forced *TaskOutcome
+}
+
+// createTask records a task. The caller holds s.mu.
+func (s *Server) createTask(req newTask) *task {
+	now := s.now()
+	t := &task{
+		duration:  s.taskDuration,
+		estimated: s.estimateLocked(),
+		outcome:   TaskOutcome{Status: StatusCompleted},
+	}
+	// A request that decides its own fate leaves the injected outcomes for the next tasks.
+	if req.forced != nil {
+		t.outcome = *req.forced
+	} else if o, ok := s.taskOutcomes.take(); ok {
+		s.counters.faults.Add(1)
+		t.outcome = o
+		if t.outcome.Status == "" {
+			t.outcome.Status = StatusFailed
+		}
+	}
+	t.rec = TaskRecord{
+		ID:             s.newTaskID(),
+		Owner:          req.owner,
+		Model:          req.model,
+		Prompt:         req.prompt,
+		RequestedSize:  req.requestedSize,
+		Size:           req.size,
+		N:              req.n,
+		IdempotencyKey: req.idempotencyKey,
+		CreatedAt:      now,
+		CompletedAt:    now.Add(t.duration),
+		Status:         t.outcome.Status,
+	}
+	s.tasks[t.rec.ID] = t
+	s.order = append(s.order, t)
+	s.counters.tasksCreated.Add(1)
+	return t
+}
+
+// estimateLocked is the estimate given to a task created now. The caller holds s.mu.
+func (s *Server) estimateLocked() time.Duration {
+	if s.estimatedTime > 0 {
+		return s.estimatedTime
+	}
+	return max(time.Second, s.taskDuration)
+}
+
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newTaskID draws an id of the current documented form: "task_" and a 26-character ULID, whose
+// first two characters are "01" until the year 2248. The caller holds s.mu, which keeps a
+// (vanishingly unlikely) collision check simple.
+func (s *Server) newTaskID() string {
+	for {
+		raw := make([]byte, 24)
+		_, _ = rand.Read(raw)
+		for i, b := range raw {
+			raw[i] = crockford[b&31]
+		}
+		id := "task_01" + string(raw)
+		if _, taken := s.tasks[id]; !taken {
+			return id
+		}
+	}
+}
+
+// done reports whether the task has reached its final status.
+func (t *task) done(now time.Time) bool { return now.Sub(t.rec.CreatedAt) >= t.duration }
+
+// state is the status and progress of a task at a given time.
+func (t *task) state(now time.Time) (string, int) {
+	elapsed := now.Sub(t.rec.CreatedAt)
+	switch {
+	case t.done(now):
+		if t.outcome.Status == StatusCompleted {
+			return StatusCompleted, 100
+		}
+		return t.outcome.Status, 0
+	case elapsed < time.Duration(float64(t.duration)*pendingShare):
+		return StatusPending, 0
+	default:
+		return StatusProcessing, min(99, int(100*elapsed/t.duration))
+	}
+}
+
+// taskError is the error object reported with the final status, or nil.
+func (t *task) taskError() *TaskError {
+	if t.outcome.Error != nil {
+		e := *t.outcome.Error
+		return &e
+	}
+	if t.outcome.Status == StatusFailed {
+		e := defaultTaskError
+		return &e
+	}
+	return nil
+}
+
+// FailNextTasks makes the next n created tasks end with o instead of completed.
+func (s *Server) FailNextTasks(n int, o TaskOutcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.taskOutcomes.set(n, o)
+}
+
+// ForgetAllTasks makes every existing task answer 404, as after the server's retention. Their
+// image URLs keep working until they expire, and their idempotency keys are forgotten too.
+func (s *Server) ForgetAllTasks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.order {
+		t.forgotten = true
+	}
+	clear(s.replays)
+}
+
+// Tasks returns every task created so far, in creation order.
+func (s *Server) Tasks() []TaskRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	records := make([]TaskRecord, len(s.order))
+	for i, t := range s.order {
+		records[i] = t.rec
+	}
+	return records
+}
+
+// TaskReadTimes returns when each GET of the task id arrived, in order, whether or not it
+// was answered successfully.
+func (s *Server) TaskReadTimes(id string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.readTimes[id])
+}
+
+// SeedTask creates a task without a request, as if owner had submitted it. The size gets the
+// same treatment as a submit's: empty means the model's default, and a model with a silent
+// fallback replaces an unsupported size. n <= 0 means 1.
+func (s *Server) SeedTask(owner, model, prompt, size string, n int64) TaskRecord {
+	effective := size
+	if m, ok := apimart.LookupModel(model); ok {
+		effective = effectiveSize(m, size)
+	} else if effective == "" {
+		effective = "1:1"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.createTask(newTask{owner: owner, model: model, prompt: prompt, requestedSize: size, size: effective, n: max(n, 1)})
+	return t.rec
+}
+
+// effectiveSize is the size the API generates for a requested one, assuming it is accepted.
+func effectiveSize(m apimart.Model, requested string) string {
+	if requested == "" || (m.SilentSizeFallback && !slices.Contains(m.Sizes, requested)) {
+		return m.DefaultSize
+	}
+	return requested
+}
+
+type replayKey struct{ owner, key string }

@@ -1,0 +1,70 @@
+package provider
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// adoptionQueue carries paid tasks from the Delete of an interrupted image to the Create that
+// replaces it. Terraform replaces a tainted object by calling Delete and then Create in the same
+// provider process; without the queue that Create would pay again for an image already being made.
+// Keys are hashes of the inputs, so only a replacement with identical inputs adopts a task, and a
+// queue per key lets several identical resources (count) each adopt at most one task.
+type adoptionQueue struct {
+	mu    sync.Mutex
+	tasks map[string][]adoptableTask
+}
+
+// adoptableTask is an unfinished task whose resource was destroyed for replacement.
+type adoptableTask struct {
+	TaskID      string
+	SubmittedAt time.Time
+}
+
+func newAdoptionQueue() *adoptionQueue {
+	return &adoptionQueue{tasks: map[string][]adoptableTask{}}
+}
+
+func (q *adoptionQueue) push(key string, t adoptableTask) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.tasks[key] = append(q.tasks[key], t)
+}
+
+// pop takes the oldest task queued under key.
+func (q *adoptionQueue) pop(key string) (adoptableTask, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	queued := q.tasks[key]
+	if len(queued) == 0 {
+		return adoptableTask{}, false
+	}
+	t := queued[0]
+	if len(queued) == 1 {
+		delete(q.tasks, key)
+	} else {
+		q.tasks[key] = queued[1:]
+	}
+	return t, true
+}
+
+// imageInputs are the arguments that decide which image a task makes.
+type imageInputs struct {
+	Prompt  string            `json:"prompt"`
+	Model   string            `json:"model"`
+	Size    string            `json:"size"`
+	N       int64             `json:"n"`
+	Keepers map[string]string `json:"keepers"`
+}
+
+// adoptionKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never
+// sent to the API as a submit's identity, because two resources with identical inputs are two images.
+func (in imageInputs) adoptionKey() string {
+	// Marshalling a struct of strings and maps cannot fail, and map keys are sorted.
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,138 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
+)
+
+// These tests drive the terraform binary directly, for the commands that terraform-plugin-testing
+// cannot run: untaint, apply -replace, and an apply interrupted by a signal.
+
+func cliWorkspace(t *testing.T, baseURL, config string) *tfharness.Workspace {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it")
+	}
+	w := tfharness.NewWorkspace(t, map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
+	w.WriteConfig(t, requiredProviders+config)
+	return w
+}
+
+// requiredProviders names this provider's source; with dev_overrides no terraform init is needed.
+const requiredProviders = `
+terraform {
+  required_providers {
+    apimart = { source = "apimart/apimart" }
+  }
+}
+`
+
+func requireOneCompletedTask(t *testing.T, w *tfharness.Workspace, fake *fakeapimart.Server, address string) {
+	t.Helper()
+	tasks := fake.Tasks()
+	if len(tasks) != 1 {
+		t.Fatalf("server created %d tasks, want exactly 1", len(tasks))
+	}
+	res, ok := w.Resources(t)[address]
+	if !ok {
+		t.Fatalf("%s is not in state", address)
+	}
+	if res.Values["task_id"] != tasks[0].ID || res.Values["status"] != "completed" || res.Tainted {
+		t.Fatalf("state has task %v status %v tainted %v; want the server's only task %s, completed, not tainted",
+			res.Values["task_id"], res.Values["status"], res.Tainted, tasks[0].ID)
+	}
+	if url, _ := res.Values["url"].(string); url == "" {
+		t.Fatal("state has no url")
+	}
+}
+
+func TestAccImage_untaintThenApplyCollects(t *testing.T) {
+	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(5*time.Second))
+	w := cliWorkspace(t, baseURL, `
+resource "apimart_image" "u" {
+  prompt = "wait for me"
+  timeouts {
+    create = "1s"
+  }
+}
+`)
+	first := w.Run(context.Background(), "apply", "-auto-approve", "-no-color")
+	if first.Err == nil || !strings.Contains(first.Stderr, "Timed out waiting for the image") {
+		t.Fatalf("first apply should time out; err %v\nstderr:\n%s", first.Err, first.Stderr)
+	}
+	if res := w.Resources(t)["apimart_image.u"]; !res.Tainted || res.Values["interrupted"] != true {
+		t.Fatalf("after the timeout the object should be tainted and interrupted: %+v", res)
+	}
+	w.MustRun(t, "untaint", "apimart_image.u")
+	plan := w.MustRun(t, "plan", "-no-color")
+	if !strings.Contains(plan.Stdout, "updated in-place") {
+		t.Fatalf("after untaint the plan should collect the task in place:\n%s", plan.Stdout)
+	}
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	requireOneCompletedTask(t, w, fake, "apimart_image.u")
+}
+
+func TestAccImage_interruptThenApplyCollects(t *testing.T) {
+	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(4*time.Second))
+	w := cliWorkspace(t, baseURL, `
+resource "apimart_image" "i" {
+  prompt = "interrupt me"
+}
+`)
+	cmd := w.Command(context.Background(), "apply", "-auto-approve", "-no-color")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, func() bool { return len(fake.Tasks()) == 1 })
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("interrupted apply exited 0:\n%s", out.String())
+	}
+	res := w.Resources(t)["apimart_image.i"]
+	if res.Values["task_id"] != fake.Tasks()[0].ID || res.Values["interrupted"] != true {
+		t.Fatalf("after the interrupt, state should keep the task and mark it interrupted: %+v\n%s", res, out.String())
+	}
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	requireOneCompletedTask(t, w, fake, "apimart_image.i")
+}
+
+func TestAccImage_replaceFlagMakesOneTask(t *testing.T) {
+	fake, baseURL := startFake(t)
+	w := cliWorkspace(t, baseURL, `
+resource "apimart_image" "r" {
+  prompt = "replace me on purpose"
+}
+`)
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	before := w.Resources(t)["apimart_image.r"].Values["task_id"]
+	w.MustRun(t, "apply", "-auto-approve", "-no-color", "-replace=apimart_image.r")
+	after := w.Resources(t)["apimart_image.r"].Values["task_id"]
+	if got := fake.Counters().TasksCreated; got != 2 {
+		t.Fatalf("apply then apply -replace created %d tasks, want 2", got)
+	}
+	if before == after {
+		t.Fatalf("-replace kept task %v", before)
+	}
+}
+
+func waitFor(t *testing.T, limit time.Duration, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,541 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+func imageConfig(baseURL, name, body string) string {
+	return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image\" %q {\n%s\n}\n", name, body)
+}
+
+// Every catalog model, with its default size and count, makes exactly one task with those values.
+func TestAccImage_everyCatalogModel(t *testing.T) {
+	for _, model := range apimart.Models() {
+		t.Run(model.ID, func(t *testing.T) {
+			fake, baseURL := startFake(t)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					Config: imageConfig(baseURL, "m", fmt.Sprintf("  prompt = \"a lighthouse at dusk\"\n  model  = %q", model.ID)),
+					ConfigStateChecks: append(expectCompleted("apimart_image.m"),
+						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("size"), knownvalue.StringExact(model.DefaultSize)),
+						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("n"), knownvalue.Int64Exact(1)),
+						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("urls"), knownvalue.ListSizeExact(1)),
+					),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkTasksCreated(fake, 1),
+						checkTaskRecord(fake, "apimart_image.m", model.ID, model.DefaultSize, 1),
+					),
+				}},
+			})
+		})
+	}
+}
+
+// checkTaskRecord compares the server's record of the task in state with what was asked for.
+func checkTaskRecord(fake *fakeapimart.Server, address, model, size string, n int64) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[address]
+		if !ok {
+			return fmt.Errorf("%s not in state", address)
+		}
+		for _, rec := range fake.Tasks() {
+			if rec.ID != rs.Primary.Attributes["task_id"] {
+				continue
+			}
+			if rec.Model != model || rec.RequestedSize != size || rec.N != n {
+				return fmt.Errorf("server saw model %q size %q n %d, want %q %q %d", rec.Model, rec.RequestedSize, rec.N, model, size, n)
+			}
+			return nil
+		}
+		return fmt.Errorf("task %s in state is unknown to the server", rs.Primary.Attributes["task_id"])
+	}
+}
+
+func TestAccImage_multipleImages(t *testing.T) {
+	fake, baseURL := startFake(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: imageConfig(baseURL, "four", `  prompt = "four variations"
+  model  = "gpt-4o-image"
+  size   = "3:2"
+  n      = 4`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("apimart_image.four", tfjsonpath.New("urls"), knownvalue.ListSizeExact(4)),
+				statecheck.CompareValuePairs("apimart_image.four", tfjsonpath.New("url"),
+					"apimart_image.four", tfjsonpath.New("urls").AtSliceIndex(0), compare.ValuesSame()),
+			},
+			Check: checkTaskRecord(fake, "apimart_image.four", "gpt-4o-image", "3:2", 4),
+		}},
+	})
+}
+
+// Each bad input fails at plan time, names what was wrong and what is allowed, and pays nothing.
+func TestAccImage_planTimeValidation(t *testing.T) {
+	fake, baseURL := startFake(t)
+	cases := map[string]struct {
+		body string
+		want string
+	}{
+		"unknown model": {
+			body: `  prompt = "x"
+  model  = "dall-e-9"`,
+			want: `Unsupported model(.|\n)*"dall-e-9"(.|\n)*"imagen-4.0-apimart"`,
+		},
+		"size the API would silently change": {
+			body: `  prompt = "x"
+  size   = "21:9"`,
+			want: `Unsupported size(.|\n)*"21:9"(.|\n)*"1:1",(.|\n)*"4:3",(.|\n)*"3:4",(.|\n)*"16:9",(.|\n)*"9:16"(.|\n)*silently`,
+		},
+		"size of another model": {
+			body: `  prompt = "x"
+  model  = "gpt-4o-image"
+  size   = "16:9"`,
+			want: `Unsupported size(.|\n)*"gpt-4o-image"(.|\n)*"1:1",(.|\n)*"2:3",(.|\n)*"3:2"`,
+		},
+		"count above the model's range": {
+			body: `  prompt = "x"
+  n      = 2`,
+			want: `Unsupported image count(.|\n)*n = 2(.|\n)*Allowed(.|\n)*1`,
+		},
+		"count between allowed values": {
+			body: `  prompt = "x"
+  model  = "gpt-4o-image"
+  n      = 3`,
+			want: `Unsupported image count(.|\n)*1, 2, 4`,
+		},
+		"blank prompt": {
+			body: `  prompt = "   "`,
+			want: `Empty prompt`,
+		},
+		"prompt over the limit": {
+			body: fmt.Sprintf("  prompt = %q\n  model  = \"z-image-turbo\"", strings.Repeat("a", 801)),
+			want: `Prompt too long(.|\n)*801(.|\n)*800`,
+		},
+	}
+	// Cleanup runs after the parallel subtests have finished.
+	t.Cleanup(func() {
+		if got := fake.Counters().Requests; got != 0 {
+			t.Errorf("validation sent %d requests to the API, want 0", got)
+		}
+	})
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					Config:      imageConfig(baseURL, "bad", tc.body),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+// Values known only after apply are not rejected at plan time; they are checked once known.
+func TestAccImage_unknownValuesAccepted(t *testing.T) {
+	fake, baseURL := startFake(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: providerConfig(baseURL) + `
+resource "apimart_image" "first" {
+  prompt = "a red fox"
+  size   = "1:1"
+}
+
+resource "apimart_image" "second" {
+  prompt = "a sequel to ${apimart_image.first.task_id}"
+  size   = apimart_image.first.size
+  n      = length(apimart_image.first.urls)
+}
+`,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue("apimart_image.second", tfjsonpath.New("prompt")),
+			}},
+			ConfigStateChecks: append(expectCompleted("apimart_image.second"),
+				statecheck.ExpectKnownValue("apimart_image.second", tfjsonpath.New("size"), knownvalue.StringExact("1:1"))),
+			Check: checkTasksCreated(fake, 2),
+		}},
+	})
+}
+
+func TestAccImage_keepersReplace(t *testing.T) {
+	fake, baseURL := startFake(t)
+	withKeepers := func(release string) string {
+		return imageConfig(baseURL, "k", fmt.Sprintf("  prompt  = \"release banner\"\n  keepers = { release = %q }", release))
+	}
+	sameTaskID := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:            withKeepers("1.0"),
+				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id"))},
+				Check:             checkTasksCreated(fake, 1),
+			},
+			{
+				Config: withKeepers("1.0"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			{
+				Config: withKeepers("2.0"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.k", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id"))},
+				Check:             checkTasksCreated(fake, 2),
+			},
+		},
+	})
+}
+
+// Every input forces a new image, because the API cannot change a finished task.
+func TestAccImage_inputsForceReplacement(t *testing.T) {
+	_, baseURL := startFake(t)
+	steps := []string{
+		`  prompt = "one"`,
+		`  prompt = "two"`,
+		`  prompt = "two"
+  size   = "1:1"`,
+		`  prompt = "two"
+  size   = "1:1"
+  model  = "qwen-image-2.0"`,
+		`  prompt = "two"
+  size   = "1:1"
+  model  = "qwen-image-2.0"
+  n      = 2`,
+	}
+	var testSteps []resource.TestStep
+	for i, body := range steps {
+		step := resource.TestStep{Config: imageConfig(baseURL, "r", body)}
+		if i > 0 {
+			step.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionDestroyBeforeCreate),
+			}}
+		}
+		testSteps = append(testSteps, step)
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders(), Steps: testSteps})
+}
+
+// A refresh of completed images makes no API call, and an image the API has forgotten stays.
+func TestAccImage_refreshWithoutAPICalls(t *testing.T) {
+	fake, baseURL := startFake(t)
+	config := providerConfig(baseURL) + `
+resource "apimart_image" "a" {
+  count  = 3
+  prompt = "refresh me ${count.index}"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: config, Check: checkTasksCreated(fake, 3), PostApplyFunc: fake.ResetCounters},
+			{
+				RefreshState: true,
+				Check:        checkTaskReads(fake, 0),
+			},
+			{
+				PreConfig: fake.ForgetAllTasks,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: expectCompleted("apimart_image.a[2]"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTaskReads(fake, 0),
+					checkTasksCreated(fake, 0),
+				),
+			},
+		},
+	})
+}
+
+func TestAccImage_countMakesDistinctTasks(t *testing.T) {
+	fake, baseURL := startFake(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: providerConfig(baseURL) + `
+resource "apimart_image" "twin" {
+  count  = 2
+  prompt = "identical twins"
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.CompareValuePairs("apimart_image.twin[0]", tfjsonpath.New("task_id"),
+					"apimart_image.twin[1]", tfjsonpath.New("task_id"), compare.ValuesDiffer()),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(checkTasksCreated(fake, 2), checkDistinctIdempotencyKeys(fake)),
+		}},
+	})
+}
+
+func checkDistinctIdempotencyKeys(fake *fakeapimart.Server) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		seen := map[string]bool{}
+		for _, rec := range fake.Tasks() {
+			if rec.IdempotencyKey == "" || seen[rec.IdempotencyKey] {
+				return fmt.Errorf("task %s has an empty or repeated Idempotency-Key %q", rec.ID, rec.IdempotencyKey)
+			}
+			seen[rec.IdempotencyKey] = true
+		}
+		return nil
+	}
+}
+
+// Replacing a completed image (taint, like -replace) makes exactly one new task.
+func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
+	fake, baseURL := startFake(t)
+	config := imageConfig(baseURL, "r", `  prompt = "replace me"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: config, Check: checkTasksCreated(fake, 1)},
+			{
+				Config: config,
+				Taint:  []string{"apimart_image.r"},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: expectCompleted("apimart_image.r"),
+				Check:             checkTasksCreated(fake, 2),
+			},
+		},
+	})
+}
+
+// A create that times out keeps the task id; the next apply collects the same task.
+func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
+	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
+	withTimeout := func(timeout string) string {
+		return imageConfig(baseURL, "slow", fmt.Sprintf("  prompt = \"a slow sunrise\"\n  timeouts {\n    create = %q\n  }", timeout))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:      withTimeout("2s"),
+				ExpectError: regexp.MustCompile(`Timed out waiting for the image(.|\n)*task_01[0-9A-Z]{24}(.|\n)*Apply again`),
+			},
+			{
+				Config:            withTimeout("1m"),
+				ConfigStateChecks: expectCompleted("apimart_image.slow"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTasksCreated(fake, 1),
+					checkStateMatchesOnlyTask(fake, "apimart_image.slow"),
+				),
+			},
+		},
+	})
+}
+
+func checkStateMatchesOnlyTask(fake *fakeapimart.Server, address string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		tasks := fake.Tasks()
+		if len(tasks) != 1 {
+			return fmt.Errorf("server has %d tasks, want 1", len(tasks))
+		}
+		if got := s.RootModule().Resources[address].Primary.Attributes["task_id"]; got != tasks[0].ID {
+			return fmt.Errorf("state has task %s, server's only task is %s", got, tasks[0].ID)
+		}
+		return nil
+	}
+}
+
+func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed", Error: &fakeapimart.TaskError{
+		Code: 400, Message: "prompt rejected by the content policy", Type: "moderation_error",
+	}})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:      imageConfig(baseURL, "f", `  prompt = "something forbidden"`),
+				ExpectError: regexp.MustCompile(`Image generation failed(.|\n)*task_01[0-9A-Z]{24}(.|\n)*prompt\s+rejected\s+by\s+the\s+content\s+policy`),
+			},
+			{
+				// The failed task stays in state, tainted: the next plan replaces it, and nothing
+				// was paid twice until then.
+				Config:             imageConfig(baseURL, "f", `  prompt = "something forbidden"`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				Check:              checkTasksCreated(fake, 1),
+			},
+		},
+	})
+}
+
+func TestAccImage_cancelledTaskIsNotResubmitted(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "cancelled"})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config:      imageConfig(baseURL, "c", `  prompt = "cancel me"`),
+			ExpectError: regexp.MustCompile(`Image generation cancelled(.|\n)*task_01`),
+		}},
+		CheckDestroy: checkTasksCreated(fake, 1),
+	})
+}
+
+func TestAccImage_importCommand(t *testing.T) {
+	fake, baseURL := startFake(t)
+	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made outside terraform", "9:16", 1)
+	config := imageConfig(baseURL, "imported", `  prompt = "made outside terraform"
+  size   = "9:16"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       "apimart_image.imported",
+				ImportState:        true,
+				ImportStateId:      seeded.ID,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["status"] != "completed" || states[0].Attributes["url"] == "" {
+						return fmt.Errorf("imported state lacks the completed task: %+v", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.imported", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: expectImported("apimart_image.imported", seeded.ID),
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: checkTasksCreated(fake, 1), // the seeded task only
+			},
+		},
+	})
+}
+
+func TestAccImage_importBlock(t *testing.T) {
+	fake, baseURL := startFake(t)
+	seeded := seedCompletedTask(t, fake, "qwen-image-2.0", "adopted by an import block", "3:4", 1)
+	config := imageConfig(baseURL, "imported", `  prompt = "adopted by an import block"
+  model  = "qwen-image-2.0"
+  size   = "3:4"`)
+	importBlock := fmt.Sprintf("\nimport {\n  to = apimart_image.imported\n  id = %q\n}\n", seeded.ID)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config: config + importBlock,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.imported", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: expectImported("apimart_image.imported", seeded.ID),
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: checkTasksCreated(fake, 1), // the seeded task only
+			},
+		},
+	})
+}
+
+func expectImported(address, taskID string) []statecheck.StateCheck {
+	return append(expectCompleted(address),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("task_id"), knownvalue.StringExact(taskID)),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("id"), knownvalue.StringExact(taskID)))
+}
+
+// seedCompletedTask creates a task on the server, as another tool would, and waits until it is done.
+func seedCompletedTask(t *testing.T, fake *fakeapimart.Server, model, prompt, size string, n int64) fakeapimart.TaskRecord {
+	t.Helper()
+	rec := fake.SeedTask(testAPIKey, model, prompt, size, n)
+	time.Sleep(time.Until(rec.CompletedAt) + 50*time.Millisecond)
+	return rec
+}
+
+func TestAccImage_importUnknownTask(t *testing.T) {
+	_, baseURL := startFake(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config:        imageConfig(baseURL, "ghost", `  prompt = "nobody made me"`),
+			ResourceName:  "apimart_image.ghost",
+			ImportState:   true,
+			ImportStateId: "task_01NOPE00000000000000000000",
+			ExpectError:   regexp.MustCompile(`Task not found(.|\n)*task_01NOPE`),
+		}},
+	})
+}
+
+// Every submit response shape and both forms of url give the same state.
+func TestAccImage_responseShapes(t *testing.T) {
+	cases := map[string][]fakeapimart.Option{
+		"V1 data array":      {fakeapimart.WithSubmitShape(fakeapimart.ShapeV1)},
+		"V2 data object":     {fakeapimart.WithSubmitShape(fakeapimart.ShapeV2)},
+		"V3 string code":     {fakeapimart.WithSubmitShape(fakeapimart.ShapeV3)},
+		"url as string":      {fakeapimart.WithURLAsString(true)},
+		"url as string list": {fakeapimart.WithURLAsString(false)},
+	}
+	for name, opts := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake, baseURL := startFake(t, opts...)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					Config:            imageConfig(baseURL, "shape", `  prompt = "shape test"`),
+					ConfigStateChecks: expectCompleted("apimart_image.shape"),
+					Check:             checkTasksCreated(fake, 1),
+				}},
+			})
+		})
+	}
+}
+
+// Changing only timeouts updates in place and pays nothing.
+func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
+	fake, baseURL := startFake(t)
+	withTimeout := func(timeout string) string {
+		return imageConfig(baseURL, "t", fmt.Sprintf("  prompt = \"patient\"\n  timeouts {\n    create = %q\n  }", timeout))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: withTimeout("5m")},
+			{
+				Config: withTimeout("10m"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.t", plancheck.ResourceActionUpdate),
+				}},
+				Check: checkTasksCreated(fake, 1),
+			},
+		},
+	})
+}

@@ -1,0 +1,54 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+)
+
+// privateImportedKey marks, in private state, an object adopted by import whose inputs the API
+// could not report. Its first plan takes them from configuration; Update then clears the mark.
+const privateImportedKey = "imported"
+
+// privateReader is the part of the framework's private state that the plan modifiers read.
+type privateReader interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+func wasImported(ctx context.Context, private privateReader) bool {
+	if private == nil {
+		return false
+	}
+	value, _ := private.GetKey(ctx, privateImportedKey)
+	return len(value) > 0
+}
+
+// replaceUnlessImported forces replacement when an input changes, as every input must, except on
+// the first plan after an import, which adopts the configured inputs in place.
+var replaceUnlessImported replaceUnlessImportedModifiers
+
+type replaceUnlessImportedModifiers struct{}
+
+const replaceUnlessImportedDescription = "Changing this value generates a new image, except right after an import, when the configured value is adopted."
+
+func (replaceUnlessImportedModifiers) String() planmodifier.String {
+	return stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !wasImported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func (replaceUnlessImportedModifiers) Int64() planmodifier.Int64 {
+	return int64planmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !wasImported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func (replaceUnlessImportedModifiers) Map() planmodifier.Map {
+	return mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !wasImported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}

@@ -1,0 +1,84 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+)
+
+// providerData is what Configure hands to resources and data sources.
+type providerData struct {
+	// client is nil when no key is configured: that is an error only for operations that call the API.
+	client        *apimart.Client
+	apiKey        string
+	keySource     string
+	configUnknown bool
+	adoption      *adoptionQueue
+}
+
+// Client returns the API client, or an error diagnostic that tells the user how to set the key.
+func (d *providerData) Client() (*apimart.Client, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	switch {
+	case d == nil:
+		diags.AddError("Provider not configured", "The apimart provider was not configured before use. This is a bug in the provider; please report it.")
+	case d.configUnknown:
+		diags.AddError("Provider configuration not known yet",
+			"The apimart provider block uses values that are known only after other resources are applied, so the API cannot be called in this run. Apply those resources first, for example with -target.")
+	case d.client == nil:
+		diags.AddError("Missing APIMart API key",
+			"This operation calls the APIMart API, which needs an API key. Set api_key in the provider \"apimart\" block, or set the "+EnvAPIKey+" environment variable.")
+	}
+	return d.client, diags
+}
+
+// logContext masks the key in every log line written with the returned context.
+func (d *providerData) logContext(ctx context.Context) context.Context {
+	if d == nil {
+		return ctx
+	}
+	return maskKey(ctx, d.apiKey)
+}
+
+// tflogLogger routes the client's logs to tflog. The client's loggers are long-lived, so it keeps
+// the Configure context, which carries the key masks and the provider's log sink.
+type tflogLogger struct{ ctx context.Context }
+
+func (l tflogLogger) Error(msg string, kv ...interface{}) { tflog.Error(l.ctx, msg, fields(kv)) }
+func (l tflogLogger) Warn(msg string, kv ...interface{})  { tflog.Warn(l.ctx, msg, fields(kv)) }
+func (l tflogLogger) Info(msg string, kv ...interface{})  { tflog.Info(l.ctx, msg, fields(kv)) }
+func (l tflogLogger) Debug(msg string, kv ...interface{}) { tflog.Debug(l.ctx, msg, fields(kv)) }
+
+func fields(kv []interface{}) map[string]interface{} {
+	m := make(map[string]interface{}, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m
+}
+
+// durationValidator accepts a positive Go duration string such as "30s".
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return `value must be a positive Go duration such as "30s" or "2m"`
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("The value %q is not a positive Go duration such as \"30s\" or \"2m\".", req.ConfigValue.ValueString()))
+	}
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# make demo: apply examples/demo with the provider built from this checkout, save the images it
+# generated into demo-output/, and show what Terraform recorded.
+#
+# Without APIMART_API_KEY it runs against the fake API (internal/cmd/apimart-fake) on a loopback
+# port: free, offline, and from an empty state every run. With APIMART_API_KEY set it calls the
+# real API, which charges per image; that state is kept in .demo/real so a second run costs nothing.
+#
+# Knobs: DEMO_TASK_DURATION (fake only, default 3s), APIMART_BASE_URL (real only).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work="$root/.demo"
+bin="$work/bin"
+out="$root/demo-output"
+log="$work/provider.log"
+task_duration=${DEMO_TASK_DURATION:-3s}
+
+fake_pid=""
+follower_pid=""
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+stop_started_processes() {
+  if [[ -n $follower_pid ]]; then kill "$follower_pid" 2>/dev/null || true; fi
+  if [[ -n $fake_pid ]]; then
+    kill "$fake_pid" 2>/dev/null || true
+    wait "$fake_pid" 2>/dev/null || true
+  fi
+}
+trap stop_started_processes EXIT
+
+build_binaries() {
+  say "Building the provider, the fake API and the download helper"
+  mkdir -p "$bin"
+  (cd "$root" &&
+    go build -o "$bin/terraform-provider-apimart" . &&
+    go build -o "$bin/apimart-fake" ./internal/cmd/apimart-fake &&
+    go build -o "$bin/demofetch" ./scripts/demofetch)
+}
+
+# start_fake runs the fake on a free loopback port and waits for the base URL it prints first.
+start_fake() {
+  local key="sk-demo-$RANDOM$RANDOM" url_file="$work/fake.url"
+  : >"$url_file"
+  "$bin/apimart-fake" -listen 127.0.0.1:0 -keys "$key" -task-duration "$task_duration" \
+    >"$url_file" 2>"$work/fake.log" &
+  fake_pid=$!
+  for _ in $(seq 100); do
+    if [[ $(wc -l <"$url_file") -ge 1 ]]; then break; fi
+    kill -0 "$fake_pid" 2>/dev/null || { cat "$work/fake.log" >&2; die "the fake API exited before it was ready"; }
+    sleep 0.1
+  done
+  APIMART_BASE_URL=$(head -n 1 "$url_file")
+  [[ $APIMART_BASE_URL == http://127.0.0.1:* ]] || die "the fake API printed no base URL (got '$APIMART_BASE_URL')"
+  export APIMART_BASE_URL APIMART_API_KEY="$key"
+  say "Fake APIMart API on $APIMART_BASE_URL (pid $fake_pid, tasks take $task_duration; request log in .demo/fake.log)"
+}
+
+warn_real_api() {
+  local base=${APIMART_BASE_URL:-https://api.apimart.ai}
+  printf '\n\033[1;33mAPIMART_API_KEY is set: this demo calls the real API at %s.\n' "$base"
+  printf 'It generates 5 images, which costs money. Press Ctrl-C within 5 seconds to stop.\033[0m\n'
+  sleep 5
+}
+
+# prepare_workdir copies examples/demo into a working directory. The fake forgets its tasks when
+# it stops, so its state must start empty; the real API's state is kept to avoid paying twice.
+prepare_workdir() {
+  local dir=$1 fresh=$2
+  if [[ $fresh == yes ]]; then rm -rf "$dir"; fi
+  mkdir -p "$dir"
+  rm -f "$dir"/*.tf
+  cp "$root"/examples/demo/*.tf "$dir"/
+}
+
+write_cli_config() {
+  cat >"$work/terraform.rc" <<EOF
+provider_installation {
+  dev_overrides {
+    "apimart/apimart" = "$bin"
+  }
+  direct {}
+}
+EOF
+  export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1
+}
+
+# show_progress turns the provider's own info-level log lines into one short line each; lines
+# logged from inside the plugin libraries (the framework's defaults, mTLS set-up) are left out.
+show_progress() {
+  sed -u -n -E \
+    -e '/@caller=/!d' \
+    -e '/@caller=[^ ]*\/hashicorp\//d' \
+    -e '/\[(INFO|WARN|ERROR)\] +provider\.terraform-provider-apimart: /!d' \
+    -e 's/^.*provider\.terraform-provider-apimart: //' \
+    -e 's/ (@[a-z_]+|tf_[a-z_]+|timestamp)=[^ ]*//g' \
+    -e '/ is [a-z_]+ \([0-9]+%\)/s/ (task_id|status|progress)=[^ ]*//g' \
+    -e 's/:$//' \
+    -e 's/^/    provider: /p'
+}
+
+apply() {
+  local dir=$1
+  say "terraform apply in ${dir#"$root"/} (no terraform init: the provider comes from dev_overrides)"
+  : >"$log"
+  tail -n +1 -F "$log" 2>/dev/null > >(show_progress) &
+  follower_pid=$!
+  TF_LOG_PROVIDER=INFO TF_LOG_PATH="$log" terraform -chdir="$dir" apply -auto-approve -input=false
+  sleep 0.5 # let the follower print the last lines it has not read yet
+  kill "$follower_pid" 2>/dev/null || true
+  follower_pid=""
+}
+
+download_images() {
+  local dir=$1
+  say "Saving every image into demo-output/"
+  mkdir -p "$out"
+  rm -f "$out"/*.png
+  terraform -chdir="$dir" output -json images | "$bin/demofetch" -out "${out#"$root"/}"
+}
+
+show_summary() {
+  local dir=$1
+  say "Task ids (kept in state from the moment each task was submitted)"
+  terraform -chdir="$dir" output task_ids
+  if [[ -n $fake_pid ]] && command -v curl >/dev/null; then
+    say "What the fake API counted (one submit per image resource, no retries of a submit)"
+    curl -fsS "$APIMART_BASE_URL/_fake/counters"
+    echo
+  fi
+}
+
+main() {
+  cd "$root"
+  command -v go >/dev/null || die "go is not on PATH"
+  command -v terraform >/dev/null || die "terraform is not on PATH"
+  mkdir -p "$work"
+  build_binaries
+
+  local dir
+  if [[ -n ${APIMART_API_KEY:-} ]]; then
+    warn_real_api
+    dir="$work/real"
+    prepare_workdir "$dir" no
+  else
+    start_fake
+    dir="$work/fake"
+    prepare_workdir "$dir" yes
+  fi
+  write_cli_config
+  apply "$dir"
+  download_images "$dir"
+  show_summary "$dir"
+  say "Done. Open the PNGs in demo-output/."
+}
+
+main "$@"
