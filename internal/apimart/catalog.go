@@ -84,7 +84,18 @@ var catalog = []Model{
 
 // Models returns a copy of the catalog in its documented order.
 func Models() []Model {
-	return slices.Clone(catalog)
+	models := make([]Model, len(catalog))
+	for i, m := range catalog {
+		models[i] = m.clone()
+	}
+	return models
+}
+
+// clone copies the lists too, so that a caller cannot change the catalog through them.
+func (m Model) clone() Model {
+	m.Sizes = slices.Clone(m.Sizes)
+	m.Counts = slices.Clone(m.Counts)
+	return m
 }
 
 // ModelIDs returns the id of every catalog model, in catalog order.
@@ -102,7 +113,7 @@ func LookupModel(id string) (Model, bool) {
 	if i < 0 {
 		return Model{}, false
 	}
-	return catalog[i], true
+	return catalog[i].clone(), true
 }
 
 // Field names used in Problem.Field; they match the request's JSON field names.

@@ -139,8 +139,8 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			Default:  booldefault.StaticBool(false),
 		},
 	}
-	for name, description := range taskResultDescriptions {
-		attributes[name] = computedResultAttribute(name, description)
+	for _, a := range taskResultAttributes {
+		attributes[a.name] = computedResultAttribute(a)
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Generates an image from a prompt with the APIMart API and keeps the result URLs in state. " +
@@ -154,30 +154,24 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 
 // computedResultAttribute keeps a reported value across plans, so that only a task still running
 // shows as "known after apply" (see ModifyPlan).
-func computedResultAttribute(name, description string) schema.Attribute {
-	switch name {
-	case "urls":
-		return schema.ListAttribute{MarkdownDescription: description, Computed: true, ElementType: types.StringType,
+func computedResultAttribute(a resultAttribute) schema.Attribute {
+	switch a.kind {
+	case kindStringList:
+		return schema.ListAttribute{MarkdownDescription: a.description, Computed: true, ElementType: types.StringType,
 			PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()}}
-	case "progress", "estimated_time", "actual_time":
-		return schema.Int64Attribute{MarkdownDescription: description, Computed: true,
+	case kindInt64:
+		return schema.Int64Attribute{MarkdownDescription: a.description, Computed: true,
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}}
 	default:
-		return schema.StringAttribute{MarkdownDescription: description, Computed: true,
+		return schema.StringAttribute{MarkdownDescription: a.description, Computed: true,
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	}
 }
 
 func (r *imageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", req.ProviderData))
-		return
-	}
-	r.data = data
 }
 
 func (r *imageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

@@ -38,6 +38,19 @@ func (d *providerData) Client() (*apimart.Client, diag.Diagnostics) {
 	return d.client, diags
 }
 
+// configuredData takes the provider's data in a resource's or data source's Configure. It is nil
+// before the provider is configured, which the framework does for validation.
+func configuredData(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil
+	}
+	data, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", raw))
+	}
+	return data
+}
+
 // logContext masks the key in every log line written with the returned context.
 func (d *providerData) logContext(ctx context.Context) context.Context {
 	if d == nil {

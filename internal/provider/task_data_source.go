@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -46,8 +45,8 @@ func (d *taskDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 	}
-	for name, description := range taskResultDescriptions {
-		attributes[name] = dataSourceResultAttribute(name, description)
+	for _, a := range taskResultAttributes {
+		attributes[a.name] = dataSourceResultAttribute(a)
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Looks up an APIMart task by its id, for example one created outside Terraform, and reports " +
@@ -56,27 +55,21 @@ func (d *taskDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 	}
 }
 
-func dataSourceResultAttribute(name, description string) schema.Attribute {
-	switch name {
-	case "urls":
-		return schema.ListAttribute{MarkdownDescription: description, Computed: true, ElementType: types.StringType}
-	case "progress", "estimated_time", "actual_time":
-		return schema.Int64Attribute{MarkdownDescription: description, Computed: true}
+func dataSourceResultAttribute(a resultAttribute) schema.Attribute {
+	switch a.kind {
+	case kindStringList:
+		return schema.ListAttribute{MarkdownDescription: a.description, Computed: true, ElementType: types.StringType}
+	case kindInt64:
+		return schema.Int64Attribute{MarkdownDescription: a.description, Computed: true}
 	default:
-		return schema.StringAttribute{MarkdownDescription: description, Computed: true}
+		return schema.StringAttribute{MarkdownDescription: a.description, Computed: true}
 	}
 }
 
 func (d *taskDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
+		d.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", req.ProviderData))
-		return
-	}
-	d.data = data
 }
 
 func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -24,20 +24,35 @@ type taskResultModel struct {
 	ErrorMessage  types.String `tfsdk:"error_message"`
 }
 
-// taskResultDescriptions documents each attribute of taskResultModel once, for both schemas.
-var taskResultDescriptions = map[string]string{
-	"status": "The task status reported by the API: `submitted`, `pending`, `processing`, `completed`, `failed` or " +
-		"`cancelled`. Any other value the API may add is kept as it is.",
-	"progress":       "The task's progress, from 0 to 100.",
-	"url":            "The URL of the first generated image; empty until the task completes.",
-	"urls":           "The URLs of every generated image, in order; empty until the task completes.",
-	"expires_at":     "When the earliest result URL stops working, in RFC 3339. The API keeps results for a limited time (24 to 72 hours); download or mirror them before this.",
-	"created_at":     "When the task was created, in RFC 3339.",
-	"completed_at":   "When the task completed, in RFC 3339.",
-	"estimated_time": "The API's estimate of the task's duration, in seconds.",
-	"actual_time":    "How long the task took, in seconds.",
-	"error_code":     "The API's error code when the task failed.",
-	"error_message":  "The API's error message when the task failed.",
+// resultAttribute documents one attribute of taskResultModel, once for both schemas.
+type resultAttribute struct {
+	name        string
+	kind        attributeKind
+	description string
+}
+
+type attributeKind int
+
+const (
+	kindString attributeKind = iota
+	kindInt64
+	kindStringList
+)
+
+var taskResultAttributes = []resultAttribute{
+	{"status", kindString, "The task status reported by the API: `submitted`, `pending`, `processing`, `completed`, " +
+		"`failed` or `cancelled`. Any other value the API may add is kept as it is."},
+	{"progress", kindInt64, "The task's progress, from 0 to 100."},
+	{"url", kindString, "The URL of the first generated image; null until the task completes."},
+	{"urls", kindStringList, "The URLs of every generated image, in order; empty until the task completes."},
+	{"expires_at", kindString, "When the earliest result URL stops working, in RFC 3339. The API keeps results for a " +
+		"limited time (24 to 72 hours); download or mirror them before this."},
+	{"created_at", kindString, "When the task was created, in RFC 3339."},
+	{"completed_at", kindString, "When the task completed, in RFC 3339."},
+	{"estimated_time", kindInt64, "The API's estimate of the task's duration, in seconds."},
+	{"actual_time", kindInt64, "How long the task took, in seconds."},
+	{"error_code", kindString, "The API's error code when the task failed."},
+	{"error_message", kindString, "The API's error message when the task failed."},
 }
 
 // pendingTaskResult is the state of a task that was just submitted.

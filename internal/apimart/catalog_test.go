@@ -1,0 +1,147 @@
+package apimart
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestCatalogRowsAreConsistent(t *testing.T) {
+	seen := map[string]bool{}
+	for _, m := range Models() {
+		t.Run(m.ID, func(t *testing.T) {
+			if m.ID == "" || strings.TrimSpace(m.Summary) == "" {
+				t.Errorf("row %+v lacks an id or a summary", m)
+			}
+			if seen[m.ID] {
+				t.Errorf("model %q appears twice", m.ID)
+			}
+			seen[m.ID] = true
+			if !slices.Contains(m.Sizes, m.DefaultSize) {
+				t.Errorf("default size %q is not among %v", m.DefaultSize, m.Sizes)
+			}
+			if len(m.Counts) == 0 || !slices.IsSorted(m.Counts) || m.Counts[0] < 1 {
+				t.Errorf("counts %v must be a sorted list of positive numbers", m.Counts)
+			}
+			if got, ok := LookupModel(m.ID); !ok || got.ID != m.ID {
+				t.Errorf("LookupModel(%q) = %v, %v", m.ID, got, ok)
+			}
+			for _, size := range m.Sizes {
+				for _, n := range m.Counts {
+					req := GenerationRequest{Model: m.ID, Prompt: "a lighthouse at dusk", Size: size, N: n}
+					if problems := Validate(req); len(problems) != 0 {
+						t.Errorf("Validate(%+v) = %v, want no problem", req, problems)
+					}
+				}
+			}
+			if problems := Validate(GenerationRequest{Model: m.ID, Prompt: "defaults"}); len(problems) != 0 {
+				t.Errorf("an empty size and a zero n should mean the defaults, got %v", problems)
+			}
+		})
+	}
+	if _, ok := LookupModel(DefaultModel); !ok {
+		t.Errorf("the default model %q is not in the catalog", DefaultModel)
+	}
+	var ids []string
+	for _, m := range Models() {
+		ids = append(ids, m.ID)
+	}
+	if !slices.Equal(ModelIDs(), ids) {
+		t.Errorf("ModelIDs() = %v, want the catalog order %v", ModelIDs(), ids)
+	}
+}
+
+func TestModelsReturnsACopy(t *testing.T) {
+	models := Models()
+	firstSize := models[0].Sizes[0]
+	models[0].ID = "changed"
+	models[0].Sizes[0] = "changed"
+	models[0].Counts[0] = 99
+	looked, _ := LookupModel(models[1].ID)
+	looked.Sizes[0] = "changed"
+	again := Models()
+	if again[0].ID == "changed" || again[0].Sizes[0] != firstSize || again[0].Counts[0] == 99 || again[1].Sizes[0] == "changed" {
+		t.Error("changing a returned model changed the catalog")
+	}
+}
+
+func TestValidationDetailsNameTheValueAndTheAllowedOnes(t *testing.T) {
+	imagen, _ := LookupModel("imagen-4.0-apimart")
+	gpt4o, _ := LookupModel("gpt-4o-image")
+	tests := []struct {
+		name      string
+		problems  []Problem
+		wantField string
+		wantText  []string
+	}{
+		{"unknown model", ValidateModel("dall-e-3"), FieldModel, append([]string{`"dall-e-3"`}, quoted(ModelIDs())...)},
+		{"size", imagen.ValidateSize("21:9"), FieldSize, append([]string{`"21:9"`, `"imagen-4.0-apimart"`}, quoted(imagen.Sizes)...)},
+		{"silent fallback is explained", imagen.ValidateSize("2:3"), FieldSize, []string{"silently", "16:9"}},
+		{"count", imagen.ValidateCount(3), FieldN, []string{"n = 3", "Allowed values: 1."}},
+		{"count with several allowed", gpt4o.ValidateCount(3), FieldN, []string{"n = 3", "1, 2, 4"}},
+		{"empty prompt", imagen.ValidatePrompt(" \n\t"), FieldPrompt, []string{"non-space"}},
+		{"long prompt", gpt4o.ValidatePrompt(strings.Repeat("字", 1001)), FieldPrompt, []string{"1001", "1000", `"gpt-4o-image"`}},
+		{"reference images", imagen.ValidateReferenceImages([]string{"https://x/a.png"}), FieldImageURLs,
+			append([]string{`"imagen-4.0-apimart"`}, quoted(modelsWithReferenceImages())...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.problems) != 1 {
+				t.Fatalf("problems = %v, want exactly one", tt.problems)
+			}
+			p := tt.problems[0]
+			if p.Field != tt.wantField || p.Summary == "" {
+				t.Errorf("field %q summary %q, want field %q and a summary", p.Field, p.Summary, tt.wantField)
+			}
+			for _, want := range tt.wantText {
+				if !strings.Contains(p.Detail, want) {
+					t.Errorf("detail %q does not contain %s", p.Detail, want)
+				}
+			}
+			if p.Error() != p.Field+": "+p.Detail {
+				t.Errorf("Error() = %q", p.Error())
+			}
+		})
+	}
+}
+
+func TestValidationAcceptsWhatTheModelAllows(t *testing.T) {
+	gpt4o, _ := LookupModel("gpt-4o-image")
+	if p := gpt4o.ValidatePrompt(strings.Repeat("字", 1000)); p != nil {
+		t.Errorf("1000 characters (3000 bytes) were refused: %v", p)
+	}
+	if p := gpt4o.ValidateReferenceImages([]string{"https://x/a.png"}); p != nil {
+		t.Errorf("reference images were refused by a model that takes them: %v", p)
+	}
+	imagen, _ := LookupModel("imagen-4.0-apimart")
+	if p := imagen.ValidateReferenceImages(nil); p != nil {
+		t.Errorf("no reference images were refused: %v", p)
+	}
+	if p := imagen.ValidatePrompt(strings.Repeat("a", 100000)); p != nil {
+		t.Errorf("a model with no documented limit refused a long prompt: %v", p)
+	}
+}
+
+func TestValidateReportsEveryProblemOfARequest(t *testing.T) {
+	problems := Validate(GenerationRequest{Model: "imagen-4.0-apimart", Prompt: "", Size: "21:9", N: 2, ImageURLs: []string{"u"}})
+	var fields []string
+	for _, p := range problems {
+		fields = append(fields, p.Field)
+	}
+	want := []string{FieldPrompt, FieldSize, FieldN, FieldImageURLs}
+	if !slices.Equal(fields, want) {
+		t.Errorf("fields = %v, want %v", fields, want)
+	}
+	if p := Validate(GenerationRequest{Model: "nope", Prompt: "", Size: "x"}); len(p) != 1 || p[0].Field != FieldModel {
+		t.Errorf("an unknown model should be the only problem, got %v", p)
+	}
+}
+
+func quoted(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = strconv.Quote(v)
+	}
+	return out
+}
