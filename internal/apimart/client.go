@@ -2,7 +2,6 @@
 package apimart
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,25 +100,30 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("base URL %q is not a valid URL: %w", raw, err)
 	}
+	shown := u.Redacted()
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("base URL %q has no host; expected a form such as %s", raw, DefaultBaseURL)
+		return nil, fmt.Errorf("base URL %q has no host; expected a form such as %s", shown, DefaultBaseURL)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("base URL %q uses plain http on the non-loopback host %q; the API key would travel in clear text. Use https, or http only with localhost, 127.0.0.1 or ::1", raw, u.Hostname())
+			return nil, fmt.Errorf("base URL %q uses plain http on the non-loopback host %q; the API key would travel in clear text. Use https, or http only with localhost, 127.0.0.1 or ::1", shown, u.Hostname())
 		}
 	default:
-		return nil, fmt.Errorf("base URL %q has scheme %q; only https (and http for loopback hosts) is allowed", raw, u.Scheme)
+		return nil, fmt.Errorf("base URL %q has scheme %q; only https (and http for loopback hosts) is allowed", shown, u.Scheme)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("base URL %q must not carry a query or fragment", raw)
+	if u.User != nil {
+		return nil, fmt.Errorf("base URL %q must not carry a user name or password; the API key is the only credential", shown)
 	}
+	if u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "#") {
+		return nil, fmt.Errorf("base URL %q must not carry a query or fragment", shown)
+	}
+	u.Path, u.RawPath = strings.TrimRight(u.Path, "/"), strings.TrimRight(u.RawPath, "/")
 	return u, nil
 }
 
@@ -203,12 +207,21 @@ func (c *Client) newHTTPClient(supplied *http.Client) *http.Client {
 	}
 	base := hc.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		base = ownTransport()
 	}
 	hc.Transport = &attemptTransport{base: base, limiter: c.limiter, timeout: c.timeout, logger: c.logger}
 	// The API does not redirect; following one could re-send a paid request or the key elsewhere.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc
+}
+
+// ownTransport returns a transport with its own connection pool, so that closing idle connections
+// after a failure does not touch anyone else's.
+func ownTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
 }
 
 // endpoint joins the base URL and path segments, escaping each segment on its own so that an
@@ -252,13 +265,6 @@ func (c *Client) send(ctx context.Context, kind requestKind, method string, u *u
 		return nil, err
 	}
 	return resp, nil
-}
-
-// readResponse reads a body under the size cap and blanks the key in it, in case a server ever
-// echoes the Authorization header back into a message.
-func (c *Client) readResponse(resp *http.Response) ([]byte, error) {
-	body, err := readBody(resp.Body, maxBodyBytes)
-	return bytes.ReplaceAll(body, []byte(c.apiKey), []byte("[REDACTED]")), err
 }
 
 func isSuccess(status int) bool { return status >= 200 && status < 300 }

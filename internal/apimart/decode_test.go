@@ -93,6 +93,9 @@ func TestDecodeSubmitFailures(t *testing.T) {
 			if got := errors.As(err, &apiErr); got != tt.wantAPI {
 				t.Errorf("error %v: is APIError = %v, want %v", err, got, tt.wantAPI)
 			}
+			if !tt.wantAPI && !errors.Is(err, errUnexpectedBody) {
+				t.Errorf("error %v does not say the answer was unexpected", err)
+			}
 			if !strings.Contains(err.Error(), tt.wantMessage) {
 				t.Errorf("error %q does not contain %q", err, tt.wantMessage)
 			}
@@ -233,6 +236,9 @@ func TestDecodeTaskFailures(t *testing.T) {
 			var apiErr *APIError
 			if got := errors.As(err, &apiErr); got != tt.wantAPI {
 				t.Errorf("error %v: is APIError = %v, want %v", err, got, tt.wantAPI)
+			}
+			if !tt.wantAPI && !errors.Is(err, errUnexpectedBody) {
+				t.Errorf("error %v does not say the answer was unexpected", err)
 			}
 			if !strings.Contains(err.Error(), tt.wantMessage) {
 				t.Errorf("error %q does not contain %q", err, tt.wantMessage)

@@ -66,8 +66,11 @@ func reply(status int, body string, headerPairs ...string) http.HandlerFunc {
 
 // hangUp reads the request and closes the connection without answering.
 func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err == nil {
+	hijacker, ok := w.(http.Hijacker)
+	if !ok {
+		panic("the test server cannot hijack connections")
+	}
+	if conn, _, err := hijacker.Hijack(); err == nil {
 		_ = conn.Close()
 	}
 }

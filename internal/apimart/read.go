@@ -12,16 +12,30 @@ import (
 // GetTask reads the state of a task. Transient failures (connection errors, 429, 5xx but 501)
 // are retried; a 404 means the task is unknown or past the server's retention (see IsNotFound).
 func (c *Client) GetTask(ctx context.Context, taskID string) (*Task, error) {
+	task, err := c.getTask(ctx, taskID)
+	c.redactTask(task)
+	return task, err
+}
+
+// checkTaskID refuses ids that cannot name a task, before anything is sent.
+func checkTaskID(taskID string) error {
 	if strings.TrimSpace(taskID) == "" || taskID == "." || taskID == ".." {
-		return nil, fmt.Errorf("task id %q is not a valid task id", taskID)
+		return fmt.Errorf("task id %q is not a valid task id", taskID)
 	}
-	body, err := c.get(ctx, c.endpoint("v1", "tasks", taskID))
+	return nil
+}
+
+func (c *Client) getTask(ctx context.Context, taskID string) (*Task, error) {
+	if err := checkTaskID(taskID); err != nil {
+		return nil, err
+	}
+	status, body, err := c.get(ctx, c.endpoint("v1", "tasks", taskID))
 	if err != nil {
 		return nil, fmt.Errorf("reading task %s: %w", taskID, err)
 	}
-	task, err := decodeTask(http.StatusOK, body)
+	task, err := decodeTask(status, body)
 	if err != nil {
-		return nil, fmt.Errorf("reading task %s: %w", taskID, err)
+		return nil, fmt.Errorf("reading task %s: %w", taskID, c.redactErr(err))
 	}
 	if task.ID == "" {
 		task.ID = taskID
@@ -40,30 +54,30 @@ type Balance struct {
 // Balance reads GET /v1/balance. A {"success":false} answer, which this endpoint sends with HTTP
 // 200, becomes an *APIError.
 func (c *Client) Balance(ctx context.Context) (*Balance, error) {
-	body, err := c.get(ctx, c.endpoint("v1", "balance"))
+	status, body, err := c.get(ctx, c.endpoint("v1", "balance"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the balance: %w", err)
 	}
-	balance, err := decodeBalance(http.StatusOK, body)
+	balance, err := decodeBalance(status, body)
 	if err != nil {
-		return nil, fmt.Errorf("reading the balance: %w", err)
+		return nil, fmt.Errorf("reading the balance: %w", c.redactErr(err))
 	}
 	return balance, nil
 }
 
-// get performs a retried read and returns the body of a 2xx answer; any other status is an
-// *APIError.
-func (c *Client) get(ctx context.Context, u *url.URL) ([]byte, error) {
+// get performs a retried read and returns the status and body of a 2xx answer; any other status
+// is an *APIError.
+func (c *Client) get(ctx context.Context, u *url.URL) (int, []byte, error) {
 	resp, err := c.send(ctx, kindRead, http.MethodGet, u, nil, nil)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	body, readErr := c.readResponse(resp)
 	if !isSuccess(resp.StatusCode) {
-		return nil, decodeError(resp.StatusCode, body)
+		return 0, nil, c.redactAPIError(decodeError(resp.StatusCode, body))
 	}
-	return body, readErr
+	return resp.StatusCode, body, readErr
 }
 
 // balanceBody is the answer of GET /v1/balance; the credits fields were seen on some deployments.

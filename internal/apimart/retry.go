@@ -20,7 +20,7 @@ const maxRetryAfter = 24 * time.Hour
 // checkRetry is the retryablehttp policy. It never returns an error, so that the caller always
 // sees the last response or the last transport error rather than a policy message.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil || refusedByLimiter(err) {
+	if contextDone(ctx) || refusedByLimiter(err) {
 		return false, nil
 	}
 	cl := callFrom(ctx)
@@ -35,6 +35,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	return c.nextWaitFits(ctx, resp, int(cl.attempts.Load())-1), nil
 }
+
+func contextDone(ctx context.Context) bool { return ctx.Err() != nil }
 
 // retrySubmit allows a retry only when the server certainly created no task: it refused the
 // request with 408, 429 or 503, or it never received it.

@@ -36,9 +36,24 @@ func TestNextPoll(t *testing.T) {
 			wantWait: firstReadWithoutEstimate,
 		},
 		{
+			name:     "a pending task is read again at half the estimate",
+			state:    pollState{estimate: sec(40), now: sec(0.75), reads: 1, last: progressPoint{sec(0.75), 0}},
+			wantWait: sec(19.25), wantEnd: sec(40),
+		},
+		{
+			name:     "a task still pending at half the estimate is read just after it",
+			state:    pollState{estimate: sec(40), now: sec(20), reads: 2, last: progressPoint{sec(20), 0}},
+			wantWait: sec(20) + completionMargin, wantEnd: sec(40),
+		},
+		{
 			name:     "half-way progress predicts the end from the progress",
 			state:    pollState{estimate: sec(40), now: sec(10), reads: 1, last: progressPoint{sec(10), 50}},
 			wantWait: sec(100.0/50.5*10-10) + completionMargin, wantEnd: sec(100.0 / 50.5 * 10), tol: time.Millisecond,
+		},
+		{
+			name:     "progress consistent with the estimate keeps the estimate",
+			state:    pollState{estimate: sec(20), now: sec(10), reads: 1, last: progressPoint{sec(10), 50}},
+			wantWait: sec(10) + completionMargin, wantEnd: sec(20),
 		},
 		{
 			name:     "an estimate earlier than the progress prediction wins",
@@ -53,11 +68,10 @@ func TestNextPoll(t *testing.T) {
 			wantWait: sec(9.875) + completionMargin, wantEnd: sec(29.875), tol: time.Millisecond,
 		},
 		{
-			name: "a read still at 0 % bounds when progress started",
-			state: pollState{now: sec(4), reads: 3,
-				prev: progressPoint{sec(2), 0}, last: progressPoint{sec(4), 10}},
-			// 10 % in at most 2 s, 89.5 % left
-			wantWait: sec(17.9) + completionMargin, wantEnd: sec(21.9), tol: time.Millisecond,
+			name: "a read still at 0 % gives no rate",
+			state: pollState{now: sec(2), reads: 2,
+				prev: progressPoint{sec(1), 0}, last: progressPoint{sec(2), 10}},
+			wantWait: sec(2*100/10.5-2) + completionMargin, wantEnd: sec(2 * 100 / 10.5), tol: time.Millisecond,
 		},
 		{
 			name:     "no progress and no estimate backs off from one second",
@@ -150,9 +164,10 @@ func noProgress(elapsed, duration time.Duration) (bool, int64) {
 	return elapsed >= duration, 0
 }
 
-// simulateWait runs the poller against a model with instant reads, as WaitForTask drives it.
-func simulateWait(model progressModel, duration, estimate time.Duration, reportEstimate bool) (reads int, overhead, minGap time.Duration) {
-	p := &poller{state: pollState{estimate: estimate}}
+// simulateWait runs the poller against a model with instant reads, as WaitForTask drives it. The
+// submit may carry an estimate (shape V2) or not (V1); every read reports taskEstimate (0 = none).
+func simulateWait(model progressModel, duration, submitEstimate, taskEstimate time.Duration) (reads int, overhead, minGap time.Duration) {
+	p := &poller{state: pollState{estimate: submitEstimate}}
 	now, lastRead := time.Duration(0), time.Duration(-1)
 	minGap = time.Hour
 	for reads < 1000 {
@@ -170,50 +185,53 @@ func simulateWait(model progressModel, duration, estimate time.Duration, reportE
 		if done {
 			return reads, now - duration, minGap
 		}
-		task := &Task{Status: StatusProcessing, Progress: percent}
-		if reportEstimate {
-			task.EstimatedTime = duration
-		}
-		p.observe(now, task)
+		p.observe(now, &Task{Status: StatusProcessing, Progress: percent, EstimatedTime: taskEstimate})
 	}
 	return reads, time.Hour, minGap
 }
 
+// TestScheduleMeetsReadBudgets holds the schedule to its targets: at most 4 reads when the
+// estimate is right, at most 6 when it is off by a factor of 2, at most 0.5 s between the end of
+// a task of the fake server and the read that sees it, and never two reads closer than
+// MinPollInterval.
 func TestScheduleMeetsReadBudgets(t *testing.T) {
 	models := []struct {
-		name  string
-		model progressModel
-	}{{"fake server", fakeServerProgress}, {"queue offset", offsetProgress}}
+		name        string
+		model       progressModel
+		maxOverhead time.Duration
+	}{
+		{"fake server", fakeServerProgress, 500 * time.Millisecond},
+		// A single early reading overestimates the end when progress starts late; the rate
+		// between two reads corrects it, but a short task may end before a second read.
+		{"queue offset", offsetProgress, time.Second},
+	}
 	for _, m := range models {
-		for _, tc := range []struct {
-			duration, estimate time.Duration
-			maxReads           int
-		}{
-			{20 * time.Second, 20 * time.Second, 4},
-			{20 * time.Second, 10 * time.Second, 6},
-			{20 * time.Second, 40 * time.Second, 6},
-			{20 * time.Second, 0, 6},
-			{2 * time.Second, 2 * time.Second, 4},
-			{2 * time.Second, 1 * time.Second, 6},
-			{90 * time.Second, 45 * time.Second, 6},
-			{90 * time.Second, 180 * time.Second, 6},
-		} {
-			name := fmt.Sprintf("%s/%s task, estimate %s", m.name, tc.duration, tc.estimate)
-			t.Run(name, func(t *testing.T) {
-				// Without a submit estimate the task's own estimated_time is what the schedule
-				// learns from, as the API documents it; a wrong estimate is reported everywhere.
-				reportsEstimate := tc.estimate == 0
-				reads, overhead, gap := simulateWait(m.model, tc.duration, tc.estimate, reportsEstimate)
-				if reads > tc.maxReads {
-					t.Errorf("reads = %d, want at most %d", reads, tc.maxReads)
+		for _, duration := range []time.Duration{time.Second, 2 * time.Second, 20 * time.Second, 90 * time.Second} {
+			for _, tc := range []struct {
+				factor   float64
+				maxReads int
+			}{{1, 4}, {0.5, 6}, {2, 6}} {
+				for _, v1 := range []bool{false, true} {
+					estimate := time.Duration(tc.factor * float64(duration))
+					submitEstimate, shape := estimate, "V2"
+					if v1 {
+						submitEstimate, shape = 0, "V1"
+					}
+					name := fmt.Sprintf("%s/%s task, estimate %s, %s", m.name, duration, estimate, shape)
+					t.Run(name, func(t *testing.T) {
+						reads, overhead, gap := simulateWait(m.model, duration, submitEstimate, estimate)
+						if reads > tc.maxReads {
+							t.Errorf("reads = %d, want at most %d", reads, tc.maxReads)
+						}
+						if overhead > m.maxOverhead {
+							t.Errorf("overhead after completion = %s, want at most %s", overhead, m.maxOverhead)
+						}
+						if reads > 1 && gap < MinPollInterval {
+							t.Errorf("two reads %s apart, want at least %s", gap, MinPollInterval)
+						}
+					})
 				}
-				if overhead > 500*time.Millisecond {
-					t.Errorf("overhead after completion = %s, want at most 500ms", overhead)
-				}
-				if reads > 1 && gap < MinPollInterval {
-					t.Errorf("two reads %s apart, want at least %s", gap, MinPollInterval)
-				}
-			})
+			}
 		}
 	}
 }
@@ -221,7 +239,7 @@ func TestScheduleMeetsReadBudgets(t *testing.T) {
 func TestScheduleWithoutProgressStaysBounded(t *testing.T) {
 	for _, estimate := range []time.Duration{0, 10 * time.Second, 20 * time.Second, 40 * time.Second} {
 		t.Run(estimate.String(), func(t *testing.T) {
-			reads, overhead, gap := simulateWait(noProgress, 20*time.Second, estimate, false)
+			reads, overhead, gap := simulateWait(noProgress, 20*time.Second, estimate, estimate)
 			if reads > 12 {
 				t.Errorf("reads = %d, want at most 12", reads)
 			}
@@ -236,8 +254,8 @@ func TestScheduleWithoutProgressStaysBounded(t *testing.T) {
 }
 
 func TestScheduleLearnsEstimateFromTheTask(t *testing.T) {
-	withEstimate, _, _ := simulateWait(noProgress, 20*time.Second, 0, true)
-	blind, _, _ := simulateWait(noProgress, 20*time.Second, 0, false)
+	withEstimate, _, _ := simulateWait(noProgress, 20*time.Second, 0, 20*time.Second)
+	blind, _, _ := simulateWait(noProgress, 20*time.Second, 0, 0)
 	if withEstimate >= blind {
 		t.Errorf("reads with the task's estimate = %d, without = %d; the estimate should save reads", withEstimate, blind)
 	}

@@ -29,9 +29,17 @@ type submitBody struct {
 // *AmbiguousSubmitError: a task may exist and may be charged. Every call sends a fresh
 // Idempotency-Key, reused by its retries.
 func (c *Client) Submit(ctx context.Context, req GenerationRequest) (*Submission, error) {
-	body, err := json.Marshal(submitBody{
-		Model: req.Model, Prompt: req.Prompt, Size: req.Size, N: req.N, ImageURLs: req.ImageURLs,
-	})
+	sub, err := c.submit(ctx, req)
+	if sub != nil {
+		sub.TaskID, sub.Status = c.redact(sub.TaskID), c.redact(sub.Status)
+	}
+	return sub, err
+}
+
+func (c *Client) submit(ctx context.Context, req GenerationRequest) (*Submission, error) {
+	// The conversion stops compiling when GenerationRequest gains a field, so that the wire
+	// format is always decided on purpose.
+	body, err := json.Marshal(submitBody(req))
 	if err != nil {
 		return nil, fmt.Errorf("encoding the submit request: %w", err)
 	}
@@ -53,7 +61,7 @@ func (c *Client) Submit(ctx context.Context, req GenerationRequest) (*Submission
 
 	respBody, readErr := c.readResponse(resp)
 	if !isSuccess(resp.StatusCode) {
-		apiErr := decodeError(resp.StatusCode, respBody)
+		apiErr := c.redactAPIError(decodeError(resp.StatusCode, respBody))
 		if submitStatusAmbiguous(resp.StatusCode) {
 			return nil, ambiguous(apiErr)
 		}
@@ -66,7 +74,7 @@ func (c *Client) Submit(ctx context.Context, req GenerationRequest) (*Submission
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
-			return nil, apiErr
+			return nil, c.redactAPIError(apiErr)
 		}
 		// The server accepted the request but its answer names no task: one may exist.
 		return nil, ambiguous(err)

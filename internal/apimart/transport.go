@@ -93,8 +93,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.base.RoundTrip(out)
 	t.log(req, c, attempt, time.Since(start), resp, err)
 	if err != nil {
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil
 		cancel()
-		if ctx.Err() != nil && req.Context().Err() == nil {
+		if timedOut {
 			err = fmt.Errorf("no answer within the request timeout of %s: %w", t.timeout, err)
 		}
 		if !connected.Load() {
@@ -120,6 +121,13 @@ func (t *attemptTransport) log(req *http.Request, c *call, attempt int32, took t
 		return
 	}
 	t.logger.Debug("APIMart request", append(fields, "status", resp.StatusCode)...)
+}
+
+// CloseIdleConnections passes retryablehttp's clean-up after a failure on to the real transport.
+func (t *attemptTransport) CloseIdleConnections() {
+	if closer, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		closer.CloseIdleConnections()
+	}
 }
 
 // cancelOnClose keeps the attempt's timeout context alive until the body has been read.

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // MinPollInterval is the shortest time between two reads of one task.
@@ -47,6 +50,9 @@ type WaitOptions struct {
 // failed transiently after its own retries does not end the wait; the next read is just later.
 func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOptions) (*Task, error) {
 	began := time.Now()
+	if err := checkTaskID(taskID); err != nil {
+		return nil, &WaitError{TaskID: taskID, Err: err}
+	}
 	start := opts.SubmittedAt
 	if start.IsZero() {
 		start = began
@@ -54,15 +60,17 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 	p := &poller{state: pollState{estimate: max(opts.EstimatedTime, 0)}}
 	var last *Task
 	var lastErr error
-	var lastRead time.Time
+	// The minimum interval runs from the end of the previous read, so that it also holds
+	// between the arrivals at the server, whatever the transit times.
+	var lastReadEnd time.Time
 	stop := func(err error) (*Task, error) {
 		return last, &WaitError{TaskID: taskID, Last: last, Elapsed: time.Since(began), Err: err}
 	}
 
 	for {
 		wait := p.next(time.Since(start))
-		if !lastRead.IsZero() {
-			wait = max(wait, time.Until(lastRead.Add(MinPollInterval)))
+		if !lastReadEnd.IsZero() {
+			wait = max(wait, time.Until(lastReadEnd.Add(MinPollInterval)))
 		}
 		c.logger.Debug("waiting before the next task read", "task_id", taskID, "wait", wait.String(), "expected_end", p.expectedEnd.String())
 		if err := sleep(ctx, wait); err != nil {
@@ -72,15 +80,16 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 			return stop(err)
 		}
 
-		lastRead = time.Now()
+		readAt := time.Since(start)
 		task, err := c.GetTask(ctx, taskID)
+		lastReadEnd = time.Now()
 		if err != nil {
 			if ctx.Err() != nil || !transientReadError(err) {
 				return stop(err)
 			}
 			c.logger.Warn("reading the task failed; will read again later", "task_id", taskID, "error", err.Error())
 			lastErr = err
-			p.failedRead(lastRead.Sub(start))
+			p.failedRead(readAt)
 			continue
 		}
 		last, lastErr = task, nil
@@ -93,19 +102,25 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 		case StatusFailed, StatusCancelled:
 			return task, &TaskFailedError{Task: task}
 		}
-		p.observe(lastRead.Sub(start), task)
+		p.observe(readAt, task)
 	}
 }
 
-// transientReadError reports a read failure that a later read may not repeat: the retryable
-// statuses, and transport failures (no status at all). A decoding failure is not transient.
+// transientReadError reports a read failure that a later read may not repeat: a retryable status,
+// a garbled or cut answer, or a transport failure other than the hopeless kinds (such as an
+// untrusted certificate) that the retry policy refuses.
 func transientReadError(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		s := apiErr.StatusCode
 		return s == http.StatusTooManyRequests || (s >= 500 && s != http.StatusNotImplemented)
 	}
-	return !errors.Is(err, errUnexpectedBody) && !errors.Is(err, errBodyTooLarge)
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, urlErr)
+		return retry
+	}
+	return true
 }
 
 // sleep waits for d or until ctx ends, whichever is first.
@@ -138,7 +153,7 @@ type pollState struct {
 	now      time.Duration // when the last read happened, or the present before the first read
 	reads    int           // reads so far, failed ones included
 	last     progressPoint // the last read; at 0 before the first
-	prev     progressPoint // the latest read with lower progress than last, for the rate; at 0 when none
+	prev     progressPoint // the latest read with lower progress than last, for the rate
 	overdue  int           // consecutive reads that found the task running past its expected end
 }
 
@@ -191,24 +206,26 @@ func (p *poller) countRead(at time.Duration) {
 // nextPoll returns how long to wait before the next read and when the task is expected to end
 // (0 when nothing predicts it).
 //
-// The first read comes at half the estimate, or after firstReadWithoutEstimate when there is
-// none, to learn the progress. Later reads aim just past the expected end. Once the task runs past
-// it, waits double from MinPollInterval up to a quarter of the estimate (1 s to 10 s), so a stuck
-// task is not hammered; with nothing to predict from, they double from 1 s up to 10 s.
+// Until some progress shows, the schedule reads at half the estimate, or after
+// firstReadWithoutEstimate when there is none, since an estimate alone is a weak guide. Later reads
+// aim just past the expected end. Once the task runs past it, waits double from MinPollInterval up
+// to a quarter of the estimate (1 s to 10 s), so a stuck task is not hammered; with nothing to
+// predict from, they double from 1 s up to 10 s.
 func nextPoll(s pollState) (wait, expectedEnd time.Duration) {
 	end := predictEnd(s)
-	if s.reads == 0 {
-		first := firstReadWithoutEstimate
-		if s.estimate > 0 {
-			first = max(s.estimate/2, MinPollInterval)
-		}
-		return max(first-s.now, 0), end
-	}
+	halfEstimate := max(s.estimate/2, MinPollInterval)
 	switch {
+	case s.reads == 0 && s.estimate == 0:
+		wait = firstReadWithoutEstimate - s.now
+	case s.last.percent == 0 && s.estimate > 0 && (s.reads == 0 || s.now < halfEstimate):
+		wait = halfEstimate - s.now
 	case end > s.now:
 		wait = end + completionMargin - s.now
 	case end == 0:
 		wait = doubling(time.Second, s.reads-1, blindBackoffMax)
+	}
+	if s.reads == 0 {
+		return max(wait, 0), end
 	}
 	if s.overdue > 0 {
 		wait = max(wait, doubling(MinPollInterval, s.overdue-1, overdueCap(s.estimate)))
@@ -218,9 +235,8 @@ func nextPoll(s pollState) (wait, expectedEnd time.Duration) {
 
 // predictEnd returns the earliest future end among the estimate, the progress of the last read
 // alone (as if progress started at the submission), and the rate since the latest read with lower
-// progress (which may be a read still at 0 %, which bounds when progress started). A progress of
-// p% is read as p+0.5%, since the API reports whole percents. When every prediction has passed, it
-// returns the latest one.
+// but non-zero progress (a read at 0 % says nothing of when progress started). When every
+// prediction has passed, it returns the latest one.
 func predictEnd(s pollState) time.Duration {
 	var candidates []time.Duration
 	if s.estimate > 0 {
@@ -228,11 +244,11 @@ func predictEnd(s pollState) time.Duration {
 	}
 	last, prev := s.last, s.prev
 	if last.percent > 0 && last.percent < 100 {
-		p := float64(last.percent) + 0.5
-		candidates = append(candidates, time.Duration(float64(last.at)*100/p))
-		if prev.at > 0 && prev.percent < last.percent && prev.at < last.at {
+		candidates = append(candidates, endFromProgress(last, s.estimate))
+		if prev.percent > 0 && prev.percent < last.percent && prev.at < last.at {
 			perPercent := float64(last.at-prev.at) / float64(last.percent-prev.percent)
-			candidates = append(candidates, last.at+time.Duration((100-p)*perPercent))
+			left := 100 - (float64(last.percent) + 0.5)
+			candidates = append(candidates, last.at+time.Duration(left*perPercent))
 		}
 	}
 	var earliestFuture, latest time.Duration
@@ -246,6 +262,18 @@ func predictEnd(s pollState) time.Duration {
 		return earliestFuture
 	}
 	return latest
+}
+
+// endFromProgress predicts the end from one reading, as if progress started at the submission.
+// The API reports whole percents, so p% means somewhere in [p, p+1): when the estimate falls in
+// the range of ends that allows, the estimate is the sharper guess; otherwise the middle is used.
+func endFromProgress(at progressPoint, estimate time.Duration) time.Duration {
+	endAt := func(percent float64) time.Duration { return time.Duration(float64(at.at) * 100 / percent) }
+	p := float64(at.percent)
+	if estimate >= endAt(p+1) && estimate <= endAt(p) {
+		return estimate
+	}
+	return endAt(p + 0.5)
 }
 
 // overdueCap is a quarter of the estimate, kept between 1 s and 10 s.

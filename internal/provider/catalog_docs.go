@@ -12,7 +12,7 @@ import (
 
 func modelDescription() string {
 	return fmt.Sprintf("The model that generates the image. Defaults to `%s`. One of: %s. "+
-		"See the model table in the resource documentation for each model's sizes and counts.",
+		"Each model's sizes and image counts are listed under `size` and `n`.",
 		apimart.DefaultModel, codeList(apimart.ModelIDs()))
 }
 

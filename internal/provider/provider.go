@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -127,7 +128,9 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data.keySource = settings.keySource
-	if settings.apiKey == "" {
+	// A blank key is a missing key, reported as such by the first operation that needs one; the
+	// client would refuse it anyway, and that error must not read as a base_url problem.
+	if strings.TrimSpace(settings.apiKey) == "" {
 		return
 	}
 	ctx = maskKey(ctx, settings.apiKey)

@@ -68,10 +68,20 @@ func (l tflogLogger) Warn(msg string, kv ...interface{})  { tflog.Warn(l.ctx, ms
 func (l tflogLogger) Info(msg string, kv ...interface{})  { tflog.Info(l.ctx, msg, fields(kv)) }
 func (l tflogLogger) Debug(msg string, kv ...interface{}) { tflog.Debug(l.ctx, msg, fields(kv)) }
 
+// fields turns key-value pairs into tflog fields. Errors and other Stringers become strings,
+// because tflog masks only string values, and retryablehttp logs a failed request's error (whose
+// text holds the URL) as an error value.
 func fields(kv []interface{}) map[string]interface{} {
 	m := make(map[string]interface{}, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		m[fmt.Sprint(kv[i])] = kv[i+1]
+		value := kv[i+1]
+		switch v := value.(type) {
+		case error:
+			value = v.Error()
+		case fmt.Stringer:
+			value = v.String()
+		}
+		m[fmt.Sprint(kv[i])] = value
 	}
 	return m
 }

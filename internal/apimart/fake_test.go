@@ -1,0 +1,169 @@
+package apimart_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+// These tests run the client against the fake API, which mimics the documented API.
+
+func fakeClient(t *testing.T, baseURL string) *apimart.Client {
+	t.Helper()
+	c, err := apimart.NewClient(apimart.Config{
+		BaseURL:      baseURL,
+		APIKey:       fakeapimart.DefaultKey,
+		RetryWaitMin: 10 * time.Millisecond,
+		RetryWaitMax: 50 * time.Millisecond,
+		RateLimit:    -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var fox = apimart.GenerationRequest{Model: "imagen-4.0-apimart", Prompt: "a red fox in snow", Size: "1:1", N: 1}
+
+func TestFakeSubmitAndWaitForEveryShape(t *testing.T) {
+	for _, shape := range []fakeapimart.Shape{fakeapimart.ShapeV1, fakeapimart.ShapeV2, fakeapimart.ShapeV3} {
+		t.Run(shape.String(), func(t *testing.T) {
+			t.Parallel()
+			const duration = 1200 * time.Millisecond
+			srv, url := fakeapimart.Start(t, fakeapimart.WithSubmitShape(shape), fakeapimart.WithTaskDuration(duration),
+				fakeapimart.WithURLAsString(shape == fakeapimart.ShapeV3))
+			c := fakeClient(t, url)
+			sub, err := c.Submit(context.Background(), fox)
+			if err != nil {
+				t.Fatalf("Submit: %v", err)
+			}
+			// As the provider does: the wait starts its clock when the submit has returned.
+			task, err := c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{EstimatedTime: sub.EstimatedTime})
+			if err != nil || task.Status != apimart.StatusCompleted || len(task.URLs()) != 1 || task.ExpiresAt().IsZero() {
+				t.Fatalf("WaitForTask = %+v, %v", task, err)
+			}
+			if overhead := time.Since(srv.Tasks()[0].CompletedAt); overhead > 600*time.Millisecond {
+				t.Errorf("returned %s after the task completed", overhead)
+			}
+			reads := srv.TaskReadTimes(sub.TaskID)
+			if len(reads) > 4 {
+				t.Errorf("%d reads, want at most 4", len(reads))
+			}
+			for i := 1; i < len(reads); i++ {
+				if gap := reads[i].Sub(reads[i-1]); gap < apimart.MinPollInterval {
+					t.Errorf("reads %s apart", gap)
+				}
+			}
+		})
+	}
+}
+
+func TestFakeIdenticalSubmitsAreTwoTasks(t *testing.T) {
+	srv, url := fakeapimart.Start(t)
+	c := fakeClient(t, url)
+	a, errA := c.Submit(context.Background(), fox)
+	b, errB := c.Submit(context.Background(), fox)
+	if errA != nil || errB != nil || a.TaskID == b.TaskID || a.Replayed || b.Replayed {
+		t.Fatalf("submits = %+v %v, %+v %v", a, errA, b, errB)
+	}
+	if n := srv.Counters().TasksCreated; n != 2 {
+		t.Errorf("%d tasks created, want 2", n)
+	}
+}
+
+func TestFakeSubmitFaults(t *testing.T) {
+	tests := []struct {
+		name          string
+		fault         fakeapimart.SubmitFault
+		wantAmbiguous bool
+		wantSubmits   int64
+		wantTasks     int64
+	}{
+		{"503 is retried", fakeapimart.SubmitFault{Status: 503}, false, 2, 1},
+		{"429 is retried", fakeapimart.SubmitFault{Status: 429}, false, 2, 1},
+		{"500 that created a task is ambiguous", fakeapimart.SubmitFault{Status: 500, CreateTask: true}, true, 1, 1},
+		{"502 is ambiguous", fakeapimart.SubmitFault{Status: 502}, true, 1, 0},
+		{"a reset is ambiguous", fakeapimart.SubmitFault{Reset: true}, true, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, url := fakeapimart.Start(t)
+			srv.FailNextSubmits(1, tt.fault)
+			sub, err := fakeClient(t, url).Submit(context.Background(), fox)
+			if got := apimart.IsAmbiguousSubmit(err); got != tt.wantAmbiguous {
+				t.Fatalf("Submit = %+v, %v; ambiguous %v, want %v", sub, err, got, tt.wantAmbiguous)
+			}
+			if !tt.wantAmbiguous && (err != nil || sub.TaskID == "") {
+				t.Fatalf("Submit = %+v, %v; want success after a retry", sub, err)
+			}
+			c := srv.Counters()
+			if c.Submits != tt.wantSubmits || c.TasksCreated != tt.wantTasks {
+				t.Errorf("submits %d, tasks %d; want %d, %d", c.Submits, c.TasksCreated, tt.wantSubmits, tt.wantTasks)
+			}
+		})
+	}
+}
+
+func TestFakeReadFaultsDuringAWait(t *testing.T) {
+	t.Parallel()
+	srv, url := fakeapimart.Start(t, fakeapimart.WithTaskDuration(600*time.Millisecond))
+	c := fakeClient(t, url)
+	sub, err := c.Submit(context.Background(), fox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNextTaskReads(2, fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 502})
+	task, err := c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{})
+	if err != nil || task.Status != apimart.StatusCompleted {
+		t.Fatalf("WaitForTask = %+v, %v", task, err)
+	}
+
+	srv.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	if _, err := c.GetTask(context.Background(), sub.TaskID); err == nil {
+		t.Error("a 32 MiB answer was accepted")
+	}
+	srv.ForgetAllTasks()
+	_, err = c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{SubmittedAt: time.Now().Add(-time.Hour)})
+	var waitErr *apimart.WaitError
+	if !errors.As(err, &waitErr) || !apimart.IsNotFound(err) {
+		t.Errorf("waiting for a forgotten task = %v, want a WaitError wrapping a 404", err)
+	}
+}
+
+func TestFakeFailedTask(t *testing.T) {
+	t.Parallel()
+	srv, url := fakeapimart.Start(t, fakeapimart.WithTaskDuration(300*time.Millisecond))
+	srv.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
+		Error: &fakeapimart.TaskError{Code: 451, Message: "prompt refused", Type: "moderation"}})
+	c := fakeClient(t, url)
+	sub, err := c.Submit(context.Background(), fox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{EstimatedTime: sub.EstimatedTime})
+	var failed *apimart.TaskFailedError
+	if !errors.As(err, &failed) || task.Error == nil || task.Error.Code != "451" || task.Error.Message != "prompt refused" {
+		t.Fatalf("WaitForTask = %+v, %v; want a TaskFailedError with the task's error", task, err)
+	}
+}
+
+func TestFakeBalance(t *testing.T) {
+	_, url := fakeapimart.Start(t)
+	b, err := fakeClient(t, url).Balance(context.Background())
+	if err != nil || b.Remaining <= 0 || b.Unlimited {
+		t.Fatalf("Balance = %+v, %v", b, err)
+	}
+	c, err := apimart.NewClient(apimart.Config{BaseURL: url, APIKey: "sk-unknown", RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Balance(context.Background())
+	var apiErr *apimart.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Message == "" {
+		t.Errorf("Balance with an unknown key = %v, want the 200 success:false as an APIError", err)
+	}
+}

@@ -1,0 +1,225 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+func TestImageAddressMatchesImagesBlock(t *testing.T) {
+	block := imagesBlock("right", 5, "apimart.right")
+	if !strings.Contains(block, `prompt = "bench right ${count.index}"`) || !strings.Contains(block, "provider = apimart.right") {
+		t.Fatalf("unexpected block:\n%s", block)
+	}
+	if got := imageAddress("bench right 3"); got != "apimart_image.right[3]" {
+		t.Errorf("imageAddress = %q", got)
+	}
+	for _, prompt := range []string{"client 3", "bench", "bench right"} {
+		if got := imageAddress(prompt); got != "" {
+			t.Errorf("imageAddress(%q) = %q, want none", prompt, got)
+		}
+	}
+}
+
+func TestBaselinePhaseCoversOnePeriodEvenly(t *testing.T) {
+	const runs, images = 5, 5
+	var phases []time.Duration
+	for run := range runs {
+		var perRun []time.Duration
+		for image := range images {
+			p := baselinePhase(run, image, runs, images)
+			if p < 0 || p >= baselinePeriod {
+				t.Fatalf("phase %v is outside one period", p)
+			}
+			perRun = append(perRun, p)
+		}
+		// Each run spans the period, so per-run medians do not drift from run to run.
+		if spread := slices.Max(perRun) - slices.Min(perRun); spread < baselinePeriod*3/4 {
+			t.Errorf("run %d covers only %v of the period", run, spread)
+		}
+		phases = append(phases, perRun...)
+	}
+	slices.Sort(phases)
+	want := baselinePeriod / (runs * images)
+	for i := 1; i < len(phases); i++ {
+		if gap := phases[i] - phases[i-1]; gap < want-time.Microsecond || gap > want+time.Microsecond {
+			t.Fatalf("phases are not evenly spaced: gap %v, want %v", gap, want)
+		}
+	}
+}
+
+func TestRepeatStopsAtTheBudget(t *testing.T) {
+	h := &harness{opts: Options{Runs: 50, Budget: 100 * time.Millisecond}}
+	runs, err := h.repeat(context.Background(), "test", func(context.Context, int) error {
+		time.Sleep(30 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs < 1 || runs > 4 {
+		t.Errorf("made %d runs of 30 ms within a 100 ms budget", runs)
+	}
+
+	h.opts.Runs = 3
+	runs, err = h.repeat(context.Background(), "test", func(_ context.Context, i int) error {
+		if i == 1 {
+			return errors.New("boom")
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "run 2: boom") || runs != 1 {
+		t.Errorf("runs %d, err %v; want 1 and the failing run named", runs, err)
+	}
+}
+
+func TestRepeatRetriesAFailedRunOnce(t *testing.T) {
+	h := &harness{opts: Options{Runs: 3, Budget: time.Minute}}
+	attempts := map[int]int{}
+	runs, err := h.repeat(context.Background(), "test", func(_ context.Context, i int) error {
+		attempts[i]++
+		if i == 1 && attempts[i] == 1 {
+			return errors.New("killed from outside")
+		}
+		return nil
+	})
+	if err != nil || runs != 3 {
+		t.Fatalf("runs %d, err %v; want 3 runs and no error", runs, err)
+	}
+	if attempts[1] != 2 || len(h.retried) != 1 || !strings.Contains(h.retried[0], "killed from outside") {
+		t.Errorf("attempts %v, retried %v; want run 2 tried twice and listed", attempts, h.retried)
+	}
+}
+
+func TestCheckOptions(t *testing.T) {
+	if err := checkOptions(&Options{Runs: 0}); err == nil {
+		t.Error("zero runs accepted")
+	}
+	if err := checkOptions(&Options{Runs: 1, Only: []string{"nope"}}); err == nil {
+		t.Error("an unknown benchmark accepted")
+	}
+	opts := Options{Runs: 1, Only: []string{BenchWait}}
+	if err := checkOptions(&opts); err != nil || opts.Budget <= 0 || opts.ServerRate <= 0 {
+		t.Errorf("defaults not applied: %+v, %v", opts, err)
+	}
+}
+
+// TestSamplesFromCountsReadsAndOverhead reads a finished task twice through the real client and
+// expects the sample to show both reads, their gap, and the overhead measured from completion.
+func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
+	f, err := StartFake(fakeapimart.WithTaskDuration(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sub, err := client.Submit(ctx, apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: "bench img 0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := client.GetTask(ctx, sub.TaskID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	samples, err := samplesFrom(f, func(rec fakeapimart.TaskRecord) (time.Time, error) {
+		return rec.CompletedAt.Add(300 * time.Millisecond), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(samples) != 1 {
+		t.Fatalf("%d samples, want 1", len(samples))
+	}
+	s := samples[0]
+	if s.reads != 2 || s.overhead != 300*time.Millisecond || s.minGap < 20*time.Millisecond {
+		t.Errorf("sample %+v; want 2 reads, 300ms overhead, a gap of at least 20ms", s)
+	}
+
+	_, err = samplesFrom(f, func(fakeapimart.TaskRecord) (time.Time, error) { return time.Time{}, errors.New("no end") })
+	if err == nil {
+		t.Error("an error from returned was dropped")
+	}
+}
+
+func TestPollEveryReadsOnItsClockUntilTheEnd(t *testing.T) {
+	f, err := StartFake(fakeapimart.WithTaskDuration(350 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sub, err := client.Submit(ctx, apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: "poll"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pollEvery(ctx, client, sub.TaskID, 100*time.Millisecond, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	// Reads at 150, 250, 350 (maybe just short of the end) and 450 ms after the submit.
+	if reads := len(f.TaskReadTimes(sub.TaskID)); reads < 3 || reads > 4 {
+		t.Errorf("%d reads, want 3 or 4", reads)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := pollEvery(cancelled, client, sub.TaskID, time.Second, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled poll returned %v", err)
+	}
+}
+
+// TestQuickSmoke runs the wait and throughput benchmarks in quick mode, once, through the real
+// terraform binary: the harness end to end, in about half a minute.
+func TestQuickSmoke(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("drives terraform: set TF_ACC=1 to run it")
+	}
+	moduleDir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	report, err := Run(context.Background(), Options{
+		ModuleDir: moduleDir, ScratchDir: t.TempDir(), Runs: 1, Quick: true,
+		Only: []string{BenchWait, BenchThroughput}, Progress: &progress,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	ids := map[string]Figure{}
+	for _, f := range report.Figures {
+		ids[f.ID] = f
+		if f.Verdict == Failed {
+			t.Errorf("figure %s failed: %s", f.ID, f.Result)
+		}
+	}
+	for _, id := range []string{"1a", "1b", "1c", "1d", "1e", "1f", "2a", "2b", "2c", "5"} {
+		if _, ok := ids[id]; !ok {
+			t.Errorf("figure %s is missing", id)
+		}
+	}
+	if r := ids["5"].Result; !strings.HasSuffix(strings.Fields(r)[1], "MB") || strings.HasPrefix(r, "0.0") {
+		t.Errorf("peak RSS %q is not a positive size", r)
+	}
+	if md := report.Markdown(); !strings.Contains(md, "| 2a |") {
+		t.Errorf("the Markdown report lacks figure 2a:\n%s", md)
+	}
+	t.Log(fmt.Sprintf("\n%s", report.Markdown()))
+}

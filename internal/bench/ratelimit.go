@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+// rateLimitedShareGoal is the largest share of requests that may be answered 429.
+const rateLimitedShareGoal = 0.10
+
+type rateLimitStats struct {
+	succeeded, shares, walls, requests, accepted []float64
+}
+
+func runRateLimit(ctx context.Context, h *harness) (outcome, error) {
+	sz, rate := h.sizes, h.opts.ServerRate
+	var s rateLimitStats
+	runs, err := h.repeat(ctx, "ratelimit", func(ctx context.Context, i int) error {
+		if err := rateLimitRun(ctx, h, &s); err != nil {
+			return err
+		}
+		h.logf("ratelimit: run %d/%d: %s of %d images, %s of %s requests answered 429, wall %s", i+1, h.opts.Runs,
+			fmtCount(last(s.succeeded)), sz.rateImages, fmtPercent(last(s.shares)), fmtCount(last(s.requests)), fmtSeconds(last(s.walls)))
+		return nil
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	allSucceeded := Min(s.succeeded) == float64(sz.rateImages)
+	figures := []Figure{{
+		ID: "6a", What: fmt.Sprintf("Rate-limited server (R = %g req/s): %d images, %s tasks, default settings: images created (worst run)", rate, sz.rateImages, sz.rateTask),
+		Result: fmt.Sprintf("%s of %d", fmtCount(Min(s.succeeded)), sz.rateImages), Goal: "all", Verdict: verdict(allSucceeded), Runs: runs,
+	}, {
+		ID: "6b", What: "Same: requests answered 429: median (max)",
+		Result: fmt.Sprintf("%s (max %s) of %s requests", fmtPercent(Median(s.shares)), fmtPercent(Max(s.shares)), fmtCount(Median(s.requests))),
+		Goal:   fmt.Sprintf("≤ %.0f %%", rateLimitedShareGoal*100), Verdict: verdict(Median(s.shares) <= rateLimitedShareGoal), Runs: runs,
+	}}
+	details := Table{
+		Title:  fmt.Sprintf("(6) Server limited to %g requests per second: %d images of %s", rate, sz.rateImages, sz.rateTask),
+		Header: []string{"Images created (worst run)", "429 share (median)", "Requests (median)", "Apply wall time (median)", "Floor: admitted requests / R"},
+		Rows: [][]string{{fmt.Sprintf("%s of %d", fmtCount(Min(s.succeeded)), sz.rateImages), fmtPercent(Median(s.shares)),
+			fmtCount(Median(s.requests)), fmtSeconds(Median(s.walls)), fmtSeconds(Median(s.accepted) / rate)}},
+		Notes: []string{
+			"The fake's token bucket has a burst of ceil(R) and answers 429 with Retry-After in whole seconds.",
+			"The floor is the time the server needs to admit the requests that were not refused: no client can finish sooner.",
+		},
+	}
+	return outcome{figures: figures, details: []Table{details}}, nil
+}
+
+// rateLimitRun applies the images against a rate-limited fake. A failed apply is a result here,
+// not an error: images that did not succeed are what the goal counts.
+func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
+	sz := h.sizes
+	f, err := StartFake(fakeapimart.WithTaskDuration(sz.rateTask))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	f.SetRateLimit(h.opts.ServerRate, 0)
+	ws, err := h.env.Workspace("ratelimit")
+	if err != nil {
+		return err
+	}
+	if err := ws.WriteConfig(terraformBlock("apimart") + f.ProviderBlock("") + imagesBlock("img", sz.rateImages, "")); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	r, applyErr := ws.Apply(ctx, scaleParallelism)
+	if ctx.Err() != nil {
+		return applyErr
+	}
+	times, err := ParseApplyEvents(r.Stdout)
+	if err != nil {
+		return err
+	}
+	if applyErr != nil {
+		h.logf("ratelimit: the apply failed (%d images errored): %s", len(times.Errored), firstLine(applyErr.Error()))
+	}
+	c := f.Counters()
+	s.succeeded = append(s.succeeded, float64(len(times.Finished)))
+	s.shares = append(s.shares, float64(c.RateLimited)/float64(max(c.Requests, 1)))
+	s.requests = append(s.requests, float64(c.Requests))
+	s.accepted = append(s.accepted, float64(c.Requests-c.RateLimited))
+	s.walls = append(s.walls, seconds(r.Wall))
+	return nil
+}
+
+func fmtPercent(share float64) string { return fmt.Sprintf("%.1f %%", share*100) }

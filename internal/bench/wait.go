@@ -1,0 +1,354 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+// estimateCase is how far the server's estimated_time is from the task's real duration.
+type estimateCase struct {
+	name     string // resource name and key
+	label    string
+	factor   float64
+	maxReads int // the goal
+}
+
+var estimateCases = []estimateCase{
+	{name: "right", label: "estimate right", factor: 1, maxReads: 4},
+	{name: "high", label: "estimate ×2 too high", factor: 2, maxReads: 6},
+	{name: "low", label: "estimate ×0.5 too low", factor: 0.5, maxReads: 6},
+}
+
+// baselinePeriod is the plain poll loop the provider is compared with: what a script would do.
+const baselinePeriod = 2 * time.Second
+
+// minPollGap is the goal for the time between two reads of one task.
+const minPollGap = 250 * time.Millisecond
+
+// waitSample is one image's wait.
+type waitSample struct {
+	overhead time.Duration // from the task's completion on the server to the wait's end
+	reads    int
+	minGap   time.Duration // the shortest time between two of its reads; 0 with fewer than two
+}
+
+// waitStats gathers the samples of one method and case over the runs.
+type waitStats struct {
+	mu        sync.Mutex
+	overheads []float64 // per-run medians
+	reads     []float64 // per-run medians
+	maxReads  float64
+	minGap    float64 // NaN while no task had two reads
+	runs      int
+}
+
+func newWaitStats() *waitStats { return &waitStats{minGap: math.NaN()} }
+
+func (s *waitStats) add(samples []waitSample) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var overheads, reads []float64
+	for _, smp := range samples {
+		overheads = append(overheads, seconds(smp.overhead))
+		reads = append(reads, float64(smp.reads))
+		s.maxReads = max(s.maxReads, float64(smp.reads))
+		if smp.reads >= 2 && (math.IsNaN(s.minGap) || seconds(smp.minGap) < s.minGap) {
+			s.minGap = seconds(smp.minGap)
+		}
+	}
+	s.overheads = append(s.overheads, Median(overheads))
+	s.reads = append(s.reads, Median(reads))
+	s.runs++
+}
+
+func (s *waitStats) overhead() float64 { return Median(s.overheads) }
+func (s *waitStats) medianReads() float64 {
+	return Median(s.reads)
+}
+
+func (s *waitStats) readsText() string {
+	return fmt.Sprintf("%s (max %s)", fmtCount(s.medianReads()), fmtCount(s.maxReads))
+}
+
+// samplesFrom turns the fake's records into samples; returned gives when the wait for a task
+// ended, as the caller observed it.
+func samplesFrom(f *Fake, returned func(fakeapimart.TaskRecord) (time.Time, error)) ([]waitSample, error) {
+	var samples []waitSample
+	for _, rec := range f.Tasks() {
+		at, err := returned(rec)
+		if err != nil {
+			return nil, err
+		}
+		reads := f.TaskReadTimes(rec.ID)
+		smp := waitSample{overhead: at.Sub(rec.CompletedAt), reads: len(reads)}
+		for i := 1; i < len(reads); i++ {
+			gap := reads[i].Sub(reads[i-1])
+			if i == 1 || gap < smp.minGap {
+				smp.minGap = gap
+			}
+		}
+		samples = append(samples, smp)
+	}
+	return samples, nil
+}
+
+func runWait(ctx context.Context, h *harness) (outcome, error) {
+	stats := map[string]*waitStats{"baseline": newWaitStats()}
+	for _, c := range estimateCases {
+		stats["terraform/"+c.name] = newWaitStats()
+		stats["client/"+c.name] = newWaitStats()
+	}
+	h.logf("wait: client column, %d runs side by side (%d tasks of %s each per case)", h.opts.Runs, h.sizes.waitImages, h.sizes.waitTask)
+	if err := waitClientRuns(ctx, h, stats); err != nil {
+		return outcome{}, err
+	}
+	runs, err := h.repeat(ctx, "wait", func(ctx context.Context, i int) error {
+		return waitTerraformRun(ctx, h, i, stats)
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	return waitOutcome(h, stats, runs), nil
+}
+
+// waitTerraformRun applies the images of every estimate case in one apply, each case against
+// its own fake server through its own provider alias, all at once.
+func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string]*waitStats) error {
+	config := terraformBlock("apimart")
+	fakes := map[string]*Fake{}
+	defer func() {
+		for _, f := range fakes {
+			f.Close()
+		}
+	}()
+	for _, c := range estimateCases {
+		f, err := startWaitFake(h.sizes.waitTask, c.factor)
+		if err != nil {
+			return err
+		}
+		fakes[c.name] = f
+		config += f.ProviderBlock(c.name) + imagesBlock(c.name, h.sizes.waitImages, "apimart."+c.name)
+	}
+	ws, err := h.env.Workspace("wait")
+	if err != nil {
+		return err
+	}
+	if err := ws.WriteConfig(config); err != nil {
+		return err
+	}
+	r, err := ws.Apply(ctx, len(estimateCases)*h.sizes.waitImages)
+	if err != nil {
+		return err
+	}
+	times, err := ParseApplyEvents(r.Stdout)
+	if err != nil {
+		return err
+	}
+	for _, c := range estimateCases {
+		samples, err := samplesFrom(fakes[c.name], func(rec fakeapimart.TaskRecord) (time.Time, error) {
+			addr := imageAddress(rec.Prompt)
+			at, ok := times.Finished[addr]
+			if !ok {
+				return time.Time{}, fmt.Errorf("terraform reported no end for %s (task %s)", addr, rec.ID)
+			}
+			return at, nil
+		})
+		if err != nil {
+			return err
+		}
+		stats["terraform/"+c.name].add(samples)
+	}
+	h.logf("wait: terraform run %d/%d: apply of %d images took %s", run+1, h.opts.Runs, len(estimateCases)*h.sizes.waitImages, r.Wall.Round(10*time.Millisecond))
+	return nil
+}
+
+func startWaitFake(task time.Duration, factor float64) (*Fake, error) {
+	return StartFake(fakeapimart.WithTaskDuration(task),
+		fakeapimart.WithEstimatedTime(time.Duration(float64(task)*factor)))
+}
+
+// waitClientRuns measures the client's WaitForTask and the plain poll loop without Terraform.
+// Every run of every case has its own server and client, and all of them wait side by side:
+// the waits are sleeps, so they do not disturb one another.
+func waitClientRuns(ctx context.Context, h *harness, stats map[string]*waitStats) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, h.opts.Runs*(len(estimateCases)+1))
+	measure := func(key string, factor float64, waitFor func(context.Context, *apimart.Client, *apimart.Submission, int) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			samples, err := clientSamples(ctx, h.sizes, factor, waitFor)
+			if err != nil {
+				errs <- fmt.Errorf("%s: %w", key, err)
+				return
+			}
+			stats[key].add(samples)
+		}()
+	}
+	for run := range h.opts.Runs {
+		for _, c := range estimateCases {
+			measure("client/"+c.name, c.factor, func(ctx context.Context, cl *apimart.Client, sub *apimart.Submission, _ int) error {
+				// The same options as the provider's Create.
+				_, err := cl.WaitForTask(ctx, sub.TaskID, apimart.WaitOptions{EstimatedTime: sub.EstimatedTime, SubmittedAt: time.Now()})
+				return err
+			})
+		}
+		measure("baseline", 1, func(ctx context.Context, cl *apimart.Client, sub *apimart.Submission, image int) error {
+			return pollEvery(ctx, cl, sub.TaskID, baselinePeriod, baselinePhase(run, image, h.opts.Runs, h.sizes.waitImages))
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// baselinePhase spreads the start of the plain poll loop evenly over one period across all its
+// samples, interleaved so that each run covers the whole period. A real task's end falls
+// anywhere within a poll period; the fake's tasks last exactly a whole number of periods, so a
+// loop started at the submit would always read just after the end and flatter the baseline.
+func baselinePhase(run, image, runs, images int) time.Duration {
+	slot := image*runs + run
+	return time.Duration((float64(slot) + 0.5) / float64(runs*images) * float64(baselinePeriod))
+}
+
+// clientSamples submits the images of one run to a fresh fake and waits for each with waitFor.
+func clientSamples(ctx context.Context, sz sizes, factor float64, waitFor func(context.Context, *apimart.Client, *apimart.Submission, int) error) ([]waitSample, error) {
+	f, err := startWaitFake(sz.waitTask, factor)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 4*sz.waitTask+time.Minute)
+	defer cancel()
+
+	var mu sync.Mutex
+	returned := map[string]time.Time{}
+	var wg sync.WaitGroup
+	errs := make(chan error, sz.waitImages)
+	for i := range sz.waitImages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub, err := client.Submit(ctx, apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: fmt.Sprintf("client %d", i)})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if err := waitFor(ctx, client, sub, i); err != nil {
+				errs <- err
+				return
+			}
+			at := time.Now()
+			mu.Lock()
+			returned[sub.TaskID] = at
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return samplesFrom(f, func(rec fakeapimart.TaskRecord) (time.Time, error) {
+		return returned[rec.ID], nil
+	})
+}
+
+// pollEvery is the plain loop: read every period, on a fixed clock offset by phase, until the
+// task ends.
+func pollEvery(ctx context.Context, c *apimart.Client, taskID string, period, phase time.Duration) error {
+	start := time.Now()
+	for k := 1; ; k++ {
+		timer := time.NewTimer(time.Until(start.Add(phase + time.Duration(k)*period)))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+		task, err := c.GetTask(ctx, taskID)
+		if err != nil {
+			return err
+		}
+		if task.IsTerminal() {
+			return nil
+		}
+	}
+}
+
+func waitOutcome(h *harness, stats map[string]*waitStats, runs int) outcome {
+	tf := func(c string) *waitStats { return stats["terraform/"+c] }
+	cl := func(c string) *waitStats { return stats["client/"+c] }
+	base := stats["baseline"]
+	task := h.sizes.waitTask.String()
+
+	right := tf("right")
+	minGap := math.NaN()
+	for key, s := range stats {
+		if key != "baseline" && !math.IsNaN(s.minGap) && (math.IsNaN(minGap) || s.minGap < minGap) {
+			minGap = s.minGap
+		}
+	}
+	figures := []Figure{{
+		ID: "1a", What: fmt.Sprintf("Wait overhead per image, %s task, estimate right (terraform; client)", task),
+		Result: fmt.Sprintf("%s; %s", fmtSeconds(right.overhead()), fmtSeconds(cl("right").overhead())),
+		Goal:   "≤ 0.50 s", Verdict: verdict(right.overhead() <= 0.5), Runs: runs,
+	}, {
+		ID: "1b", What: "Task reads per image, estimate right: median (max) (terraform; client)",
+		Result: right.readsText() + "; " + cl("right").readsText(),
+		Goal:   "≤ 4", Verdict: verdict(right.maxReads <= 4), Runs: runs,
+	}}
+	for i, c := range estimateCases[1:] {
+		s := tf(c.name)
+		figures = append(figures, Figure{
+			ID:   fmt.Sprintf("1%c", 'c'+i),
+			What: fmt.Sprintf("Task reads per image, %s: median (max) (terraform; client); overhead", c.label),
+			Result: fmt.Sprintf("%s; %s; overhead %s", s.readsText(), cl(c.name).readsText(),
+				fmtSeconds(s.overhead())),
+			Goal: fmt.Sprintf("≤ %d reads", c.maxReads), Verdict: verdict(s.maxReads <= float64(c.maxReads)), Runs: runs,
+		})
+	}
+	figures = append(figures, Figure{
+		ID: "1e", What: "Shortest time between two reads of one task (all cases, terraform and client)",
+		Result: fmtSeconds(minGap), Goal: "≥ 0.25 s", Verdict: verdict(minGap >= minPollGap.Seconds()), Runs: runs,
+	}, Figure{
+		ID: "1f", What: fmt.Sprintf("Plain %s poll loop (client): overhead; reads", baselinePeriod),
+		Result:  fmt.Sprintf("%s; %s", fmtSeconds(base.overhead()), base.readsText()),
+		Goal:    "provider beats it on both (1a, 1b)",
+		Verdict: verdict(right.overhead() < base.overhead() && right.medianReads() < base.medianReads()),
+		Runs:    base.runs,
+	})
+
+	details := Table{
+		Title:  fmt.Sprintf("(1) Wait for a %s task: per-image overhead and task reads", task),
+		Header: []string{"Case", "Overhead, terraform", "Overhead, client", "Reads, terraform", "Reads, client", "Shortest gap"},
+	}
+	for _, c := range estimateCases {
+		gap := math.NaN()
+		for _, s := range []*waitStats{tf(c.name), cl(c.name)} {
+			if !math.IsNaN(s.minGap) && (math.IsNaN(gap) || s.minGap < gap) {
+				gap = s.minGap
+			}
+		}
+		details.Rows = append(details.Rows, []string{c.label, fmtSeconds(tf(c.name).overhead()), fmtSeconds(cl(c.name).overhead()),
+			tf(c.name).readsText(), cl(c.name).readsText(), fmtSeconds(gap)})
+	}
+	details.Rows = append(details.Rows, []string{fmt.Sprintf("plain %s loop (estimate right)", baselinePeriod), "-",
+		fmtSeconds(base.overhead()), "-", base.readsText(), fmtSeconds(base.minGap)})
+	details.Notes = []string{
+		"Overhead: the time the wait returned minus the time the task completed on the server (medians of per-run medians).",
+		"Terraform: the apply_complete event of `terraform apply -json`; client: apimart.Client.WaitForTask called directly.",
+		fmt.Sprintf("%d images per case and run; the three cases share one apply, each with its own fake server and provider alias.", h.sizes.waitImages),
+	}
+	return outcome{figures: figures, details: []Table{details}}
+}

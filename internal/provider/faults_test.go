@@ -1,0 +1,756 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"math/big"
+	"net"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+// The fault matrix through Terraform: each test injects one fault with the fake server's knobs
+// and checks what the user sees, what is in state, and how many paid tasks the server made.
+// DESIGN.md maps every row of the reliability table to these tests and the client's.
+
+// faultProvider is providerConfig plus extra arguments such as max_retries or request_timeout.
+func faultProvider(baseURL, extra string) string {
+	return fmt.Sprintf(`
+provider "apimart" {
+  base_url   = %q
+  api_key    = %q
+  rate_limit = 0
+  %s
+}
+`, baseURL, testAPIKey, extra)
+}
+
+func faultImage(name string) string {
+	return fmt.Sprintf("\nresource \"apimart_image\" %q {\n  prompt = \"fault matrix: %s\"\n}\n", name, name)
+}
+
+// words matches a phrase however Terraform wraps it and frames it in a diagnostic box.
+func words(phrase string) string {
+	return strings.Join(strings.Fields(regexp.QuoteMeta(phrase)), `[\s│]+`)
+}
+
+func errorWith(phrases ...string) *regexp.Regexp {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = words(p)
+	}
+	return regexp.MustCompile(strings.Join(parts, `(.|\n)*`))
+}
+
+// notInState checks, in a plan-only step after a failed apply, that the failure left nothing in
+// state: the image is still to be created, neither tainted nor half-written.
+func notInState(address string) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate),
+	}}
+}
+
+// priorState checks the attributes that a failed apply left in state, as the next plan sees them.
+type priorState struct {
+	address string
+	check   func(values map[string]any) error
+}
+
+func (p priorState) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if req.Plan.PriorState == nil || req.Plan.PriorState.Values == nil {
+		resp.Error = errors.New("the plan has no prior state")
+		return
+	}
+	for _, r := range req.Plan.PriorState.Values.RootModule.Resources {
+		if r.Address == p.address {
+			resp.Error = p.check(r.AttributeValues)
+			return
+		}
+	}
+	resp.Error = fmt.Errorf("%s is not in state", p.address)
+}
+
+// onlyTaskInState checks that state holds the server's only task, with the given attributes.
+func onlyTaskInState(fake *fakeapimart.Server, want map[string]any) func(map[string]any) error {
+	return func(values map[string]any) error {
+		tasks := fake.Tasks()
+		if len(tasks) != 1 || values["task_id"] != tasks[0].ID {
+			return fmt.Errorf("state has task %v; the server made %d tasks: %+v", values["task_id"], len(tasks), tasks)
+		}
+		for name, value := range want {
+			if values[name] != value {
+				return fmt.Errorf("state has %s = %#v, want %#v", name, values[name], value)
+			}
+		}
+		return nil
+	}
+}
+
+// checkCounters compares the fake server's counters with what a test expects of them.
+func checkCounters(fake *fakeapimart.Server, check func(fakeapimart.Counters) error) resource.TestCheckFunc {
+	return func(*terraform.State) error { return check(fake.Counters()) }
+}
+
+func submitsAndTasks(submits, tasks int64) func(fakeapimart.Counters) error {
+	return func(c fakeapimart.Counters) error {
+		if c.Submits != submits || c.TasksCreated != tasks {
+			return fmt.Errorf("server saw %d submits and created %d tasks; want %d and %d", c.Submits, c.TasksCreated, submits, tasks)
+		}
+		return nil
+	}
+}
+
+// Refusals that say no task was made (429, 408, 503) are retried, and exactly one task is paid.
+func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
+	cases := map[string]fakeapimart.SubmitFault{
+		"429 with Retry-After":    {Status: 429, RetryAfter: time.Second},
+		"429 without Retry-After": {Status: 429},
+		"408":                     {Status: 408},
+		"503":                     {Status: 503},
+	}
+	for name, fault := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake, baseURL := startFake(t)
+			fake.FailNextSubmits(1, fault)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					Config:            faultProvider(baseURL, "") + faultImage("retried"),
+					ConfigStateChecks: expectCompleted("apimart_image.retried"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkCounters(fake, submitsAndTasks(2, 1)),
+						checkStateMatchesOnlyTask(fake, "apimart_image.retried"),
+					),
+				}},
+			})
+		})
+	}
+}
+
+// A Retry-After that ends after the create timeout is not waited for: the apply fails at once
+// with advice, and nothing was paid.
+func TestAccFault_submitRetryAfterPastTheTimeout(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: 10 * time.Minute})
+	config := faultProvider(baseURL, "") + `
+resource "apimart_image" "limited" {
+  prompt = "rate limited"
+  timeouts {
+    create = "1m"
+  }
+}
+`
+	var began time.Time
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { began = time.Now() },
+				Config:      config,
+				ExpectError: errorWith("APIMart rate limit reached", "rate_limit", "-parallelism"),
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks:   notInState("apimart_image.limited"),
+				Check:              checkCounters(fake, submitsAndTasks(1, 0)),
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			// Waiting out the server's ten minutes, or the create timeout, would take a minute at least.
+			if took := time.Since(began); took > 45*time.Second {
+				return fmt.Errorf("the test took %s; the apply should have given up at once", took)
+			}
+			return checkCounters(fake, submitsAndTasks(1, 0))(nil)
+		},
+	})
+}
+
+// A failure after the submit may have reached the server is never retried: the user is told that
+// a task may exist (and may be charged), and state holds nothing half-written.
+func TestAccFault_submitMayHaveCreatedATask(t *testing.T) {
+	cases := map[string]fakeapimart.SubmitFault{
+		"500":                             {Status: 500, CreateTask: true},
+		"502":                             {Status: 502, CreateTask: true},
+		"504":                             {Status: 504, CreateTask: true},
+		"reset after the submit was sent": {Reset: true},
+	}
+	for name, fault := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake, baseURL := startFake(t)
+			fake.FailNextSubmits(1, fault)
+			config := faultProvider(baseURL, "max_retries = 5") + faultImage("ambiguous")
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{
+					{
+						Config:      config,
+						ExpectError: errorWith("Image request may have been charged", "a task may have been created", "nothing was saved in state"),
+					},
+					{
+						Config:             config,
+						PlanOnly:           true,
+						ExpectNonEmptyPlan: true,
+						ConfigPlanChecks:   notInState("apimart_image.ambiguous"),
+						// One submit, never retried; the server did create (and charge) a task.
+						Check: checkCounters(fake, submitsAndTasks(1, 1)),
+					},
+				},
+				CheckDestroy: checkCounters(fake, submitsAndTasks(1, 1)),
+			})
+		})
+	}
+}
+
+// Faults while polling are retried and the apply succeeds with the one task it paid for.
+func TestAccFault_readFaultsDuringApply(t *testing.T) {
+	cases := map[string]struct {
+		fault  fakeapimart.ReadFault
+		faults int
+		extra  string
+	}{
+		"500":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 500}, faults: 2},
+		"502":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 502}, faults: 2},
+		"503":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 503}, faults: 2},
+		"504":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 504}, faults: 2},
+		"HTML 502 page":  {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadNonJSON, Status: 502}, faults: 2},
+		"slow answers":   {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadSlow, Delay: 5 * time.Second}, faults: 2, extra: `request_timeout = "1s"`},
+		"malformed JSON": {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadMalformed}, faults: 1},
+		"resets":         {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadReset}, faults: 2},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake, baseURL := startFake(t)
+			fake.FailNextTaskReads(tc.faults, tc.fault)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					Config:            faultProvider(baseURL, tc.extra) + faultImage("polled"),
+					ConfigStateChecks: expectCompleted("apimart_image.polled"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkStateMatchesOnlyTask(fake, "apimart_image.polled"),
+						checkCounters(fake, func(c fakeapimart.Counters) error {
+							if c.Faults != int64(tc.faults) || c.TaskReads <= int64(tc.faults) || c.Submits != 1 {
+								return fmt.Errorf("server served %d faults in %d reads after %d submits; want %d faults, more reads, 1 submit",
+									c.Faults, c.TaskReads, c.Submits, tc.faults)
+							}
+							return nil
+						}),
+					),
+				}},
+			})
+		})
+	}
+}
+
+// An answer far over the size cap is read only in part and named in the error; the task stays in
+// state and the next apply collects it.
+func TestAccFault_hugeTaskAnswer(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextTaskReads(1000, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	config := func(timeout string) string {
+		return faultProvider(baseURL, "") + fmt.Sprintf(`
+resource "apimart_image" "huge" {
+  prompt = "answered with 32 MiB"
+  timeouts {
+    create = %q
+  }
+}
+`, timeout)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:      config("4s"),
+				ExpectError: errorWith("waiting", "larger than the client accepts"),
+			},
+			{
+				PreConfig:         func() { fake.FailNextTaskReads(0, fakeapimart.ReadFault{}) },
+				Config:            config("1m"),
+				ConfigStateChecks: expectCompleted("apimart_image.huge"),
+				Check:             checkStateMatchesOnlyTask(fake, "apimart_image.huge"),
+			},
+		},
+	})
+}
+
+// A failed task keeps its id and the API's error in state, so nothing paid is forgotten; the
+// next plan replaces it.
+func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
+	fake, baseURL := startFake(t)
+	const message = "the prompt was refused by the safety system"
+	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
+		Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}})
+	config := faultProvider(baseURL, "") + faultImage("refused")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorWith("Image generation failed", message)},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+					priorState{"apimart_image.refused", onlyTaskInState(fake, map[string]any{
+						"status": "failed", "error_message": message, "error_code": "451", "interrupted": false,
+					})},
+					plancheck.ExpectResourceAction("apimart_image.refused", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+			},
+		},
+	})
+}
+
+// A status the API may add one day is kept verbatim and waited on until the timeout, without a
+// crash; the task stays in state for the next apply.
+func TestAccFault_unknownTaskStatus(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "quarantined"})
+	config := faultProvider(baseURL, "") + `
+resource "apimart_image" "odd" {
+  prompt = "ends in a status nobody documented"
+  timeouts {
+    create = "3s"
+  }
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorWith("Timed out waiting for the image", `"quarantined"`)},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+					priorState{"apimart_image.odd", onlyTaskInState(fake, map[string]any{"status": "quarantined", "interrupted": true})},
+				}},
+				Check: checkTasksCreated(fake, 1),
+			},
+		},
+	})
+}
+
+// A rejected key is reported once, naming where the key came from, and never retried.
+func TestAccFault_unauthorizedNamesTheKeySource(t *testing.T) {
+	const revoked = "sk-revoked-0000000000"
+	run := func(t *testing.T, providerBlock, source string) {
+		fake, baseURL := startFake(t)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProviders(),
+			Steps: []resource.TestStep{{
+				Config:      fmt.Sprintf(providerBlock, baseURL) + faultImage("denied"),
+				ExpectError: errorWith("APIMart rejected the API key", "The key came from "+source, "not retried"),
+			}},
+		})
+		if c := fake.Counters(); c.Requests != 1 || c.Unauthorized != 1 || c.TasksCreated != 0 {
+			t.Errorf("server saw %d requests (%d unauthorized) and made %d tasks; want 1, 1 and 0", c.Requests, c.Unauthorized, c.TasksCreated)
+		}
+	}
+	t.Run("key from configuration", func(t *testing.T) {
+		run(t, `
+provider "apimart" {
+  base_url    = %q
+  api_key     = "`+revoked+`"
+  max_retries = 10
+}
+`, "the provider's api_key argument")
+	})
+	t.Run("key from the environment", func(t *testing.T) {
+		t.Setenv(EnvAPIKey, revoked)
+		run(t, `
+provider "apimart" {
+  base_url    = %q
+  max_retries = 10
+}
+`, "the "+EnvAPIKey+" environment variable")
+	})
+}
+
+// A 403 on submit is a refusal: reported with the key's source, not retried, nothing paid.
+func TestAccFault_forbiddenSubmit(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 403})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config:      faultProvider(baseURL, "max_retries = 10") + faultImage("forbidden"),
+			ExpectError: errorWith("Access denied by APIMart", "the provider's api_key argument"),
+		}},
+		CheckDestroy: checkCounters(fake, submitsAndTasks(1, 0)),
+	})
+}
+
+// Each way of not reaching the API fails clearly, says that nothing was paid for, and ends within
+// the request timeout rather than the 60 s default.
+func TestAccFault_unreachableAPI(t *testing.T) {
+	cases := map[string]struct {
+		baseURL func(t *testing.T) string
+		want    string
+	}{
+		"closed port":           {baseURL: closedLoopbackURL, want: "connection refused"},
+		"DNS failure":           {baseURL: func(*testing.T) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
+		"untrusted certificate": {baseURL: untrustedTLSServer, want: "certificate"},
+		"no TLS handshake":      {baseURL: silentServer, want: "request timeout"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			baseURL := tc.baseURL(t)
+			var began time.Time
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					PreConfig:   func() { began = time.Now() },
+					Config:      faultProvider(baseURL, "max_retries = 0\n  request_timeout = \"2s\"") + faultImage("unreachable"),
+					ExpectError: errorWith("Unable to submit the image request", "no task was created", tc.want),
+				}},
+				CheckDestroy: func(*terraform.State) error {
+					// plan, apply and destroy with a 2 s request timeout; the default would take 60 s.
+					if took := time.Since(began); took > 30*time.Second {
+						return fmt.Errorf("the failing apply took %s; request_timeout was 2s", took)
+					}
+					return nil
+				},
+			})
+		})
+	}
+}
+
+func closedLoopbackURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// untrustedTLSServer serves the fake with a certificate nothing trusts, and fails the test if a
+// request got through.
+func untrustedTLSServer(t *testing.T) string {
+	fake := fakeapimart.New(fakeapimart.WithKeys(testAPIKey))
+	srv := httptest.NewUnstartedServer(fake)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(func() {
+		srv.Close()
+		if n := fake.Counters().Requests; n != 0 {
+			t.Errorf("the server with an untrusted certificate answered %d requests", n)
+		}
+	})
+	return srv.URL
+}
+
+// silentServer accepts connections and never answers, like a host behind a stuck proxy.
+func silentServer(t *testing.T) string {
+	addr, _ := countingListener(t, "127.0.0.1:0")
+	return "https://" + addr
+}
+
+// countingListener accepts connections on addr, holds them open without a word, and counts them.
+func countingListener(t *testing.T, addr string) (string, *atomic.Int64) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int64
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String(), &accepted
+}
+
+// Plain http to a host other than loopback is refused before any connection: a listener on this
+// machine's own network address sees none.
+func TestAccFault_plainHTTPToRemoteHostSendsNothing(t *testing.T) {
+	ip := nonLoopbackIPv4(t)
+	addr, accepted := countingListener(t, net.JoinHostPort(ip, "0"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config:      faultProvider("http://"+addr, "") + faultImage("cleartext"),
+			ExpectError: errorWith("Invalid APIMart base URL", "clear text"),
+		}},
+	})
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the provider opened %d connections to a plain-http base_url it refused", n)
+	}
+}
+
+func nonLoopbackIPv4(t *testing.T) string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ipNet, ok := a.(*net.IPNet); ok && ipNet.IP.To4() != nil && !ipNet.IP.IsLoopback() {
+			return ipNet.IP.String()
+		}
+	}
+	t.Skip("this machine has no non-loopback IPv4 address to listen on")
+	return ""
+}
+
+// Fifty images at -parallelism=20 against a server that allows 20 requests a second, with the
+// provider's own limiter set above that: every image is made, each exactly once.
+func TestAccFault_rateLimitedServerFiftyImages(t *testing.T) {
+	const images = 50
+	fake, baseURL := startFake(t)
+	fake.SetRateLimit(20, 5)
+	w := cliWorkspace(t, baseURL, fmt.Sprintf(`
+provider "apimart" {
+  rate_limit  = 40
+  max_retries = 10
+}
+
+resource "apimart_image" "crowd" {
+  count  = %d
+  prompt = "one of a crowd, number ${count.index}"
+}
+`, images))
+	began := time.Now()
+	w.MustRun(t, "apply", "-auto-approve", "-no-color", "-parallelism=20")
+	t.Logf("apply of %d images took %s; the server answered 429 %d times", images, time.Since(began), fake.Counters().RateLimited)
+
+	var inState []string
+	for address, res := range w.Resources(t) {
+		if res.Values["status"] != "completed" || res.Values["url"] == nil || res.Tainted {
+			t.Errorf("%s: status %v, url %v, tainted %v", address, res.Values["status"], res.Values["url"], res.Tainted)
+		}
+		inState = append(inState, fmt.Sprint(res.Values["task_id"]))
+	}
+	var onServer []string
+	for _, task := range fake.Tasks() {
+		onServer = append(onServer, task.ID)
+	}
+	slices.Sort(inState)
+	slices.Sort(onServer)
+	if len(inState) != images || !slices.Equal(inState, onServer) {
+		t.Errorf("state holds %d tasks, the server made %d; want the same %d", len(inState), len(onServer), images)
+	}
+	if c := fake.Counters(); c.RateLimited == 0 || c.TasksCreated != images {
+		t.Errorf("server answered 429 %d times and created %d tasks; want some 429s and %d tasks", c.RateLimited, c.TasksCreated, images)
+	}
+}
+
+// A refresh keeps images the API has forgotten; see TestAccImage_refreshWithoutAPICalls. This
+// variant forgets them while an unfinished one waits in state, which must be dropped and made
+// again, since no paid result can come of it.
+func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
+	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	withTimeout := func(timeout string) string {
+		return faultProvider(baseURL, "") + fmt.Sprintf(`
+resource "apimart_image" "lost" {
+  prompt = "forgotten while running"
+  timeouts {
+    create = %q
+  }
+}
+`, timeout)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: withTimeout("1s"), ExpectError: errorWith("Timed out waiting for the image")},
+			{
+				PreConfig: func() {
+					fake.ForgetAllTasks()
+					fake.SetTaskDuration(300 * time.Millisecond)
+				},
+				Config: withTimeout("1m"),
+				ConfigStateChecks: append(expectCompleted("apimart_image.lost"),
+					statecheck.ExpectKnownValue("apimart_image.lost", tfjsonpath.New("interrupted"), knownvalue.Bool(false))),
+				Check: checkTasksCreated(fake, 2),
+			},
+		},
+	})
+}
+
+// Malformed user input is a fault too: the targets below feed any value to the provider's own
+// validation and configuration.
+
+// FuzzProviderConfigure runs Configure, and the request_timeout validator, on any provider
+// arguments that HCL can express. An error must name its real cause.
+func FuzzProviderConfigure(f *testing.F) {
+	f.Add("sk-key", "https://api.apimart.ai", int64(4), 10.0, "60s")
+	f.Add("", "http://127.0.0.1:1", int64(0), 0.0, "1ms")
+	f.Add("   ", "https://api.apimart.ai", int64(20), 5.0, "2m")
+	f.Add("sk-key", "https://api.apimart.ai", int64(20), math.Inf(1), "2m")
+	f.Add("sk-key", "http://api.example.com", int64(-1), -1.0, "-5s")
+	f.Add("sk-key", "https://h/?q=1", int64(3), 1e-300, "1e9h")
+	p := New("fuzz")()
+	var schemaResp provider.SchemaResponse
+	p.Schema(context.Background(), provider.SchemaRequest{}, &schemaResp)
+	f.Fuzz(func(t *testing.T, apiKey, baseURL string, retries int64, rateLimit float64, timeout string) {
+		if math.IsNaN(rateLimit) {
+			return // HCL has no NaN
+		}
+		raw := tftypes.NewValue(schemaResp.Schema.Type().TerraformType(context.Background()), map[string]tftypes.Value{
+			"api_key":         tftypes.NewValue(tftypes.String, apiKey),
+			"base_url":        tftypes.NewValue(tftypes.String, baseURL),
+			"max_retries":     tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(retries)),
+			"rate_limit":      tftypes.NewValue(tftypes.Number, big.NewFloat(rateLimit)),
+			"request_timeout": tftypes.NewValue(tftypes.String, timeout),
+		})
+		var resp provider.ConfigureResponse
+		p.Configure(context.Background(), provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, &resp)
+		if math.IsInf(rateLimit, 0) {
+			// HCL's 1/0: the framework refuses it while converting the configuration, before
+			// any code of ours runs, with its own (misleading) "Value Conversion Error".
+			if !resp.Diagnostics.HasError() {
+				t.Fatal("an infinite rate_limit was accepted")
+			}
+			return
+		}
+
+		_, urlErr := apimart.ParseBaseURL(baseURL)
+		d, durErr := time.ParseDuration(timeout)
+		timeoutBad := durErr != nil || d <= 0
+		var validated validator.StringResponse
+		durationValidator{}.ValidateString(context.Background(), validator.StringRequest{
+			Path: path.Root("request_timeout"), ConfigValue: types.StringValue(timeout)}, &validated)
+		if validated.Diagnostics.HasError() != timeoutBad {
+			t.Fatalf("request_timeout %q: validator error %v, want %v", timeout, validated.Diagnostics, timeoutBad)
+		}
+		summaries := map[string]bool{}
+		for _, d := range resp.Diagnostics.Errors() {
+			summaries[d.Summary()] = true
+		}
+		if summaries["Invalid APIMart base URL"] != (urlErr != nil) {
+			t.Fatalf("base_url %q (parse error %v) gave diagnostics %v", baseURL, urlErr, resp.Diagnostics)
+		}
+		if summaries["Invalid request timeout"] != timeoutBad {
+			t.Fatalf("request_timeout %q gave diagnostics %v", timeout, resp.Diagnostics)
+		}
+		if !resp.Diagnostics.HasError() {
+			data := resp.ResourceData.(*providerData)
+			if (data.client != nil) != (strings.TrimSpace(apiKey) != "") {
+				t.Fatalf("key %q: client built %v", apiKey, data.client != nil)
+			}
+		}
+	})
+}
+
+// FuzzImageConfigValidation checks plan-time validation against the catalog for any value, known
+// or not, and that every problem points at an attribute the resource has.
+func FuzzImageConfigValidation(f *testing.F) {
+	for _, m := range apimart.Models() {
+		f.Add(m.ID, "a lighthouse", m.DefaultSize, m.Counts[0], uint8(0))
+	}
+	f.Add("", "", "", int64(0), uint8(0))
+	f.Add("gpt-4o-image", strings.Repeat("字", 1001), "16:9", int64(3), uint8(0))
+	f.Add("dall-e-9", "x", "1:1", int64(1), uint8(0b1010))
+	var schemaResp fwresource.SchemaResponse
+	NewImageResource().Schema(context.Background(), fwresource.SchemaRequest{}, &schemaResp)
+	f.Fuzz(func(t *testing.T, model, prompt, size string, n int64, unknown uint8) {
+		config := imageResourceModel{
+			Model:  stringInput(model, unknown&1 != 0, unknown&16 != 0),
+			Prompt: stringInput(prompt, unknown&2 != 0, false),
+			Size:   stringInput(size, unknown&4 != 0, unknown&32 != 0),
+			N:      types.Int64Value(n),
+		}
+		if unknown&8 != 0 {
+			config.N = types.Int64Unknown()
+		}
+		problems := validateImageConfig(config)
+		seen := map[string]bool{}
+		for _, p := range problems {
+			if _, ok := schemaResp.Schema.Attributes[p.Field]; !ok || seen[p.Field] || p.Summary == "" || p.Detail == "" {
+				t.Fatalf("problem %+v: it must name a distinct attribute of the resource and explain itself", p)
+			}
+			seen[p.Field] = true
+		}
+		if config.Model.IsUnknown() {
+			if len(problems) != 0 {
+				t.Fatalf("an unknown model gave problems %+v", problems)
+			}
+			return
+		}
+		modelID := apimart.DefaultModel
+		if !config.Model.IsNull() {
+			modelID = model
+		}
+		m, ok := apimart.LookupModel(modelID)
+		if !ok {
+			if len(problems) != 1 || problems[0].Field != apimart.FieldModel {
+				t.Fatalf("unknown model %q gave %+v", modelID, problems)
+			}
+			return
+		}
+		known := func(v interface {
+			IsUnknown() bool
+			IsNull() bool
+		}) bool {
+			return !v.IsUnknown() && !v.IsNull()
+		}
+		want := map[string]bool{
+			apimart.FieldPrompt: known(config.Prompt) && len(m.ValidatePrompt(prompt)) > 0,
+			apimart.FieldSize:   known(config.Size) && !slices.Contains(m.Sizes, size),
+			apimart.FieldN:      known(config.N) && !slices.Contains(m.Counts, n),
+		}
+		for field, bad := range want {
+			if seen[field] != bad {
+				t.Fatalf("%s: problem %v, want %v (problems %+v)", field, seen[field], bad, problems)
+			}
+		}
+	})
+}
+
+func stringInput(value string, unknown, null bool) types.String {
+	switch {
+	case unknown:
+		return types.StringUnknown()
+	case null:
+		return types.StringNull()
+	}
+	return types.StringValue(value)
+}
