@@ -141,7 +141,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		MaxRetries:     settings.maxRetries,
 		RateLimit:      settings.rateLimit,
 		RequestTimeout: settings.requestTimeout,
-		Logger:         tflogLogger{ctx: ctx},
+		Logger:         newTflogLogger(ctx),
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid APIMart base URL", err.Error())

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -60,13 +61,28 @@ func (d *providerData) logContext(ctx context.Context) context.Context {
 }
 
 // tflogLogger routes the client's logs to tflog. The client's loggers are long-lived, so it keeps
-// the Configure context, which carries the key masks and the provider's log sink.
-type tflogLogger struct{ ctx context.Context }
+// the Configure context, which carries the key masks and the provider's log sink. Calls are
+// serialized: with masks set, tflog rewrites the context's own field map on every call, and
+// resources that run in parallel share this one context.
+type tflogLogger struct {
+	ctx context.Context
+	mu  *sync.Mutex
+}
 
-func (l tflogLogger) Error(msg string, kv ...interface{}) { tflog.Error(l.ctx, msg, fields(kv)) }
-func (l tflogLogger) Warn(msg string, kv ...interface{})  { tflog.Warn(l.ctx, msg, fields(kv)) }
-func (l tflogLogger) Info(msg string, kv ...interface{})  { tflog.Info(l.ctx, msg, fields(kv)) }
-func (l tflogLogger) Debug(msg string, kv ...interface{}) { tflog.Debug(l.ctx, msg, fields(kv)) }
+func newTflogLogger(ctx context.Context) tflogLogger {
+	return tflogLogger{ctx: ctx, mu: &sync.Mutex{}}
+}
+
+func (l tflogLogger) Error(msg string, kv ...interface{}) { l.log(tflog.Error, msg, kv) }
+func (l tflogLogger) Warn(msg string, kv ...interface{})  { l.log(tflog.Warn, msg, kv) }
+func (l tflogLogger) Info(msg string, kv ...interface{})  { l.log(tflog.Info, msg, kv) }
+func (l tflogLogger) Debug(msg string, kv ...interface{}) { l.log(tflog.Debug, msg, kv) }
+
+func (l tflogLogger) log(write func(context.Context, string, ...map[string]interface{}), msg string, kv []interface{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	write(l.ctx, msg, fields(kv))
+}
 
 // fields turns key-value pairs into tflog fields. Errors and other Stringers become strings,
 // because tflog masks only string values, and retryablehttp logs a failed request's error (whose

@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
@@ -237,7 +239,7 @@ func TestClientLogLinesMaskTheKey(t *testing.T) {
 	t.Cleanup(srv.Close)
 	client, err := apimart.NewClient(apimart.Config{
 		BaseURL: srv.URL, APIKey: canaryKey, MaxRetries: 2, RateLimit: -1,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: tflogLogger{ctx: ctx},
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: newTflogLogger(ctx),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -250,6 +252,31 @@ func TestClientLogLinesMaskTheKey(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the logs lack %q:\n%s", want, text)
 		}
+	}
+	searchForKey(t, "the provider's log lines", logs.Bytes())
+}
+
+// Parallel resources log through one client, and so through one context; with the key masked,
+// tflog rewrites that context's fields on every call. Run with -race.
+func TestClientLoggerIsSafeForConcurrentUse(t *testing.T) {
+	var logs bytes.Buffer
+	ctx := tflog.SetField(tflogtest.RootLogger(context.Background(), &logs), "tf_rpc", "ConfigureProvider")
+	logger := newTflogLogger(maskKey(ctx, canaryKey))
+	const writers, lines = 8, 50
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range lines {
+				logger.Debug("APIMart request", "writer", w, "line", i, "path", "/v1/tasks/"+canaryKey)
+			}
+		}()
+	}
+	wg.Wait()
+	entries, err := tflogtest.MultilineJSONDecode(&logs)
+	if err != nil || len(entries) != writers*lines {
+		t.Fatalf("decoded %d log entries (%v), want %d", len(entries), err, writers*lines)
 	}
 	searchForKey(t, "the provider's log lines", logs.Bytes())
 }
