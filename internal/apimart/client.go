@@ -29,14 +29,21 @@ const (
 	DefaultRateLimit = 10.0
 )
 
-// Logger receives the client's log lines. Fields never contain the API key.
-// It has the shape of retryablehttp.LeveledLogger so that the same value serves both.
+// Logger receives the client's log lines with the context of the call each belongs to, so that a
+// caller can route them through a context-bound logger such as tflog. Field values are strings or
+// numbers, and never contain the API key.
 type Logger interface {
-	Error(msg string, keysAndValues ...interface{})
-	Info(msg string, keysAndValues ...interface{})
-	Debug(msg string, keysAndValues ...interface{})
-	Warn(msg string, keysAndValues ...interface{})
+	Log(ctx context.Context, level LogLevel, msg string, fields map[string]any)
 }
+
+// LogLevel is the severity of a log line.
+type LogLevel int
+
+// The levels the client logs at.
+const (
+	LogDebug LogLevel = iota
+	LogWarn
+)
 
 // Config configures a Client. Zero values take the defaults above.
 type Config struct {
@@ -177,17 +184,13 @@ func newLimiter(perSecond float64, burst int) *rate.Limiter {
 
 type discardLogger struct{}
 
-func (discardLogger) Error(string, ...interface{}) {}
-func (discardLogger) Info(string, ...interface{})  {}
-func (discardLogger) Debug(string, ...interface{}) {}
-func (discardLogger) Warn(string, ...interface{})  {}
+func (discardLogger) Log(context.Context, LogLevel, string, map[string]any) {}
 
 // newRetryableClient builds the one retryablehttp client of c. The policy differs per request
 // kind (reads versus paid submits) through the call carried by each request's context.
 func (c *Client) newRetryableClient(cfg Config) *retryablehttp.Client {
 	return &retryablehttp.Client{
 		HTTPClient:   c.newHTTPClient(cfg.HTTPClient),
-		Logger:       cfg.Logger,
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,
 		RetryMax:     cfg.MaxRetries,

@@ -1,6 +1,7 @@
 package apimart
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -126,16 +127,11 @@ type logRecorder struct {
 	lines []string
 }
 
-func (l *logRecorder) add(level, msg string, kv []interface{}) {
+func (l *logRecorder) Log(_ context.Context, level LogLevel, msg string, fields map[string]any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines = append(l.lines, fmt.Sprintf("%s %s %v", level, msg, kv))
+	l.lines = append(l.lines, fmt.Sprintf("%d %s %v", level, msg, fields))
 }
-
-func (l *logRecorder) Error(msg string, kv ...interface{}) { l.add("ERROR", msg, kv) }
-func (l *logRecorder) Info(msg string, kv ...interface{})  { l.add("INFO", msg, kv) }
-func (l *logRecorder) Debug(msg string, kv ...interface{}) { l.add("DEBUG", msg, kv) }
-func (l *logRecorder) Warn(msg string, kv ...interface{})  { l.add("WARN", msg, kv) }
 
 func (l *logRecorder) Text() string {
 	l.mu.Lock()

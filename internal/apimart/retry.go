@@ -30,10 +30,21 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	} else {
 		retry, _ = retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
-	if !retry {
+	if !retry || !c.nextWaitFits(ctx, resp, int(cl.attempts.Load())-1) {
 		return false, nil
 	}
-	return c.nextWaitFits(ctx, resp, int(cl.attempts.Load())-1), nil
+	c.logger.Log(ctx, LogDebug, "retrying APIMart request", retryFields(cl, resp, err))
+	return true, nil
+}
+
+func retryFields(cl *call, resp *http.Response, err error) map[string]any {
+	fields := map[string]any{"kind": cl.kind.String(), "attempt": cl.attempts.Load()}
+	if err != nil {
+		fields["error"] = err.Error()
+	} else {
+		fields["status"] = resp.StatusCode
+	}
+	return fields
 }
 
 func contextDone(ctx context.Context) bool { return ctx.Err() != nil }

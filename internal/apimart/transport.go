@@ -108,19 +108,21 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 func (t *attemptTransport) log(req *http.Request, c *call, attempt int32, took time.Duration, resp *http.Response, err error) {
-	fields := []interface{}{
-		"method", req.Method,
-		"path", req.URL.EscapedPath(),
-		"kind", c.kind.String(),
-		"attempt", attempt,
-		"duration", took.Round(time.Millisecond).String(),
-		"authorization", "Bearer [REDACTED]",
+	fields := map[string]any{
+		"method":        req.Method,
+		"path":          req.URL.EscapedPath(),
+		"kind":          c.kind.String(),
+		"attempt":       attempt,
+		"duration":      took.Round(time.Millisecond).String(),
+		"authorization": "Bearer [REDACTED]",
 	}
 	if err != nil {
-		t.logger.Debug("APIMart request failed", append(fields, "error", err.Error())...)
+		fields["error"] = err.Error()
+		t.logger.Log(req.Context(), LogDebug, "APIMart request failed", fields)
 		return
 	}
-	t.logger.Debug("APIMart request", append(fields, "status", resp.StatusCode)...)
+	fields["status"] = resp.StatusCode
+	t.logger.Log(req.Context(), LogDebug, "APIMart request", fields)
 }
 
 // CloseIdleConnections passes retryablehttp's clean-up after a failure on to the real transport.

@@ -72,7 +72,8 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 		if !lastReadEnd.IsZero() {
 			wait = max(wait, time.Until(lastReadEnd.Add(MinPollInterval)))
 		}
-		c.logger.Debug("waiting before the next task read", "task_id", taskID, "wait", wait.String(), "expected_end", p.expectedEnd.String())
+		c.logger.Log(ctx, LogDebug, "waiting before the next task read",
+			map[string]any{"task_id": taskID, "wait": wait.String(), "expected_end": p.expectedEnd.String()})
 		if err := sleep(ctx, wait); err != nil {
 			if lastErr != nil {
 				err = fmt.Errorf("%w (the last read had failed: %w)", err, lastErr)
@@ -87,7 +88,8 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 			if ctx.Err() != nil || !transientReadError(err) {
 				return stop(err)
 			}
-			c.logger.Warn("reading the task failed; will read again later", "task_id", taskID, "error", err.Error())
+			c.logger.Log(ctx, LogWarn, "reading the task failed; will read again later",
+				map[string]any{"task_id": taskID, "error": err.Error()})
 			lastErr = err
 			p.failedRead(readAt)
 			continue

@@ -130,7 +130,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	data.keySource = settings.keySource
 	// A blank key is a missing key, reported as such by the first operation that needs one; the
 	// client would refuse it anyway, and that error must not read as a base_url problem.
-	if strings.TrimSpace(settings.apiKey) == "" {
+	if settings.apiKey == "" {
 		return
 	}
 	ctx = maskKey(ctx, settings.apiKey)
@@ -141,7 +141,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		MaxRetries:     settings.maxRetries,
 		RateLimit:      settings.rateLimit,
 		RequestTimeout: settings.requestTimeout,
-		Logger:         newTflogLogger(ctx),
+		Logger:         tflogLogger{},
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid APIMart base URL", err.Error())
@@ -179,6 +179,8 @@ func resolveSettings(c providerModel) (settings, diag.Diagnostics) {
 	var s settings
 	var diags diag.Diagnostics
 	s.apiKey, s.keySource = stringSetting(c.APIKey, EnvAPIKey, "", "the provider's api_key argument")
+	// A key read with file() keeps its trailing newline, which no HTTP header may carry.
+	s.apiKey = strings.TrimSpace(s.apiKey)
 	s.baseURL, _ = stringSetting(c.BaseURL, EnvBaseURL, apimart.DefaultBaseURL, "")
 	if _, err := apimart.ParseBaseURL(s.baseURL); err != nil {
 		diags.AddAttributeError(path.Root("base_url"), "Invalid APIMart base URL", err.Error())

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -60,46 +59,17 @@ func (d *providerData) logContext(ctx context.Context) context.Context {
 	return maskKey(ctx, d.apiKey)
 }
 
-// tflogLogger routes the client's logs to tflog. The client's loggers are long-lived, so it keeps
-// the Configure context, which carries the key masks and the provider's log sink. Calls are
-// serialized: with masks set, tflog rewrites the context's own field map on every call, and
-// resources that run in parallel share this one context.
-type tflogLogger struct {
-	ctx context.Context
-	mu  *sync.Mutex
-}
+// tflogLogger routes the client's log lines to tflog. Each line is written with the context of
+// the call it belongs to, which carries that request's key masks and Terraform's request fields;
+// tflog rewrites a context's fields while masking, so a context shared across requests would race.
+type tflogLogger struct{}
 
-func newTflogLogger(ctx context.Context) tflogLogger {
-	return tflogLogger{ctx: ctx, mu: &sync.Mutex{}}
-}
-
-func (l tflogLogger) Error(msg string, kv ...interface{}) { l.log(tflog.Error, msg, kv) }
-func (l tflogLogger) Warn(msg string, kv ...interface{})  { l.log(tflog.Warn, msg, kv) }
-func (l tflogLogger) Info(msg string, kv ...interface{})  { l.log(tflog.Info, msg, kv) }
-func (l tflogLogger) Debug(msg string, kv ...interface{}) { l.log(tflog.Debug, msg, kv) }
-
-func (l tflogLogger) log(write func(context.Context, string, ...map[string]interface{}), msg string, kv []interface{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	write(l.ctx, msg, fields(kv))
-}
-
-// fields turns key-value pairs into tflog fields. Errors and other Stringers become strings,
-// because tflog masks only string values, and retryablehttp logs a failed request's error (whose
-// text holds the URL) as an error value.
-func fields(kv []interface{}) map[string]interface{} {
-	m := make(map[string]interface{}, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		value := kv[i+1]
-		switch v := value.(type) {
-		case error:
-			value = v.Error()
-		case fmt.Stringer:
-			value = v.String()
-		}
-		m[fmt.Sprint(kv[i])] = value
+func (tflogLogger) Log(ctx context.Context, level apimart.LogLevel, msg string, fields map[string]any) {
+	if level == apimart.LogWarn {
+		tflog.Warn(ctx, msg, fields)
+		return
 	}
-	return m
+	tflog.Debug(ctx, msg, fields)
 }
 
 // durationValidator accepts a positive Go duration string such as "30s".

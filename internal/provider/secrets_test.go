@@ -126,7 +126,7 @@ func canaryScenario(t *testing.T, env map[string]string, providerBlock string) *
 
 	// The searches below are meaningful only if the run went through the paths they cover.
 	for _, want := range []string{
-		"performing request", "retrying request", "Bearer [REDACTED]", "ConfigureProvider", "ApplyResourceChange",
+		"APIMart request", "retrying APIMart request", "Bearer [REDACTED]", "ConfigureProvider", "ApplyResourceChange",
 		"Image generation failed", "Image request may have been charged", "APIMart rejected the API key", "[REDACTED]",
 	} {
 		if !strings.Contains(run.output.String(), want) {
@@ -219,36 +219,17 @@ provider "apimart" {
 	}
 }
 
-// The client's log lines, retryablehttp's own among them, reach tflog with the key masked, even
-// when the key is in a URL (a task id pasted by mistake) and in a transport error that
-// retryablehttp logs as an error value rather than a string.
+// The client's log lines reach tflog with the key masked, even when the key is in a URL (a task
+// id pasted by mistake) and in a transport error.
 func TestClientLogLinesMaskTheKey(t *testing.T) {
 	var logs bytes.Buffer
 	ctx := maskKey(tflogtest.RootLogger(context.Background(), &logs), canaryKey)
-	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if calls.Add(1) == 1 {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-	}))
-	t.Cleanup(srv.Close)
-	client, err := apimart.NewClient(apimart.Config{
-		BaseURL: srv.URL, APIKey: canaryKey, MaxRetries: 2, RateLimit: -1,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: newTflogLogger(ctx),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.GetTask(context.Background(), "task-"+canaryKey); err == nil {
+	client := newFailingClient(t)
+	if _, err := client.GetTask(ctx, "task-"+canaryKey); err == nil {
 		t.Fatal("GetTask succeeded against a server that only fails")
 	}
 	text := logs.String()
-	for _, want := range []string{"performing request", "retrying request", "request failed", "APIMart request failed", "***"} {
+	for _, want := range []string{"APIMart request", "retrying APIMart request", "APIMart request failed", "***"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the logs lack %q:\n%s", want, text)
 		}
@@ -256,27 +237,60 @@ func TestClientLogLinesMaskTheKey(t *testing.T) {
 	searchForKey(t, "the provider's log lines", logs.Bytes())
 }
 
-// Parallel resources log through one client, and so through one context; with the key masked,
-// tflog rewrites that context's fields on every call. Run with -race.
-func TestClientLoggerIsSafeForConcurrentUse(t *testing.T) {
+// newFailingClient points a client at a server that answers 502 once, then drops every connection.
+func newFailingClient(t *testing.T) *apimart.Client {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	client, err := apimart.NewClient(apimart.Config{
+		BaseURL: srv.URL, APIKey: canaryKey, MaxRetries: 2, RateLimit: -1,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: tflogLogger{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// Parallel resources share one client; each log line must carry the fields of the request it
+// belongs to, not those of another request or of Configure. Run with -race.
+func TestClientLogLinesCarryTheirRequestContext(t *testing.T) {
 	var logs bytes.Buffer
-	ctx := tflog.SetField(tflogtest.RootLogger(context.Background(), &logs), "tf_rpc", "ConfigureProvider")
-	logger := newTflogLogger(maskKey(ctx, canaryKey))
-	const writers, lines = 8, 50
+	root := tflogtest.RootLogger(context.Background(), &logs)
+	client := newFailingClient(t)
+	const requests = 4
 	var wg sync.WaitGroup
-	for w := range writers {
+	for i := range requests {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range lines {
-				logger.Debug("APIMart request", "writer", w, "line", i, "path", "/v1/tasks/"+canaryKey)
-			}
+			ctx := maskKey(tflog.SetField(root, "tf_req_id", fmt.Sprintf("req-%d", i)), canaryKey)
+			_, _ = client.GetTask(ctx, fmt.Sprintf("task-%d", i))
 		}()
 	}
 	wg.Wait()
 	entries, err := tflogtest.MultilineJSONDecode(&logs)
-	if err != nil || len(entries) != writers*lines {
-		t.Fatalf("decoded %d log entries (%v), want %d", len(entries), err, writers*lines)
+	if err != nil || len(entries) < requests {
+		t.Fatalf("decoded %d log entries (%v), want at least %d", len(entries), err, requests)
+	}
+	for _, e := range entries {
+		id, _ := e["tf_req_id"].(string)
+		path, _ := e["path"].(string)
+		if id == "" {
+			t.Errorf("a client log line carries no request id: %v", e)
+		}
+		if path != "" && !strings.HasSuffix(path, "task-"+strings.TrimPrefix(id, "req-")) {
+			t.Errorf("a line for %q carries request id %q", path, id)
+		}
 	}
 	searchForKey(t, "the provider's log lines", logs.Bytes())
 }
