@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
@@ -170,4 +173,30 @@ resource "apimart_image" "a" {
 			ExpectError: regexp.MustCompile(`Invalid APIMart base URL(.|\n)*clear(.|\n)*text`),
 		}},
 	})
+}
+
+func TestResolveSettings_orderAndTrimming(t *testing.T) {
+	t.Setenv(EnvAPIKey, "sk-from-env\n")
+	t.Setenv(EnvRateLimit, "3.5")
+	t.Setenv(EnvMaxRetries, "")
+	got, diags := resolveSettings(providerModel{APIKey: types.StringNull(), BaseURL: types.StringValue("http://127.0.0.1:9"),
+		MaxRetries: types.Int64Value(0), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()})
+	if diags.HasError() {
+		t.Fatalf("unexpected diagnostics: %v", diags)
+	}
+	if got.apiKey != "sk-from-env" || got.keySource != "the "+EnvAPIKey+" environment variable" {
+		t.Errorf("key %q from %q, want the trimmed environment key", got.apiKey, got.keySource)
+	}
+	if got.baseURL != "http://127.0.0.1:9" || got.rateLimit != 3.5 || got.maxRetries != -1 || got.requestTimeout != apimart.DefaultRequestTimeout {
+		t.Errorf("settings %+v: want configuration, then environment, then defaults", got)
+	}
+}
+
+func TestResolveSettings_badEnvironmentNamesTheVariable(t *testing.T) {
+	t.Setenv(EnvMaxRetries, "many")
+	_, diags := resolveSettings(providerModel{APIKey: types.StringNull(), BaseURL: types.StringNull(),
+		MaxRetries: types.Int64Null(), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()})
+	if !diags.HasError() || !strings.Contains(diags[0].Summary(), EnvMaxRetries) || !strings.Contains(diags[0].Detail(), `"many"`) {
+		t.Fatalf("want an error naming %s and the bad value, got %v", EnvMaxRetries, diags)
+	}
 }
