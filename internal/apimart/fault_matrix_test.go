@@ -30,10 +30,9 @@ const matrixKey = "sk-matrix-5f0c2e7a91"
 
 var matrixRequest = apimart.GenerationRequest{Model: "imagen-4.0-apimart", Prompt: "a lighthouse in a storm"}
 
-func startMatrixFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, string) {
+func startMatrixFake(t *testing.T) (*fakeapimart.Server, string) {
 	t.Helper()
-	defaults := []fakeapimart.Option{fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300 * time.Millisecond)}
-	return fakeapimart.Start(t, append(defaults, opts...)...)
+	return fakeapimart.Start(t, fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300*time.Millisecond))
 }
 
 // matrixConfig keeps backoff short; a Retry-After from the server still applies in full.

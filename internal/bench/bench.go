@@ -113,7 +113,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	h.env = env
 
-	report := &Report{Mode: mode, Code: DescribeCode(ctx, opts.ModuleDir), Machine: DescribeMachine(ctx), Started: started}
+	report := &Report{Mode: mode, Code: DescribeCode(ctx, opts.ModuleDir), Machine: DescribeMachine(ctx), Started: started, LoadBefore: LoadAverage()}
 	for _, b := range benchmarks {
 		if len(opts.Only) > 0 && !slices.Contains(opts.Only, b.name) {
 			continue
@@ -133,6 +133,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	report.Elapsed = time.Since(started)
+	report.LoadAfter = LoadAverage()
 	for _, r := range h.retried {
 		report.Notes = append(report.Notes, "Retried after a failure: "+r)
 	}

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,5 +220,5 @@ func TestQuickSmoke(t *testing.T) {
 	if md := report.Markdown(); !strings.Contains(md, "| 2a |") {
 		t.Errorf("the Markdown report lacks figure 2a:\n%s", md)
 	}
-	t.Log(fmt.Sprintf("\n%s", report.Markdown()))
+	t.Logf("\n%s", report.Markdown())
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -74,8 +75,11 @@ type Report struct {
 	Machine Machine
 	Started time.Time
 	Elapsed time.Duration
-	Figures []Figure
-	Details []Table
+	// LoadBefore and LoadAfter are the 1-minute load averages when the run began and ended: other
+	// work on the machine shows in every wall time, and ratios only partly cancel it.
+	LoadBefore, LoadAfter float64
+	Figures               []Figure
+	Details               []Table
 	// Notes are printed after the tables, such as runs that had to be repeated.
 	Notes []string
 }
@@ -112,6 +116,7 @@ func (r *Report) header() []string {
 		fmt.Sprintf("Mode: %s. Started %s, took %s.", r.Mode, r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Elapsed.Round(time.Second)),
 		"Code: " + r.Code + ".",
 		"Machine: " + r.Machine.String() + ".",
+		fmt.Sprintf("Load average (1 min) %.2f at the start, %.2f at the end, on %d cores.", r.LoadBefore, r.LoadAfter, r.Machine.Cores),
 	}
 }
 
@@ -273,6 +278,23 @@ func DescribeCode(ctx context.Context, dir string) string {
 		return "commit " + trimmed + " with uncommitted changes"
 	}
 	return "commit " + desc
+}
+
+// LoadAverage is the 1-minute load average, or NaN where /proc/loadavg cannot be read.
+func LoadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return math.NaN()
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) == 0 {
+		return math.NaN()
+	}
+	load, err := strconv.ParseFloat(fields[0], 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return load
 }
 
 // procField returns the value of the first "name : value" line of a /proc file.

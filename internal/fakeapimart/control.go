@@ -148,16 +148,16 @@ func (s *Server) Knobs() KnobState {
 func millis(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 
 func (s *Server) handleCounters(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.Counters())
+	writeOK(w, s.Counters())
 }
 
 func (s *Server) handleResetCounters(w http.ResponseWriter, _ *http.Request) {
 	s.ResetCounters()
-	writeJSON(w, http.StatusOK, s.Counters())
+	writeOK(w, s.Counters())
 }
 
 func (s *Server) handleKnobs(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.Knobs())
+	writeOK(w, s.Knobs())
 }
 
 func (s *Server) handleSetKnobs(w http.ResponseWriter, r *http.Request) {
@@ -169,5 +169,5 @@ func (s *Server) handleSetKnobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Apply(k)
-	writeJSON(w, http.StatusOK, s.Knobs())
+	writeOK(w, s.Knobs())
 }

@@ -101,9 +101,9 @@ func tryCall(client *http.Client, method, url, apiKey, body string, headers ...s
 }
 
 // submit posts a generation request and returns the new task id, failing on anything but 200.
-func submit(t *testing.T, base, body string, headers ...string) string {
+func submit(t *testing.T, base, body string) string {
 	t.Helper()
-	a := call(t, http.MethodPost, base+"/v1/images/generations", key, body, headers...)
+	a := call(t, http.MethodPost, base+"/v1/images/generations", key, body)
 	if a.status != http.StatusOK {
 		t.Fatalf("submit answered %d: %s", a.status, a.body)
 	}

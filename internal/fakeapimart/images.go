@@ -84,7 +84,7 @@ func parseRatio(size string) (float64, float64, bool) {
 	return w, h, true
 }
 
-// RenderPNG draws result number index of a task: two colours and a stripe width taken from a
+// RenderPNG draws result number index of a task: two colors and a stripe width taken from a
 // hash of the prompt and index, so the same prompt always yields the same bytes.
 func RenderPNG(prompt, size string, index int) ([]byte, error) {
 	width, height := ImageDimensions(size)

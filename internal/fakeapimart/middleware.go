@@ -95,7 +95,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unk
 	}
 	s.counters.unauthorized.Add(1)
 	if policy == balanceQuirk {
-		writeJSON(w, http.StatusOK, map[string]any{"success": false, "message": "Token Not Found"})
+		writeOK(w, map[string]any{"success": false, "message": "Token Not Found"})
 		return "", false
 	}
 	writeError(w, http.StatusUnauthorized, "Failed to get token info")

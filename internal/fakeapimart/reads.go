@@ -233,7 +233,7 @@ func (s *Server) handleBalance(w http.ResponseWriter, _ *http.Request, c call) {
 	}
 	s.mu.Unlock()
 	used = math.Round(used*1e4) / 1e4
-	writeJSON(w, http.StatusOK, map[string]any{
+	writeOK(w, map[string]any{
 		"success":         true,
 		"remain_balance":  math.Round((startingBalance-used)*1e4) / 1e4,
 		"used_balance":    used,

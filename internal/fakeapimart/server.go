@@ -325,8 +325,9 @@ type errorBody struct {
 	Type    string `json:"type"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	writeBody(w, status, "application/json", mustJSON(v))
+// writeOK answers 200 with v as JSON; errors go through their own writers.
+func writeOK(w http.ResponseWriter, v any) {
+	writeBody(w, http.StatusOK, "application/json", mustJSON(v))
 }
 
 func mustJSON(v any) []byte {

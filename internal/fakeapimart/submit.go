@@ -104,7 +104,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	if replayed {
 		w.Header().Set("Idempotency-Replayed", "true")
 	}
-	writeJSON(w, http.StatusOK, submitResponse(shape, t))
+	writeOK(w, submitResponse(shape, t))
 }
 
 func (s *Server) serveSubmitFault(w http.ResponseWriter, f SubmitFault) {

@@ -63,7 +63,7 @@ type imageInputs struct {
 // adoptionKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never
 // sent to the API as a submit's identity, because two resources with identical inputs are two images.
 func (in imageInputs) adoptionKey() string {
-	// Marshalling a struct of strings and maps cannot fail, and map keys are sorted.
+	// Encoding a struct of strings and maps cannot fail, and map keys are sorted.
 	b, _ := json.Marshal(in)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

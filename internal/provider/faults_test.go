@@ -672,7 +672,10 @@ func FuzzProviderConfigure(f *testing.F) {
 			t.Fatalf("request_timeout %q gave diagnostics %v", timeout, resp.Diagnostics)
 		}
 		if !resp.Diagnostics.HasError() {
-			data := resp.ResourceData.(*providerData)
+			data, ok := resp.ResourceData.(*providerData)
+			if !ok {
+				t.Fatalf("Configure handed over %T", resp.ResourceData)
+			}
 			if (data.client != nil) != (strings.TrimSpace(apiKey) != "") {
 				t.Fatalf("key %q: client built %v", apiKey, data.client != nil)
 			}

@@ -246,8 +246,10 @@ func newFailingClient(t *testing.T) *apimart.Client {
 			w.WriteHeader(http.StatusBadGateway)
 			return
 		}
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
+		if hijacker, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hijacker.Hijack(); err == nil {
+				conn.Close()
+			}
 		}
 	}))
 	t.Cleanup(srv.Close)

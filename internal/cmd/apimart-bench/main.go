@@ -90,6 +90,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The last run's Markdown is kept beside the scratch directory, whatever the mode, so that a
+	// run's figures can be pasted or compared later without running it again.
+	lastRun := filepath.Join(filepath.Dir(f.opts.ScratchDir), "bench-results.md")
+	if err := os.WriteFile(lastRun, []byte(report.Markdown()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "apimart-bench: this run's results as Markdown are in %s\n", lastRun)
 	if f.update != "" {
 		if f.opts.Quick || len(f.opts.Only) > 0 {
 			return errors.New("-update takes only a full run of every benchmark; drop -quick and -only")

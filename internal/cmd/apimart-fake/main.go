@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{
 		Handler:           logRequests(logger, fake),
 		ReadHeaderTimeout: 10 * time.Second,
-		// Cancelling in-flight requests on a signal ends the fake's deliberate sleeps at once.
+		// Ending in-flight requests on a signal ends the fake's deliberate sleeps at once.
 		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	if _, err := fmt.Fprintf(stdout, "http://%s\n", ln.Addr()); err != nil {
