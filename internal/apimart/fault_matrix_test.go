@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -308,16 +307,18 @@ func TestFaultMatrix_nonJSONTaskAnswer(t *testing.T) {
 // Each way of not reaching the server ends in a plain error (nothing was sent, so nothing is
 // ambiguous) within one request timeout, naming what went wrong.
 func TestFaultMatrix_unreachable(t *testing.T) {
-	const timeout = 700 * time.Millisecond
+	// Long enough for a TLS handshake on a loaded machine, so that a refused certificate is not
+	// mistaken for a timeout.
+	const timeout = 2 * time.Second
 	tests := []struct {
 		name    string
-		baseURL func(t *testing.T) string
+		baseURL func(tb testing.TB) string
 		want    string
 		// notWant is a cause that would mislead: a refused connection is not a timeout.
 		notWant string
 	}{
-		{name: "closed port", baseURL: closedPortURL, want: "connection refused", notWant: "request timeout"},
-		{name: "DNS failure", baseURL: func(*testing.T) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
+		{name: "closed port", baseURL: fakeapimart.ClosedPortURL, want: "connection refused", notWant: "request timeout"},
+		{name: "DNS failure", baseURL: func(testing.TB) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
 		{name: "untrusted certificate", baseURL: untrustedTLSURL, want: "certificate", notWant: "request timeout"},
 		{name: "no TLS handshake", baseURL: silentListenerURL, want: "request timeout"},
 	}
@@ -350,61 +351,13 @@ func TestFaultMatrix_unreachable(t *testing.T) {
 	}
 }
 
-func closedPortURL(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+func untrustedTLSURL(tb testing.TB) string {
+	return fakeapimart.StartUntrustedTLS(tb, fakeapimart.WithKeys(matrixKey))
 }
 
-// untrustedTLSURL serves the fake over TLS with a certificate the client does not trust, and
-// fails the test if any request got through.
-func untrustedTLSURL(t *testing.T) string {
-	fake := fakeapimart.New(fakeapimart.WithKeys(matrixKey))
-	srv := httptest.NewUnstartedServer(fake)
-	// The failed handshakes are the point of the test, not news for its log.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(func() {
-		srv.Close()
-		if n := fake.Counters().Requests; n != 0 {
-			t.Errorf("the TLS server answered %d requests despite its untrusted certificate", n)
-		}
-	})
-	return srv.URL
-}
-
-// silentListenerURL accepts TCP connections and never speaks, like a host behind a broken proxy.
-func silentListenerURL(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "https://" + ln.Addr().String()
+func silentListenerURL(tb testing.TB) string {
+	addr, _ := fakeapimart.SilentListener(tb, "127.0.0.1:0")
+	return "https://" + addr
 }
 
 func TestFaultMatrix_unknownStatusIsNotTheEnd(t *testing.T) {

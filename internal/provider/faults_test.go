@@ -4,17 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"math"
 	"math/big"
 	"net"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -414,11 +409,11 @@ func TestAccFault_forbiddenSubmit(t *testing.T) {
 // the request timeout rather than the 60 s default.
 func TestAccFault_unreachableAPI(t *testing.T) {
 	cases := map[string]struct {
-		baseURL func(t *testing.T) string
+		baseURL func(tb testing.TB) string
 		want    string
 	}{
-		"closed port":           {baseURL: closedLoopbackURL, want: "connection refused"},
-		"DNS failure":           {baseURL: func(*testing.T) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
+		"closed port":           {baseURL: fakeapimart.ClosedPortURL, want: "connection refused"},
+		"DNS failure":           {baseURL: func(testing.TB) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
 		"untrusted certificate": {baseURL: untrustedTLSServer, want: "certificate"},
 		"no TLS handshake":      {baseURL: silentServer, want: "request timeout"},
 	}
@@ -445,75 +440,20 @@ func TestAccFault_unreachableAPI(t *testing.T) {
 	}
 }
 
-func closedLoopbackURL(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+func untrustedTLSServer(tb testing.TB) string {
+	return fakeapimart.StartUntrustedTLS(tb, fakeapimart.WithKeys(testAPIKey))
 }
 
-// untrustedTLSServer serves the fake with a certificate nothing trusts, and fails the test if a
-// request got through.
-func untrustedTLSServer(t *testing.T) string {
-	fake := fakeapimart.New(fakeapimart.WithKeys(testAPIKey))
-	srv := httptest.NewUnstartedServer(fake)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(func() {
-		srv.Close()
-		if n := fake.Counters().Requests; n != 0 {
-			t.Errorf("the server with an untrusted certificate answered %d requests", n)
-		}
-	})
-	return srv.URL
-}
-
-// silentServer accepts connections and never answers, like a host behind a stuck proxy.
-func silentServer(t *testing.T) string {
-	addr, _ := countingListener(t, "127.0.0.1:0")
+func silentServer(tb testing.TB) string {
+	addr, _ := fakeapimart.SilentListener(tb, "127.0.0.1:0")
 	return "https://" + addr
-}
-
-// countingListener accepts connections on addr, holds them open without a word, and counts them.
-func countingListener(t *testing.T, addr string) (string, *atomic.Int64) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int64
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), &accepted
 }
 
 // Plain http to a host other than loopback is refused before any connection: a listener on this
 // machine's own network address sees none.
 func TestAccFault_plainHTTPToRemoteHostSendsNothing(t *testing.T) {
 	ip := nonLoopbackIPv4(t)
-	addr, accepted := countingListener(t, net.JoinHostPort(ip, "0"))
+	addr, accepted := fakeapimart.SilentListener(t, net.JoinHostPort(ip, "0"))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{

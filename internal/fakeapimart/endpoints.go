@@ -1,0 +1,78 @@
+package fakeapimart
+
+import (
+	"io"
+	"log"
+	"net"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// The endpoints below fail below HTTP, where the fake's knobs cannot reach: fault tests of the
+// client and of the provider point a base URL at them.
+
+// ClosedPortURL returns an http URL on loopback where nothing listens, so every dial is refused.
+func ClosedPortURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// StartUntrustedTLS serves a fake over TLS with a certificate that no client trusts, and fails
+// the test if any request got through the handshake anyway.
+func StartUntrustedTLS(tb testing.TB, opts ...Option) string {
+	tb.Helper()
+	fake := New(opts...)
+	srv := httptest.NewUnstartedServer(fake)
+	// The failed handshakes are the point of such a test, not news for its log.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	tb.Cleanup(func() {
+		srv.Close()
+		if n := fake.Counters().Requests; n != 0 {
+			tb.Errorf("the server with an untrusted certificate answered %d requests", n)
+		}
+	})
+	return srv.URL
+}
+
+// SilentListener accepts TCP connections on addr and never says a word, like a host behind a
+// stuck proxy. It returns the address it listens on and a count of accepted connections.
+func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var accepted atomic.Int64
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	tb.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String(), &accepted
+}
