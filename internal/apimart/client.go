@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 )
 
 // DefaultBaseURL is the public API endpoint.
@@ -24,9 +23,10 @@ const (
 	DefaultRetryWaitMin   = 1 * time.Second
 	DefaultRetryWaitMax   = 30 * time.Second
 	DefaultRequestTimeout = 60 * time.Second
-	// DefaultRateLimit is in requests per second; it keeps a large apply well below any sane
-	// server limit while adding no wait for a handful of images.
-	DefaultRateLimit = 10.0
+	// DefaultRateLimit is in requests per second. It lets Terraform's default parallelism of 10
+	// submit and read without queueing, and the limiter halves it whenever the server answers
+	// 429, so an apply settles under whatever limit the API enforces.
+	DefaultRateLimit = 20.0
 )
 
 // Logger receives the client's log lines with the context of the call each belongs to, so that a
@@ -72,7 +72,7 @@ type Client struct {
 	apiKey    string
 	userAgent string
 	http      *retryablehttp.Client
-	limiter   *rate.Limiter
+	limiter   *sharedLimiter
 	logger    Logger
 	timeout   time.Duration
 	maxRetry  int
@@ -95,7 +95,7 @@ func NewClient(cfg Config) (*Client, error) {
 		logger:    cfg.Logger,
 		timeout:   cfg.RequestTimeout,
 		maxRetry:  cfg.MaxRetries,
-		limiter:   newLimiter(cfg.RateLimit, cfg.RateBurst),
+		limiter:   newSharedLimiter(cfg.RateLimit, cfg.RateBurst),
 	}
 	c.http = c.newRetryableClient(cfg)
 	return c, nil
@@ -170,16 +170,6 @@ func withDefaults(cfg Config) Config {
 		cfg.Logger = discardLogger{}
 	}
 	return cfg
-}
-
-func newLimiter(perSecond float64, burst int) *rate.Limiter {
-	if perSecond < 0 {
-		return rate.NewLimiter(rate.Inf, 0)
-	}
-	if burst <= 0 {
-		burst = max(1, int(perSecond+0.999))
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), burst)
 }
 
 type discardLogger struct{}

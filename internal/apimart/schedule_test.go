@@ -31,7 +31,7 @@ func TestNextPoll(t *testing.T) {
 			wantWait: 0, wantEnd: sec(20),
 		},
 		{
-			name:     "first read without an estimate comes after one second",
+			name:     "first read without an estimate is immediate",
 			state:    pollState{},
 			wantWait: firstReadWithoutEstimate,
 		},

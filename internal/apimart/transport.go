@@ -9,8 +9,6 @@ import (
 	"net/http/httptrace"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // requestKind selects the retry policy of a call.
@@ -67,7 +65,7 @@ func (e *notSentError) Unwrap() error { return e.err }
 // was obtained, and logs the attempt without its credentials.
 type attemptTransport struct {
 	base    http.RoundTripper
-	limiter *rate.Limiter
+	limiter *sharedLimiter
 	timeout time.Duration
 	logger  Logger
 }
@@ -92,6 +90,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	start := time.Now()
 	resp, err := t.base.RoundTrip(out)
 	t.log(req, c, attempt, time.Since(start), resp, err)
+	if err == nil {
+		t.limiter.observe(resp.StatusCode)
+	}
 	if err != nil {
 		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil
 		cancel()

@@ -17,8 +17,10 @@ const MinPollInterval = 250 * time.Millisecond
 // Schedule tuning. Reads are free but each costs a round trip; the schedule aims to read once
 // just after the expected end, and to back off when that guess was wrong.
 const (
-	// firstReadWithoutEstimate is when a task with no known estimate is read first, to learn one.
-	firstReadWithoutEstimate = 750 * time.Millisecond
+	// firstReadWithoutEstimate is when a task with no known estimate is read first. Most submit
+	// answers carry no estimate, and the first read is what learns one (or finds a task that was
+	// done at once), so it comes right away.
+	firstReadWithoutEstimate = 0
 	// completionMargin is added to an expected end so that the read lands just after it.
 	completionMargin = 150 * time.Millisecond
 	// maxPollInterval bounds any single wait, however late a prediction says the task ends.

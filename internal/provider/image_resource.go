@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -216,6 +217,9 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
+	if req.Plan.Raw.Equal(req.State.Raw) && settled(ctx, req.State) {
+		return // an unchanged, finished image: the common case of a large plan
+	}
 	var plan imageResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	var configSize types.String
@@ -237,6 +241,19 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		planCollection(&plan, state)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// settled reports whether a stored image needs nothing more from the API: its task is finished and
+// its create was not interrupted. It reads two attributes rather than the whole object, because
+// refresh and plan call it for every image in state.
+func settled(ctx context.Context, state tfsdk.State) bool {
+	var status types.String
+	var interrupted types.Bool
+	if state.GetAttribute(ctx, path.Root("status"), &status).HasError() ||
+		state.GetAttribute(ctx, path.Root("interrupted"), &interrupted).HasError() {
+		return false
+	}
+	return taskResultModel{Status: status}.isFinished() && !interrupted.ValueBool()
 }
 
 // planCollection plans an update that collects the task of an object whose create was
@@ -323,6 +340,9 @@ func logProgress(ctx context.Context) func(*apimart.Task) {
 // Read makes no API call for a finished task: a finished task never changes, and the API forgets
 // tasks after some days, which must not turn into a new paid image.
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if settled(ctx, req.State) {
+		return
+	}
 	var state imageResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || state.isFinished() {

@@ -92,7 +92,9 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"rate_limit": schema.Float64Attribute{
 				MarkdownDescription: fmt.Sprintf("The most requests per second this provider sends, shared by all its "+
-					"resources and data sources. Defaults to the `%s` environment variable, then %g. `0` disables the limit.",
+					"resources and data sources, retries included. It halves whenever the API answers 429 and "+
+					"then recovers step by step, so a large apply settles under the API's own limit. Defaults to the `%s` "+
+					"environment variable, then %g. `0` disables the limit.",
 					EnvRateLimit, apimart.DefaultRateLimit),
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
