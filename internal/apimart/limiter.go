@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -19,12 +20,14 @@ const (
 )
 
 // sharedLimiter is the client-side rate limit shared by every request of one client, retries
-// included.
+// included. A 429 with Retry-After also holds every other request back until then: the server's
+// budget is spent, so a request sent sooner would only be refused too.
 type sharedLimiter struct {
-	mu       sync.Mutex
-	limiter  *rate.Limiter
-	ceiling  rate.Limit
-	maxBurst int
+	mu         sync.Mutex
+	limiter    *rate.Limiter
+	ceiling    rate.Limit
+	maxBurst   int
+	pauseUntil time.Time
 }
 
 func newSharedLimiter(perSecond float64, burst int) *sharedLimiter {
@@ -38,19 +41,31 @@ func newSharedLimiter(perSecond float64, burst int) *sharedLimiter {
 }
 
 // Wait blocks until a request may be sent, or the context ends.
-func (l *sharedLimiter) Wait(ctx context.Context) error { return l.limiter.Wait(ctx) }
+func (l *sharedLimiter) Wait(ctx context.Context) error {
+	l.mu.Lock()
+	pause := time.Until(l.pauseUntil)
+	l.mu.Unlock()
+	if err := sleep(ctx, pause); err != nil {
+		return err
+	}
+	return l.limiter.Wait(ctx)
+}
 
 // observe adapts the rate to the server's answer.
-func (l *sharedLimiter) observe(status int) {
+func (l *sharedLimiter) observe(resp *http.Response) {
 	if l.ceiling == rate.Inf {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	current := l.limiter.Limit()
+	status := resp.StatusCode
 	switch {
 	case status == http.StatusTooManyRequests:
 		l.set(max(current*slowDownFactor, minAdaptiveRate))
+		if wait, ok := retryAfter(resp); ok {
+			l.pauseUntil = later(l.pauseUntil, time.Now().Add(wait))
+		}
 	case status < http.StatusBadRequest && current < l.ceiling:
 		l.set(min(current+l.ceiling*recoverShare, l.ceiling))
 	}
@@ -59,6 +74,13 @@ func (l *sharedLimiter) observe(status int) {
 func (l *sharedLimiter) set(limit rate.Limit) {
 	l.limiter.SetLimit(limit)
 	l.limiter.SetBurst(min(l.maxBurst, burstFor(limit)))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // burstFor allows about one second's worth of requests at once.

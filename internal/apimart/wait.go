@@ -22,7 +22,7 @@ const (
 	// done at once), so it comes right away.
 	firstReadWithoutEstimate = 0
 	// completionMargin is added to an expected end so that the read lands just after it.
-	completionMargin = 150 * time.Millisecond
+	completionMargin = 60 * time.Millisecond
 	// maxPollInterval bounds any single wait, however late a prediction says the task ends.
 	maxPollInterval = 30 * time.Second
 	// blindBackoffMax caps the doubling waits used when nothing predicts the end.
