@@ -150,7 +150,7 @@ func checkOptions(opts *Options) error {
 		}
 	}
 	if opts.Budget <= 0 {
-		opts.Budget = 4 * time.Minute
+		opts.Budget = 5 * time.Minute
 	}
 	if opts.ServerRate <= 0 {
 		opts.ServerRate = 5

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
@@ -22,8 +23,16 @@ type throughputVariant struct {
 }
 
 var throughputVariants = []throughputVariant{
-	{key: "default", label: "default settings (rate_limit = 10 req/s)"},
+	{key: "default", label: "default settings (" + defaultRateLimitText() + ")"},
 	{key: "unlimited", label: "rate_limit = 0 (no client limit; diagnostic)", extra: []string{"rate_limit = 0"}},
+}
+
+// defaultRateLimitText names the client's default limit, which the default rows run with.
+func defaultRateLimitText() string {
+	if apimart.DefaultRateLimit <= 0 {
+		return "no rate limit"
+	}
+	return fmt.Sprintf("rate_limit = %g req/s", apimart.DefaultRateLimit)
 }
 
 type throughputStats struct {

@@ -49,7 +49,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.IntVar(&f.opts.Runs, "runs", envInt("BENCH_RUNS", 5), "runs per figure; the median is reported (env BENCH_RUNS)")
 	fs.BoolVar(&f.opts.Quick, "quick", envBool("BENCH_QUICK"), "smaller workloads, for a smoke run (env BENCH_QUICK=1)")
 	fs.StringVar(&f.only, "only", os.Getenv("BENCH_ONLY"), "comma-separated benchmarks to run: "+strings.Join(bench.AllBenchmarks, ", ")+" (env BENCH_ONLY)")
-	fs.DurationVar(&f.opts.Budget, "budget", envDuration("BENCH_BUDGET", 4*time.Minute), "time one benchmark may spend on repeated runs (env BENCH_BUDGET)")
+	fs.DurationVar(&f.opts.Budget, "budget", envDuration("BENCH_BUDGET", 5*time.Minute), "time one benchmark may spend on repeated runs (env BENCH_BUDGET)")
 	fs.Float64Var(&f.opts.ServerRate, "server-rate", envFloat("BENCH_SERVER_RATE", 5), "R of benchmark 6: the fake server's limit in requests per second (env BENCH_SERVER_RATE)")
 	fs.StringVar(&f.opts.ScratchDir, "scratch", os.Getenv("BENCH_SCRATCH"), "scratch directory, emptied first (default .build/bench in the module; env BENCH_SCRATCH)")
 	fs.StringVar(&f.update, "update", os.Getenv("BENCH_UPDATE"), "Markdown `file` whose results section is replaced by this run's (env BENCH_UPDATE)")
