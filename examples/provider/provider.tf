@@ -3,6 +3,6 @@ provider "apimart" {
   # api_key         = var.apimart_api_key
   # base_url        = "https://api.apimart.ai"
   # max_retries     = 4
-  # rate_limit      = 10
+  # rate_limit      = 20
   # request_timeout = "60s"
 }
