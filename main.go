@@ -1,13 +1,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
@@ -32,11 +31,11 @@ func main() {
 	if !debug && !loggingRequested(os.Environ()) {
 		silencePluginLogs()
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: provider.Address,
-		Debug:   debug,
-	})
-	if err != nil {
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	if err := tf6server.Serve(provider.Address, provider.NewProtocol6Server(version), opts...); err != nil {
 		log.Fatalf("terraform-provider-apimart %s (%s): %s", version, commit, err)
 	}
 }

@@ -146,11 +146,12 @@ func throughputRun(ctx context.Context, h *harness, v throughputVariant, ideal t
 
 // applyNoop applies count resources of a kind that does no work (noop_thing, noop_image or
 // terraform_data) in a fresh workspace, and returns it with the command's wall time.
-func applyNoop(ctx context.Context, h *harness, kind string, count int) (*Workspace, time.Duration, error) {
+func applyNoop(ctx context.Context, h *harness, kind string, count int, env ...string) (*Workspace, time.Duration, error) {
 	ws, err := h.env.Workspace(kind)
 	if err != nil {
 		return nil, 0, err
 	}
+	ws = ws.WithEnv(env...)
 	config, err := noopConfig(kind, count)
 	if err != nil {
 		return nil, 0, err

@@ -224,6 +224,12 @@ func TestAccImage_inputsForceReplacement(t *testing.T) {
   size   = "1:1"
   model  = "qwen-image-2.0"
   n      = 2`,
+		// Leaving an input out returns it to its default, which is a change too.
+		`  prompt = "two"
+  size   = "1:1"
+  model  = "qwen-image-2.0"`,
+		`  prompt = "two"
+  size   = "1:1"`,
 	}
 	var testSteps []resource.TestStep
 	for i, body := range steps {
