@@ -43,12 +43,10 @@ type scaleState struct {
 
 // applyResult is what the applies of (4) measured.
 type applyResult struct {
-	runs              int
-	vsNoop            pairStats
-	requests          []float64 // API requests per apply of the images
-	unlimited         time.Duration
-	unlimitedRequests int64
-	bareImages        time.Duration // noop_image, once
+	runs       int
+	vsNoop     pairStats
+	requests   []float64     // API requests per apply of the images
+	bareImages time.Duration // noop_image, once
 }
 
 // planResult is what the plans of (3) measured.
@@ -104,10 +102,7 @@ func measureApplies(ctx context.Context, h *harness, f *Fake) (applyResult, scal
 		return res, state, err
 	}
 
-	h.logf("scale: diagnostic applies: %d images with rate_limit = 0, %d noop_image, %d terraform_data", n, n, n)
-	if _, res.unlimited, res.unlimitedRequests, err = applyImages(ctx, h, f, n, "rate_limit = 0"); err != nil {
-		return res, state, err
-	}
+	h.logf("scale: diagnostic applies: %d noop_image, %d terraform_data", n, n)
 	if state.bareImages, res.bareImages, err = applyNoop(ctx, h, "noop_image", n); err != nil {
 		return res, state, err
 	}
@@ -183,10 +178,6 @@ func scaleOutcome(n int, ap applyResult, pl planResult) outcome {
 	}, {
 		ID: "4a", What: fmt.Sprintf("Apply of %d images (instant tasks, default settings) vs %d noop_thing", n, n),
 		Result: ap.vsNoop.result(), Goal: fmt.Sprintf("≤ %.2f×", applyGoal), Verdict: verdict(Median(ap.vsNoop.ratios) <= applyGoal), Runs: ap.runs,
-	}, {
-		ID: "4b", What: "Same apply with rate_limit = 0 (diagnostic), vs the median noop_thing apply",
-		Result: fmt.Sprintf("%s = %s", fmtSeconds(seconds(ap.unlimited)), fmtRatio(seconds(ap.unlimited)/noopApply)),
-		Goal:   "diagnostic", Verdict: Info, Runs: 1,
 	}}
 	details := Table{
 		Title:  fmt.Sprintf("(3, 4) %d resources: command wall times (medians; ratios taken within each run)", n),
@@ -199,12 +190,11 @@ func scaleOutcome(n int, ap applyResult, pl planResult) outcome {
 			{"plan", "apimart_image", "noop_image", pl.vsBare.result(), fmt.Sprint(pl.runs)},
 			{"plan, SDK trace logs off in both", "apimart_image", "noop_thing", pl.logsOffVsNoop.result(), fmt.Sprint(pl.runs)},
 			{"apply, instant tasks, default settings", "apimart_image", "noop_thing", ap.vsNoop.result(), fmt.Sprint(ap.runs)},
-			{"apply, instant tasks, rate_limit = 0", "apimart_image", "noop_thing (median)", fmt.Sprintf("%s vs %s = %s", fmtSeconds(seconds(ap.unlimited)), fmtSeconds(noopApply), fmtRatio(seconds(ap.unlimited)/noopApply)), "1"},
 			{"apply", "noop_image (apimart_image's schema, no code)", "noop_thing (median)", fmt.Sprintf("%s vs %s = %s", fmtSeconds(seconds(ap.bareImages)), fmtSeconds(noopApply), fmtRatio(seconds(ap.bareImages)/noopApply)), "1"},
 		},
 		Notes: []string{
-			fmt.Sprintf("API requests per image: plan %s, apply with default settings %.2f, apply with rate_limit = 0 %.2f.",
-				fmtCount(Max(pl.requests)/float64(n)), Median(ap.requests)/float64(n), float64(ap.unlimitedRequests)/float64(n)),
+			fmt.Sprintf("API requests per image: plan %s, apply with default settings %.2f.",
+				fmtCount(Max(pl.requests)/float64(n)), Median(ap.requests)/float64(n)),
 			fmt.Sprintf("Every apply uses -parallelism=%d (Terraform's default). Diagnostic rows with 1 run are measured once per benchmark run.", scaleParallelism),
 			"SDK trace logs off: TF_LOG_SDK, TF_LOG_SDK_PROTO and TF_LOG_SDK_FRAMEWORK set to off for both plans.",
 		},
