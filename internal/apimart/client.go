@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,10 +24,6 @@ const (
 	DefaultRetryWaitMin   = 1 * time.Second
 	DefaultRetryWaitMax   = 30 * time.Second
 	DefaultRequestTimeout = 60 * time.Second
-	// DefaultRateLimit is in requests per second. It lets Terraform's default parallelism of 10
-	// submit and read without queueing, and the limiter halves it whenever the server answers
-	// 429, so an apply settles under whatever limit the API enforces.
-	DefaultRateLimit = 20.0
 )
 
 // Logger receives the client's log lines with the context of the call each belongs to, so that a
@@ -55,10 +52,11 @@ type Config struct {
 	RetryWaitMin   time.Duration
 	RetryWaitMax   time.Duration
 	RequestTimeout time.Duration
-	// RateLimit is the client-side limit in requests per second shared by every request of the
-	// client; a negative value disables the limiter.
+	// RateLimit is a ceiling in requests per second shared by every request of the client,
+	// retries included; 0 means none. With or without it, a 429 slows the client down to what
+	// the server admits, and a quiet server lets it speed up again.
 	RateLimit float64
-	// RateBurst is the limiter's burst; 0 means max(1, ceil(RateLimit)).
+	// RateBurst is how many requests may go at once under the ceiling; 0 means max(1, ceil(RateLimit)).
 	RateBurst int
 	// HTTPClient supplies the transport; nil means a fresh pooled transport.
 	HTTPClient *http.Client
@@ -86,6 +84,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("no API key is set")
+	}
+	if err := checkRateLimit(cfg); err != nil {
+		return nil, err
 	}
 	cfg = withDefaults(cfg)
 	c := &Client{
@@ -142,6 +143,16 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+func checkRateLimit(cfg Config) error {
+	if math.IsNaN(cfg.RateLimit) || cfg.RateLimit < 0 {
+		return fmt.Errorf("rate limit %g is not a number of requests per second of 0 (no ceiling) or more", cfg.RateLimit)
+	}
+	if cfg.RateBurst < 0 {
+		return fmt.Errorf("rate burst %d is negative; 0 picks one second's worth of requests", cfg.RateBurst)
+	}
+	return nil
+}
+
 func withDefaults(cfg Config) Config {
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries
@@ -159,9 +170,6 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.RateLimit == 0 {
-		cfg.RateLimit = DefaultRateLimit
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "terraform-provider-apimart"

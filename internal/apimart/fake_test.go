@@ -19,7 +19,6 @@ func fakeClient(t *testing.T, baseURL string) *apimart.Client {
 		APIKey:       fakeapimart.DefaultKey,
 		RetryWaitMin: 10 * time.Millisecond,
 		RetryWaitMax: 50 * time.Millisecond,
-		RateLimit:    -1,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +156,7 @@ func TestFakeBalance(t *testing.T) {
 	if err != nil || b.Remaining <= 0 || b.Unlimited {
 		t.Fatalf("Balance = %+v, %v", b, err)
 	}
-	c, err := apimart.NewClient(apimart.Config{BaseURL: url, APIKey: "sk-unknown", RateLimit: -1})
+	c, err := apimart.NewClient(apimart.Config{BaseURL: url, APIKey: "sk-unknown"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,6 @@ func matrixConfig(baseURL string) apimart.Config {
 		RetryWaitMin:   10 * time.Millisecond,
 		RetryWaitMax:   50 * time.Millisecond,
 		RequestTimeout: 2 * time.Second,
-		RateLimit:      -1,
 	}
 }
 
@@ -636,7 +635,7 @@ func FuzzClientAnswer(f *testing.F) {
 			return // not an HTTP status line a client could receive
 		}
 		c, err := apimart.NewClient(apimart.Config{
-			BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1, RateLimit: -1,
+			BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1,
 			HTTPClient: &http.Client{Transport: answerTransport{status: status, body: body}},
 		})
 		if err != nil {

@@ -99,7 +99,7 @@ func hugeBody(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, `"}}`)
 }
 
-// testConfig keeps retries fast and the limiter off.
+// testConfig keeps retries fast and sets no rate ceiling.
 func testConfig(baseURL string) Config {
 	return Config{
 		BaseURL:        baseURL,
@@ -108,7 +108,6 @@ func testConfig(baseURL string) Config {
 		RetryWaitMin:   10 * time.Millisecond,
 		RetryWaitMax:   40 * time.Millisecond,
 		RequestTimeout: 2 * time.Second,
-		RateLimit:      -1,
 	}
 }
 

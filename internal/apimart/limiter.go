@@ -2,6 +2,7 @@ package apimart
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -9,71 +10,178 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Adaptation steps of the shared limiter. The API publishes no rate limit, so the client learns
-// it: a 429 halves the rate at once, and each success wins back a small share of the configured
-// rate, so that a busy apply settles just under the server's limit instead of bouncing off it.
+// How the shared limiter adapts. The API publishes no rate limit, so the client sends as fast as
+// its callers ask until the server answers 429, and only then learns the limit: it falls back to
+// the rate the server has just proven it accepts, and probes upwards again while the server
+// stays quiet.
 const (
-	slowDownFactor = 0.5
-	recoverShare   = 0.01
-	// minAdaptiveRate keeps a limited client moving however often the server refuses it.
+	// admittedWindow is how far back answers other than 429 are counted. What the server let
+	// through in the last second is the best estimate of what it lets through per second.
+	admittedWindow = time.Second
+	// quietSpell without a 429 earns one raise of raiseFactor, so that a client slowed down by a
+	// passing burst of other traffic on the same key wins its speed back.
+	quietSpell  = 2 * time.Second
+	raiseFactor = 1.1
+	// refusedShare caps the rate after a 429 below the rate that was refused. When the server
+	// still had spare burst, the last second's admitted answers add up to that very rate, and
+	// keeping it would only drain the server's budget again.
+	refusedShare = 0.9
+	// minAdaptiveRate keeps a client moving however often the server refuses it.
 	minAdaptiveRate = rate.Limit(0.5)
+	// adaptiveBurst is 1 because a server that has refused a burst would refuse the next one too.
+	adaptiveBurst = 1
 )
 
-// sharedLimiter is the client-side rate limit shared by every request of one client, retries
-// included. A 429 with Retry-After also holds every other request back until then: the server's
-// budget is spent, so a request sent sooner would only be refused too.
+// errPastDeadline reports that the limiter would hold a request beyond its context's deadline;
+// failing at once leaves the caller its remaining time.
+var errPastDeadline = errors.New("the wait for a send slot would outlast the request's deadline")
+
+// sharedLimiter paces every request of one client, retries included. Without a user ceiling it
+// lets everything through until the first 429.
 type sharedLimiter struct {
-	mu         sync.Mutex
-	limiter    *rate.Limiter
-	ceiling    rate.Limit
-	maxBurst   int
+	now func() time.Time
+
+	mu           sync.Mutex
+	limiter      *rate.Limiter
+	ceiling      rate.Limit // the user's rate_limit, or rate.Inf
+	ceilingBurst int
+	// pauseUntil holds back every request after a 429 with Retry-After: the server's budget is
+	// spent, so a request sent sooner would only be refused too.
 	pauseUntil time.Time
+	admitted   []time.Time // answers other than 429 within admittedWindow, oldest first
+	lastCut    time.Time   // when a 429 last lowered the rate
+	lastRaise  time.Time
 }
 
-func newSharedLimiter(perSecond float64, burst int) *sharedLimiter {
-	if perSecond < 0 {
-		return &sharedLimiter{limiter: rate.NewLimiter(rate.Inf, 0), ceiling: rate.Inf}
+// newSharedLimiter takes a ceiling in requests per second (<= 0: none) and its burst (<= 0: one
+// second's worth).
+func newSharedLimiter(ceiling float64, burst int) *sharedLimiter {
+	l := &sharedLimiter{now: time.Now, ceiling: rate.Inf}
+	if ceiling > 0 {
+		l.ceiling = rate.Limit(ceiling)
 	}
+	l.ceilingBurst = burst
 	if burst <= 0 {
-		burst = burstFor(rate.Limit(perSecond))
+		l.ceilingBurst = burstFor(l.ceiling)
 	}
-	return &sharedLimiter{limiter: rate.NewLimiter(rate.Limit(perSecond), burst), ceiling: rate.Limit(perSecond), maxBurst: burst}
+	l.limiter = rate.NewLimiter(l.ceiling, l.ceilingBurst)
+	return l
 }
 
-// Wait blocks until a request may be sent, or the context ends.
+// Wait blocks until a request may be sent, or fails at once when that would be past the
+// context's deadline.
 func (l *sharedLimiter) Wait(ctx context.Context) error {
-	l.mu.Lock()
-	pause := time.Until(l.pauseUntil)
-	l.mu.Unlock()
-	if err := sleep(ctx, pause); err != nil {
-		return err
+	for {
+		slot, delay := l.reserve()
+		if delay <= 0 {
+			return nil
+		}
+		err := fitsDeadline(ctx, l.now().Add(delay))
+		if err == nil {
+			err = sleep(ctx, delay)
+		}
+		if err != nil {
+			l.release(slot)
+			return err
+		}
+		// A 429 that arrived while this request waited for its slot holds it back as well.
+		if slot != nil && !l.paused() {
+			return nil
+		}
 	}
-	return l.limiter.Wait(ctx)
 }
 
-// observe adapts the rate to the server's answer.
-func (l *sharedLimiter) observe(resp *http.Response) {
-	if l.ceiling == rate.Inf {
-		return
-	}
+// reserve books the next send slot and says how long until it. During a pause it books nothing
+// and returns the time left, so that the slot is taken only once the pause is over.
+func (l *sharedLimiter) reserve() (*rate.Reservation, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	current := l.limiter.Limit()
-	status := resp.StatusCode
-	switch {
-	case status == http.StatusTooManyRequests:
-		l.set(max(current*slowDownFactor, minAdaptiveRate))
-		if wait, ok := retryAfter(resp); ok {
-			l.pauseUntil = later(l.pauseUntil, time.Now().Add(wait))
-		}
-	case status < http.StatusBadRequest && current < l.ceiling:
-		l.set(min(current+l.ceiling*recoverShare, l.ceiling))
+	now := l.now()
+	if pause := l.pauseUntil.Sub(now); pause > 0 {
+		return nil, pause
+	}
+	slot := l.limiter.ReserveN(now, 1)
+	return slot, slot.DelayFrom(now)
+}
+
+// release hands back a slot the caller will not use, so that others need not wait for it.
+func (l *sharedLimiter) release(slot *rate.Reservation) {
+	if slot != nil {
+		slot.CancelAt(l.now())
 	}
 }
 
-func (l *sharedLimiter) set(limit rate.Limit) {
-	l.limiter.SetLimit(limit)
-	l.limiter.SetBurst(min(l.maxBurst, burstFor(limit)))
+func (l *sharedLimiter) paused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.now().Before(l.pauseUntil)
+}
+
+func fitsDeadline(ctx context.Context, sendAt time.Time) error {
+	if deadline, ok := ctx.Deadline(); ok && sendAt.After(deadline) {
+		return errPastDeadline
+	}
+	return nil
+}
+
+// observe adapts the rate to the server's answer to a request sent at sentAt.
+func (l *sharedLimiter) observe(resp *http.Response, sentAt time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.forgetAdmittedBefore(now.Add(-admittedWindow))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		l.slowDown(now, sentAt, resp)
+		return
+	}
+	l.admitted = append(l.admitted, now)
+	l.raiseAfterQuietSpell(now)
+}
+
+// slowDown pauses everyone for the Retry-After and drops the rate to what the server admitted
+// in the last second, and below the rate that was refused.
+func (l *sharedLimiter) slowDown(now, sentAt time.Time, resp *http.Response) {
+	if wait, ok := retryAfter(resp); ok {
+		l.pauseUntil = later(l.pauseUntil, now.Add(wait))
+	}
+	if sentAt.Before(l.lastCut) {
+		return // sent before the last cut, at a rate already given up: nothing new to learn
+	}
+	admittedRate := rate.Limit(float64(len(l.admitted)) / admittedWindow.Seconds())
+	target := min(admittedRate, l.limiter.Limit()*refusedShare)
+	l.setRate(now, min(max(target, minAdaptiveRate), l.ceiling), adaptiveBurst)
+	l.lastCut = now
+}
+
+func (l *sharedLimiter) raiseAfterQuietSpell(now time.Time) {
+	current := l.limiter.Limit()
+	if current >= l.ceiling || now.Sub(later(l.lastCut, l.lastRaise)) < quietSpell {
+		return
+	}
+	next, burst := current*raiseFactor, adaptiveBurst
+	if next >= l.ceiling {
+		next, burst = l.ceiling, l.ceilingBurst
+	}
+	l.setRate(now, next, burst)
+	l.lastRaise = now
+}
+
+func (l *sharedLimiter) setRate(now time.Time, limit rate.Limit, burst int) {
+	if l.limiter.Limit() == rate.Inf {
+		// An unlimited rate.Limiter keeps no token count to carry over; start from one token.
+		l.limiter = rate.NewLimiter(limit, burst)
+		return
+	}
+	l.limiter.SetLimitAt(now, limit)
+	l.limiter.SetBurstAt(now, burst)
+}
+
+func (l *sharedLimiter) forgetAdmittedBefore(cutoff time.Time) {
+	stale := 0
+	for stale < len(l.admitted) && l.admitted[stale].Before(cutoff) {
+		stale++
+	}
+	l.admitted = l.admitted[stale:]
 }
 
 func later(a, b time.Time) time.Time {
@@ -83,7 +191,10 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// burstFor allows about one second's worth of requests at once.
+// burstFor allows about one second's worth of requests at once, and always at least one.
 func burstFor(limit rate.Limit) int {
+	if limit == rate.Inf {
+		return 1
+	}
 	return max(1, int(float64(limit)+0.999))
 }

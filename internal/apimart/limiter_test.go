@@ -2,61 +2,242 @@ package apimart
 
 import (
 	"context"
+	"errors"
+	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-func TestSharedLimiterHalvesOn429AndRecoversToTheCeiling(t *testing.T) {
-	l := newSharedLimiter(20, 0)
-	l.observe(&http.Response{StatusCode: http.StatusTooManyRequests})
-	l.observe(&http.Response{StatusCode: http.StatusTooManyRequests})
-	if got := l.limiter.Limit(); got != 5 {
-		t.Fatalf("after two 429s the rate is %v, want 5", got)
-	}
-	if got := l.limiter.Burst(); got != 5 {
-		t.Fatalf("after two 429s the burst is %d, want 5", got)
-	}
-	l.observe(&http.Response{StatusCode: http.StatusInternalServerError})
-	if got := l.limiter.Limit(); got != 5 {
-		t.Fatalf("a 500 changed the rate to %v", got)
-	}
-	for range 100 {
-		l.observe(&http.Response{StatusCode: http.StatusOK})
-	}
-	if got, burst := l.limiter.Limit(), l.limiter.Burst(); got != 20 || burst != 20 {
-		t.Fatalf("after 100 successes the rate is %v with burst %d, want the ceiling 20 with burst 20", got, burst)
-	}
+// fakeClock drives a limiter's decisions; the limiter never sleeps on it, so tests that only
+// reserve slots and observe answers are deterministic.
+type fakeClock struct{ at time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.at }
+func (c *fakeClock) advance(d time.Duration) { c.at = c.at.Add(d) }
+
+func limiterOnClock(ceiling float64, burst int) (*sharedLimiter, *fakeClock) {
+	clock := &fakeClock{at: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newSharedLimiter(ceiling, burst)
+	l.now = clock.now
+	return l, clock
 }
 
-func TestSharedLimiterNeverStops(t *testing.T) {
-	l := newSharedLimiter(1, 0)
-	for range 20 {
-		l.observe(&http.Response{StatusCode: http.StatusTooManyRequests})
+func answer(status int, retryAfter string) *http.Response {
+	h := http.Header{}
+	if retryAfter != "" {
+		h.Set("Retry-After", retryAfter)
 	}
-	if got := l.limiter.Limit(); got != minAdaptiveRate {
-		t.Fatalf("rate %v after many 429s, want the floor %v", got, minAdaptiveRate)
-	}
+	return &http.Response{StatusCode: status, Header: h}
 }
 
-func TestSharedLimiterDisabledStaysUnlimited(t *testing.T) {
-	l := newSharedLimiter(-1, 0)
-	l.observe(&http.Response{StatusCode: http.StatusTooManyRequests})
+// delays reserves n slots at the clock's current time and returns the wait for each.
+func delays(l *sharedLimiter, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		_, out[i] = l.reserve()
+	}
+	return out
+}
+
+func TestSharedLimiterWithoutCeilingNeverDelays(t *testing.T) {
+	l, clock := limiterOnClock(0, 0)
+	for i := range 1000 {
+		if _, d := l.reserve(); d != 0 {
+			t.Fatalf("request %d would wait %s with no ceiling and no 429", i, d)
+		}
+		l.observe(answer(http.StatusOK, ""), l.now())
+		l.observe(answer(http.StatusServiceUnavailable, "5"), l.now())
+		clock.advance(time.Millisecond)
+	}
 	if got := l.limiter.Limit(); got != rate.Inf {
-		t.Fatalf("a disabled limiter became %v", got)
+		t.Fatalf("answers other than 429 set the rate to %v", got)
 	}
 }
 
-func TestSharedLimiterHoldsEveryRequestForRetryAfter(t *testing.T) {
-	l := newSharedLimiter(20, 0)
-	l.observe(&http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}})
-	began := time.Now()
+func TestSharedLimiterHonoursTheCeiling(t *testing.T) {
+	l, _ := limiterOnClock(2, 1)
+	got := delays(l, 3)
+	want := []time.Duration{0, 500 * time.Millisecond, time.Second}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("waits at 2/s with burst 1 = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestSharedLimiterDefaultBurstIsOneSecondAndAtLeastOne(t *testing.T) {
+	for _, tt := range []struct {
+		ceiling float64
+		burst   int
+	}{{0.3, 1}, {1, 1}, {2.5, 3}, {20, 20}} {
+		l, _ := limiterOnClock(tt.ceiling, 0)
+		if got := l.limiter.Burst(); got != tt.burst {
+			t.Errorf("ceiling %g: burst %d, want %d", tt.ceiling, got, tt.burst)
+		}
+	}
+}
+
+func TestSharedLimiterBelowOneRequestPerSecond(t *testing.T) {
+	l, _ := limiterOnClock(0.25, 0)
+	if got := delays(l, 2); got[0] != 0 || got[1] != 4*time.Second {
+		t.Fatalf("waits at 0.25/s = %v, want [0s 4s]", got)
+	}
+	l.observe(answer(http.StatusTooManyRequests, ""), l.now())
+	if got := l.limiter.Limit(); got != 0.25 {
+		t.Fatalf("a 429 moved the rate to %v, above the ceiling of 0.25", got)
+	}
+}
+
+func TestSharedLimiter429SetsTheRateTheServerAdmitted(t *testing.T) {
+	l, clock := limiterOnClock(0, 0)
+	for range 6 {
+		l.observe(answer(http.StatusOK, ""), l.now())
+		clock.advance(200 * time.Millisecond)
+	}
+	// The first answer is now 1.2 s old and no longer counts.
+	l.observe(answer(http.StatusTooManyRequests, "1"), l.now())
+	if got, burst := l.limiter.Limit(), l.limiter.Burst(); got != 5 || burst != 1 {
+		t.Fatalf("after 5 admitted answers in the last second and a 429: rate %v burst %d, want 5 and 1", got, burst)
+	}
+}
+
+func TestSharedLimiterCutsOncePerRefusedBurst(t *testing.T) {
+	l, clock := limiterOnClock(0, 0)
+	sent := clock.now()
+	for range 20 {
+		l.observe(answer(http.StatusOK, ""), sent)
+	}
+	clock.advance(10 * time.Millisecond)
+	for range 5 {
+		l.observe(answer(http.StatusTooManyRequests, "1"), sent)
+	}
+	if got := l.limiter.Limit(); got != 20 {
+		t.Fatalf("five 429s to requests sent together left the rate at %v, want 20 (cut once)", got)
+	}
+	clock.advance(500 * time.Millisecond)
+	l.observe(answer(http.StatusTooManyRequests, "1"), clock.now())
+	if got := l.limiter.Limit(); got != 18 {
+		t.Fatalf("a 429 to a request sent at 20/s left the rate at %v, want 90 %% of it: 18", got)
+	}
+}
+
+func TestSharedLimiter429NeverRaisesTheRate(t *testing.T) {
+	l, clock := limiterOnClock(0, 0)
+	l.observe(answer(http.StatusTooManyRequests, ""), l.now())
+	if got := l.limiter.Limit(); got != minAdaptiveRate {
+		t.Fatalf("a 429 with nothing admitted gave rate %v, want the floor %v", got, minAdaptiveRate)
+	}
+	for range 10 {
+		clock.advance(10 * time.Millisecond)
+		l.observe(answer(http.StatusOK, ""), l.now())
+	}
+	l.observe(answer(http.StatusTooManyRequests, ""), l.now())
+	if got := l.limiter.Limit(); got != minAdaptiveRate {
+		t.Fatalf("a second 429 after 10 admitted answers raised the rate to %v", got)
+	}
+}
+
+func TestSharedLimiterRaisesAfterEachQuietSpellUpToTheCeiling(t *testing.T) {
+	l, clock := limiterOnClock(6, 4)
+	for range 5 {
+		l.observe(answer(http.StatusOK, ""), l.now())
+	}
+	l.observe(answer(http.StatusTooManyRequests, ""), l.now())
+	steps := []struct {
+		after time.Duration
+		want  rate.Limit
+		burst int
+	}{
+		{1900 * time.Millisecond, 5, 1}, // not yet quiet for 2 s
+		{100 * time.Millisecond, 5.5, 1},
+		{time.Second, 5.5, 1},
+		{time.Second, 6, 4}, // 6.05 is capped at the ceiling, which brings its burst back
+		{10 * time.Second, 6, 4},
+	}
+	for i, s := range steps {
+		clock.advance(s.after)
+		l.observe(answer(http.StatusOK, ""), l.now())
+		got, burst := l.limiter.Limit(), l.limiter.Burst()
+		if diff := float64(got - s.want); diff > 1e-9 || diff < -1e-9 || burst != s.burst {
+			t.Fatalf("step %d: rate %v burst %d, want %v and %d", i, got, burst, s.want, s.burst)
+		}
+	}
+}
+
+func TestSharedLimiter429HoldsEveryRequestUntilRetryAfter(t *testing.T) {
+	l, clock := limiterOnClock(0, 0)
+	for range 5 {
+		l.observe(answer(http.StatusOK, ""), l.now())
+	}
+	l.observe(answer(http.StatusTooManyRequests, "3"), l.now())
+	clock.advance(time.Second)
+	for i, d := range delays(l, 4) {
+		if d != 2*time.Second {
+			t.Fatalf("request %d during the pause would wait %s, want the 2 s left of Retry-After", i, d)
+		}
+	}
+	// A shorter Retry-After never cuts the pause short.
+	l.observe(answer(http.StatusTooManyRequests, "1"), l.now())
+	if _, d := l.reserve(); d != 2*time.Second {
+		t.Fatalf("after a shorter Retry-After the wait is %s, want 2s", d)
+	}
+	clock.advance(2 * time.Second)
+	if got := delays(l, 2); got[0] != 0 || got[1] <= 0 {
+		t.Fatalf("after the pause the waits are %v, want one request at once and the next paced", got)
+	}
+}
+
+func TestSharedLimiterWaitFailsAtOnceWhenThePauseOutlastsTheDeadline(t *testing.T) {
+	l := newSharedLimiter(0, 0)
+	l.observe(answer(http.StatusTooManyRequests, "30"), l.now())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	short, cancelShort := context.WithTimeout(ctx, time.Second)
+	defer cancelShort()
+	if err := l.Wait(short); !errors.Is(err, errPastDeadline) {
+		t.Fatalf("Wait = %v, want errPastDeadline", err)
+	}
+}
+
+// A request that booked its slot before a 429 arrived still waits for the Retry-After.
+func TestSharedLimiterWaitHonoursAPauseThatStartsWhileWaiting(t *testing.T) {
+	l := newSharedLimiter(2, 1)
+	for range 4 {
+		l.observe(answer(http.StatusOK, ""), l.now()) // so that the 429 keeps the rate at 2/s
+	}
 	if err := l.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if waited := time.Since(began); waited < 900*time.Millisecond {
-		t.Fatalf("a request went out %s after a 429 with Retry-After: 1", waited)
+	began := time.Now()
+	done := make(chan time.Duration, 1)
+	go func() {
+		if err := l.Wait(context.Background()); err != nil {
+			t.Error(err)
+		}
+		done <- time.Since(began)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	l.observe(answer(http.StatusTooManyRequests, "1"), l.now())
+	if waited := <-done; waited < time.Second {
+		t.Fatalf("the waiting request went out %s after the first, before the 429's Retry-After of 1 s ran out", waited)
+	}
+}
+
+func TestNewClientRefusesANegativeOrNaNRateLimit(t *testing.T) {
+	for _, limit := range []float64{-1, math.NaN()} {
+		cfg := testConfig("https://api.example")
+		cfg.RateLimit = limit
+		if _, err := NewClient(cfg); err == nil || !strings.Contains(err.Error(), "rate limit") {
+			t.Errorf("NewClient with rate limit %g = %v, want a rate limit error", limit, err)
+		}
+	}
+	cfg := testConfig("https://api.example")
+	cfg.RateBurst = -1
+	if _, err := NewClient(cfg); err == nil {
+		t.Error("NewClient accepted a negative burst")
 	}
 }

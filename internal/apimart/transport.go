@@ -91,7 +91,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.base.RoundTrip(out)
 	t.log(req, c, attempt, time.Since(start), resp, err)
 	if err == nil {
-		t.limiter.observe(resp)
+		t.limiter.observe(resp, start)
 	}
 	if err != nil {
 		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil

@@ -120,7 +120,7 @@ func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey, RateLimit: -1})
+	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestPollEveryReadsOnItsClockUntilTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey, RateLimit: -1})
+	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func StartFake(opts ...fakeapimart.Option) (*Fake, error) {
 func (f *Fake) Close() { _ = f.srv.Close() }
 
 // ProviderBlock is an apimart provider block aimed at this fake. alias may be empty; extra
-// lines (such as "rate_limit = 0") are added as they are.
+// lines (such as "rate_limit = 20") are added as they are.
 func (f *Fake) ProviderBlock(alias string, extra ...string) string {
 	block := "provider \"apimart\" {\n"
 	if alias != "" {

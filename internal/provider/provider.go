@@ -4,6 +4,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -91,11 +92,13 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"rate_limit": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("The most requests per second this provider sends, shared by all its "+
-					"resources and data sources, retries included. It halves whenever the API answers 429 and "+
-					"then recovers step by step, so a large apply settles under the API's own limit. Defaults to the `%s` "+
-					"environment variable, then %g. `0` disables the limit.",
-					EnvRateLimit, apimart.DefaultRateLimit),
+				MarkdownDescription: fmt.Sprintf("A ceiling on the requests per second this provider sends, shared by "+
+					"all its resources and data sources, retries included. Defaults to the `%s` environment variable, "+
+					"then `0`, which sets no ceiling: the API publishes no limit, so the provider sends as fast as "+
+					"Terraform's parallelism asks. Whatever the ceiling, an HTTP 429 holds every request back for the "+
+					"API's `Retry-After` and slows the provider down to the rate the API has just accepted; it then "+
+					"speeds up by 10 %% every 2 seconds without a 429. Fractions such as `0.5` are allowed.",
+					EnvRateLimit),
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
@@ -195,12 +198,8 @@ func resolveSettings(c providerModel) (settings, diag.Diagnostics) {
 		s.maxRetries = -1 // the client reads 0 as "default"
 	}
 
-	limit, err := floatSetting(c.RateLimit, EnvRateLimit, apimart.DefaultRateLimit)
+	s.rateLimit, err = floatSetting(c.RateLimit, EnvRateLimit, 0)
 	addEnvError(&diags, EnvRateLimit, err)
-	s.rateLimit = limit
-	if limit == 0 {
-		s.rateLimit = -1 // the client reads 0 as "default"
-	}
 
 	timeout, _ := stringSetting(c.RequestTimeout, EnvRequestTimeout, apimart.DefaultRequestTimeout.String(), "")
 	s.requestTimeout, err = time.ParseDuration(timeout)
@@ -252,7 +251,7 @@ func floatSetting(v types.Float64, env string, def float64) (float64, error) {
 		return def, nil
 	}
 	f, err := strconv.ParseFloat(e, 64)
-	if err != nil || f < 0 {
+	if err != nil || math.IsNaN(f) || f < 0 {
 		return def, fmt.Errorf("%q is not a number of requests per second of 0 or more", e)
 	}
 	return f, nil

@@ -199,3 +199,33 @@ func TestResolveSettings_badEnvironmentNamesTheVariable(t *testing.T) {
 		t.Fatalf("want an error naming %s and the bad value, got %v", EnvMaxRetries, diags)
 	}
 }
+
+func TestResolveSettings_rateLimit(t *testing.T) {
+	unset := func(limit types.Float64) providerModel {
+		return providerModel{APIKey: types.StringNull(), BaseURL: types.StringNull(), MaxRetries: types.Int64Null(),
+			RateLimit: limit, RequestTimeout: types.StringNull()}
+	}
+	for _, tt := range []struct {
+		name, env string
+		config    types.Float64
+		want      float64
+		wantError bool
+	}{
+		{name: "unset means no ceiling", config: types.Float64Null(), want: 0},
+		{name: "0 in configuration means no ceiling", env: "7", config: types.Float64Value(0), want: 0},
+		{name: "a fraction from the environment", env: "0.25", config: types.Float64Null(), want: 0.25},
+		{name: "NaN from the environment", env: "NaN", config: types.Float64Null(), wantError: true},
+		{name: "negative from the environment", env: "-1", config: types.Float64Null(), wantError: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(EnvRateLimit, tt.env)
+			got, diags := resolveSettings(unset(tt.config))
+			if diags.HasError() != tt.wantError {
+				t.Fatalf("diagnostics %v, want an error: %v", diags, tt.wantError)
+			}
+			if !tt.wantError && got.rateLimit != tt.want {
+				t.Errorf("rate limit %g, want %g", got.rateLimit, tt.want)
+			}
+		})
+	}
+}

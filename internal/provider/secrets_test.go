@@ -254,7 +254,7 @@ func newFailingClient(t *testing.T) *apimart.Client {
 	}))
 	t.Cleanup(srv.Close)
 	client, err := apimart.NewClient(apimart.Config{
-		BaseURL: srv.URL, APIKey: canaryKey, MaxRetries: 2, RateLimit: -1,
+		BaseURL: srv.URL, APIKey: canaryKey, MaxRetries: 2,
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: tflogLogger{},
 	})
 	if err != nil {
