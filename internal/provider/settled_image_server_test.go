@@ -37,7 +37,10 @@ func frameworkServer() tfprotov6.ProviderServer {
 // the given attributes.
 func imageObject(t *testing.T, shape imageShape, changes map[string]tftypes.Value) tftypes.Value {
 	t.Helper()
-	objectType := shape.objectType.(tftypes.Object)
+	objectType, ok := shape.objectType.(tftypes.Object)
+	if !ok {
+		t.Fatalf("apimart_image's type is %T, not an object", shape.objectType)
+	}
 	attrs := map[string]tftypes.Value{}
 	for name, typ := range objectType.AttributeTypes {
 		attrs[name] = tftypes.NewValue(typ, nil)
@@ -129,7 +132,7 @@ func TestSettledImageServerAgreesWithTheFramework(t *testing.T) {
 	interrupted := imageObject(t, shape, map[string]tftypes.Value{"status": str("processing"), "interrupted": tftypes.NewValue(tftypes.Bool, true)})
 	failed := imageObject(t, shape, map[string]tftypes.Value{"status": str(apimart.StatusFailed)})
 	fourImages := imageObject(t, shape, map[string]tftypes.Value{"model": str("gpt-4o-image"), "n": tftypes.NewValue(tftypes.Number, 4)})
-	newPrompt := imageObject(t, shape, map[string]tftypes.Value{"prompt": str("a harbour")})
+	newPrompt := imageObject(t, shape, map[string]tftypes.Value{"prompt": str("a quay")})
 
 	cases := []struct {
 		name                    string
