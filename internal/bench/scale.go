@@ -209,7 +209,7 @@ func scaleOutcome(n int, ap applyResult, pl planResult) outcome {
 		ID: "4a", What: fmt.Sprintf("Apply of %d images (instant tasks, default settings) vs %d noop_thing", n, n),
 		Result: ap.vsNoop.result(), Goal: fmt.Sprintf("≤ %.2f×", applyGoal), Verdict: verdict(Median(ap.vsNoop.ratios) <= applyGoal), Runs: ap.runs,
 	}, {
-		ID: "4b", What: fmt.Sprintf("Floor of the schema in a framework provider: apply of %d noop_image (no code, plugin logs off) vs the median noop_thing apply", n),
+		ID: "4b", What: fmt.Sprintf("Floor of the schema: apply of %d noop_image (no code, the state filled as a completed image's, plugin logs off) vs the median noop_thing apply", n),
 		Result: applyFloor, Goal: "reference", Verdict: Info, Runs: 1,
 	}}
 	details := Table{
@@ -225,7 +225,7 @@ func scaleOutcome(n int, ap applyResult, pl planResult) outcome {
 			{"plan", "apimart_image", "noop_image through the framework, plugin logs off", pl.vsFramework.result(), fmt.Sprint(pl.runs)},
 			{"plan", "noop_thing, plugin logs off", "noop_thing", pl.quietNoopVsNoop.result(), fmt.Sprint(pl.runs)},
 			{"apply, instant tasks", "apimart_image", "noop_thing", ap.vsNoop.result(), fmt.Sprint(ap.runs)},
-			{"apply", "noop_image through the framework, plugin logs off", "noop_thing (median)", applyFloor, "1"},
+			{"apply", "noop_image, state filled as a completed image's, plugin logs off (the schema's floor)", "noop_thing (median)", applyFloor, "1"},
 		},
 		Notes: []string{
 			fmt.Sprintf("API requests per image: plan %s, apply %.2f.", fmtCount(Max(pl.requests)/float64(n)), Median(ap.requests)/float64(n)),

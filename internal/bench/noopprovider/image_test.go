@@ -52,3 +52,13 @@ func TestWithoutLogicRefusesUnknownAttributeKinds(t *testing.T) {
 		t.Error("a set attribute was copied without complaint")
 	}
 }
+
+func TestNullWhenCompletedNamesImageAttributes(t *testing.T) {
+	var image resource.SchemaResponse
+	provider.NewImageResource().Schema(context.Background(), resource.SchemaRequest{}, &image)
+	for name := range nullWhenCompleted {
+		if _, ok := image.Schema.Attributes[name]; !ok {
+			t.Errorf("apimart_image has no attribute %q", name)
+		}
+	}
+}
