@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
@@ -217,7 +218,7 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	if req.Plan.Raw.Equal(req.State.Raw) && settled(ctx, req.State) {
+	if req.Plan.Raw.Equal(req.State.Raw) && settled(req.State) {
 		return // an unchanged, finished image: the common case of a large plan
 	}
 	var plan imageResourceModel
@@ -244,16 +245,17 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 }
 
 // settled reports whether a stored image needs nothing more from the API: its task is finished and
-// its create was not interrupted. It reads two attributes rather than the whole object, because
-// refresh and plan call it for every image in state.
-func settled(ctx context.Context, state tfsdk.State) bool {
-	var status types.String
-	var interrupted types.Bool
-	if state.GetAttribute(ctx, path.Root("status"), &status).HasError() ||
-		state.GetAttribute(ctx, path.Root("interrupted"), &interrupted).HasError() {
+// its create was not interrupted. It reads the raw value, because plan calls it for every image in
+// state; settled_image_server.go asks the same question of the protocol's values.
+func settled(state tfsdk.State) bool {
+	if state.Raw.IsNull() || !state.Raw.IsKnown() {
 		return false
 	}
-	return taskResultModel{Status: status}.isFinished() && !interrupted.ValueBool()
+	var attrs map[string]tftypes.Value
+	if err := state.Raw.As(&attrs); err != nil {
+		return false
+	}
+	return settledAttributes(attrs)
 }
 
 // planCollection plans an update that collects the task of an object whose create was
@@ -338,11 +340,9 @@ func logProgress(ctx context.Context) func(*apimart.Task) {
 }
 
 // Read makes no API call for a finished task: a finished task never changes, and the API forgets
-// tasks after some days, which must not turn into a new paid image.
+// tasks after some days, which must not turn into a new paid image. (Through Terraform, a settled
+// image does not even get here: settled_image_server.go answers its refresh.)
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if settled(ctx, req.State) {
-		return
-	}
 	var state imageResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || state.isFinished() {

@@ -75,13 +75,13 @@ func newImageShape() imageShape {
 	return imageShape{objectType: resp.Schema.Type().TerraformType(ctx), defaults: attrDefaults}
 }
 
-// settled reports whether a stored image is finished and was not interrupted: the test of the
-// resource's settled, read from the raw value.
+// settled reports whether a stored image is finished and was not interrupted.
 func (s imageShape) settled(state *tfprotov6.DynamicValue) bool {
 	attrs, ok := s.attributes(state)
 	return ok && settledAttributes(attrs)
 }
 
+// settledAttributes is the one test of a settled image, for the resource and for the short cut.
 func settledAttributes(attrs map[string]tftypes.Value) bool {
 	var status string
 	var interrupted bool
