@@ -114,23 +114,30 @@ func TestCheckOptions(t *testing.T) {
 
 // TestSamplesFromCountsReadsAndOverhead reads a finished task twice through the real client and
 // expects the sample to show both reads, their gap, and the overhead measured from completion.
-func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
-	f, err := StartFake(fakeapimart.WithTaskDuration(0))
+// submitOne starts a fake whose tasks last taskDuration and submits one task to it.
+func submitOne(t *testing.T, taskDuration time.Duration, prompt string) (*Fake, *apimart.Client, string) {
+	t.Helper()
+	f, err := StartFake(fakeapimart.WithTaskDuration(taskDuration))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(f.Close)
 	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	sub, err := client.Submit(ctx, apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: "bench img 0"})
+	sub, err := client.Submit(context.Background(), apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: prompt})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, client, sub.TaskID
+}
+
+func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
+	f, client, taskID := submitOne(t, 0, "bench img 0")
+	ctx := context.Background()
 	for range 2 {
-		if _, err := client.GetTask(ctx, sub.TaskID); err != nil {
+		if _, err := client.GetTask(ctx, taskID); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -156,30 +163,18 @@ func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
 }
 
 func TestPollEveryReadsOnItsClockUntilTheEnd(t *testing.T) {
-	f, err := StartFake(fakeapimart.WithTaskDuration(350 * time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, client, taskID := submitOne(t, 350*time.Millisecond, "poll")
 	ctx := context.Background()
-	sub, err := client.Submit(ctx, apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: "poll"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pollEvery(ctx, client, sub.TaskID, 100*time.Millisecond, 50*time.Millisecond); err != nil {
+	if err := pollEvery(ctx, client, taskID, 100*time.Millisecond, 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	// Reads at 150, 250, 350 (maybe just short of the end) and 450 ms after the submit.
-	if reads := len(f.TaskReadTimes(sub.TaskID)); reads < 3 || reads > 4 {
+	if reads := len(f.TaskReadTimes(taskID)); reads < 3 || reads > 4 {
 		t.Errorf("%d reads, want 3 or 4", reads)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := pollEvery(cancelled, client, sub.TaskID, time.Second, 0); !errors.Is(err, context.Canceled) {
+	if err := pollEvery(cancelled, client, taskID, time.Second, 0); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled poll returned %v", err)
 	}
 }

@@ -35,18 +35,7 @@ import (
 // and checks what the user sees, what is in state, and how many paid tasks the server made.
 // DESIGN.md maps every row of the reliability table to these tests and the client's.
 
-// faultProvider is providerConfig plus extra arguments such as max_retries or request_timeout.
-func faultProvider(baseURL, extra string) string {
-	return fmt.Sprintf(`
-provider "apimart" {
-  base_url   = %q
-  api_key    = %q
-  rate_limit = 0
-  %s
-}
-`, baseURL, testAPIKey, extra)
-}
-
+// faultImage is an image whose prompt names its fault.
 func faultImage(name string) string {
 	return fmt.Sprintf("\nresource \"apimart_image\" %q {\n  prompt = \"fault matrix: %s\"\n}\n", name, name)
 }
@@ -137,7 +126,7 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
-					Config:            faultProvider(baseURL, "") + faultImage("retried"),
+					Config:            providerConfig(baseURL) + faultImage("retried"),
 					ConfigStateChecks: expectCompleted("apimart_image.retried"),
 					Check: resource.ComposeAggregateTestCheckFunc(
 						checkCounters(fake, submitsAndTasks(2, 1)),
@@ -154,7 +143,7 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 func TestAccFault_submitRetryAfterPastTheTimeout(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: 10 * time.Minute})
-	config := faultProvider(baseURL, "") + `
+	config := providerConfig(baseURL) + `
 resource "apimart_image" "limited" {
   prompt = "rate limited"
   timeouts {
@@ -202,7 +191,7 @@ func TestAccFault_submitMayHaveCreatedATask(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
 			fake.FailNextSubmits(1, fault)
-			config := faultProvider(baseURL, "max_retries = 5") + faultImage("ambiguous")
+			config := providerConfigWith(baseURL, "max_retries = 5") + faultImage("ambiguous")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{
@@ -248,7 +237,7 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
-					Config:            faultProvider(baseURL, tc.extra) + faultImage("polled"),
+					Config:            providerConfigWith(baseURL, tc.extra) + faultImage("polled"),
 					ConfigStateChecks: expectCompleted("apimart_image.polled"),
 					Check: resource.ComposeAggregateTestCheckFunc(
 						checkStateMatchesOnlyTask(fake, "apimart_image.polled"),
@@ -272,14 +261,7 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.FailNextTaskReads(1000, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
 	config := func(timeout string) string {
-		return faultProvider(baseURL, "") + fmt.Sprintf(`
-resource "apimart_image" "huge" {
-  prompt = "answered with 32 MiB"
-  timeouts {
-    create = %q
-  }
-}
-`, timeout)
+		return imageConfig(baseURL, "huge", createTimeoutBody("answered with 32 MiB", timeout))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -305,7 +287,7 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 	const message = "the prompt was refused by the safety system"
 	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
 		Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}})
-	config := faultProvider(baseURL, "") + faultImage("refused")
+	config := providerConfig(baseURL) + faultImage("refused")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -330,7 +312,7 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 func TestAccFault_unknownTaskStatus(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "quarantined"})
-	config := faultProvider(baseURL, "") + `
+	config := providerConfig(baseURL) + `
 resource "apimart_image" "odd" {
   prompt = "ends in a status nobody documented"
   timeouts {
@@ -398,7 +380,7 @@ func TestAccFault_forbiddenSubmit(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config:      faultProvider(baseURL, "max_retries = 10") + faultImage("forbidden"),
+			Config:      providerConfigWith(baseURL, "max_retries = 10") + faultImage("forbidden"),
 			ExpectError: errorWith("Access denied by APIMart", "the provider's api_key argument"),
 		}},
 		CheckDestroy: checkCounters(fake, submitsAndTasks(1, 0)),
@@ -425,7 +407,7 @@ func TestAccFault_unreachableAPI(t *testing.T) {
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					PreConfig:   func() { began = time.Now() },
-					Config:      faultProvider(baseURL, "max_retries = 0\n  request_timeout = \"2s\"") + faultImage("unreachable"),
+					Config:      providerConfigWith(baseURL, "max_retries = 0\n  request_timeout = \"2s\"") + faultImage("unreachable"),
 					ExpectError: errorWith("Unable to submit the image request", "no task was created", tc.want),
 				}},
 				CheckDestroy: func(*terraform.State) error {
@@ -457,7 +439,7 @@ func TestAccFault_plainHTTPToRemoteHostSendsNothing(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config:      faultProvider("http://"+addr, "") + faultImage("cleartext"),
+			Config:      providerConfigWith("http://"+addr, "") + faultImage("cleartext"),
 			ExpectError: errorWith("Invalid APIMart base URL", "clear text"),
 		}},
 	})
@@ -528,14 +510,7 @@ resource "apimart_image" "crowd" {
 func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
 	withTimeout := func(timeout string) string {
-		return faultProvider(baseURL, "") + fmt.Sprintf(`
-resource "apimart_image" "lost" {
-  prompt = "forgotten while running"
-  timeouts {
-    create = %q
-  }
-}
-`, timeout)
+		return imageConfig(baseURL, "lost", createTimeoutBody("forgotten while running", timeout))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),

@@ -23,6 +23,11 @@ func imageConfig(baseURL, name, body string) string {
 	return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image\" %q {\n%s\n}\n", name, body)
 }
 
+// createTimeoutBody is the body of an image with a prompt and a create timeout.
+func createTimeoutBody(prompt, timeout string) string {
+	return fmt.Sprintf("  prompt = %q\n  timeouts {\n    create = %q\n  }", prompt, timeout)
+}
+
 // Every catalog model, with its default size and count, makes exactly one task with those values.
 func TestAccImage_everyCatalogModel(t *testing.T) {
 	for _, model := range apimart.Models() {
@@ -335,7 +340,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
 	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
 	withTimeout := func(timeout string) string {
-		return imageConfig(baseURL, "slow", fmt.Sprintf("  prompt = \"a slow sunrise\"\n  timeouts {\n    create = %q\n  }", timeout))
+		return imageConfig(baseURL, "slow", createTimeoutBody("a slow sunrise", timeout))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -529,7 +534,7 @@ func TestAccImage_responseShapes(t *testing.T) {
 func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 	fake, baseURL := startFake(t)
 	withTimeout := func(timeout string) string {
-		return imageConfig(baseURL, "t", fmt.Sprintf("  prompt = \"patient\"\n  timeouts {\n    create = %q\n  }", timeout))
+		return imageConfig(baseURL, "t", createTimeoutBody("patient", timeout))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),

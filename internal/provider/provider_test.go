@@ -43,13 +43,19 @@ func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, s
 }
 
 func providerConfig(baseURL string) string {
+	return providerConfigWith(baseURL, "")
+}
+
+// providerConfigWith adds extra arguments to the test provider block.
+func providerConfigWith(baseURL, extra string) string {
 	return fmt.Sprintf(`
 provider "apimart" {
-  base_url    = %q
-  api_key     = %q
-  rate_limit  = 0
+  base_url   = %q
+  api_key    = %q
+  rate_limit = 0
+  %s
 }
-`, baseURL, testAPIKey)
+`, baseURL, testAPIKey, extra)
 }
 
 // checkTasksCreated asserts how many paid tasks the fake server created in the whole test.
