@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"log"
 	"os"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
@@ -31,11 +32,8 @@ func main() {
 	if !debug && !loggingRequested(os.Environ()) {
 		silencePluginLogs()
 	}
-	var opts []tf6server.ServeOpt
-	if debug {
-		opts = append(opts, tf6server.WithManagedDebug())
-	}
-	if err := tf6server.Serve(provider.Address, provider.NewProtocol6Server(version), opts...); err != nil {
+	opts := providerserver.ServeOpts{Address: provider.Address, Debug: debug}
+	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
 		log.Fatalf("terraform-provider-apimart %s (%s): %s", version, commit, err)
 	}
 }

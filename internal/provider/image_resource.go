@@ -17,9 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
@@ -218,9 +216,6 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	if req.Plan.Raw.Equal(req.State.Raw) && settled(req.State) {
-		return // an unchanged, finished image: the common case of a large plan
-	}
 	var plan imageResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	var configSize types.String
@@ -242,20 +237,6 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		planCollection(&plan, state)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
-}
-
-// settled reports whether a stored image needs nothing more from the API: its task is finished and
-// its create was not interrupted. It reads the raw value, because plan calls it for every image in
-// state; settled_image_server.go asks the same question of the protocol's values.
-func settled(state tfsdk.State) bool {
-	if state.Raw.IsNull() || !state.Raw.IsKnown() {
-		return false
-	}
-	var attrs map[string]tftypes.Value
-	if err := state.Raw.As(&attrs); err != nil {
-		return false
-	}
-	return settledAttributes(attrs)
 }
 
 // planCollection plans an update that collects the task of an object whose create was
@@ -340,8 +321,7 @@ func logProgress(ctx context.Context) func(*apimart.Task) {
 }
 
 // Read makes no API call for a finished task: a finished task never changes, and the API forgets
-// tasks after some days, which must not turn into a new paid image. (Through Terraform, a settled
-// image does not even get here: settled_image_server.go answers its refresh.)
+// tasks after some days, which must not turn into a new paid image.
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -27,7 +28,7 @@ const testAPIKey = "sk-test-0123456789"
 func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"apimart": func() (tfprotov6.ProviderServer, error) {
-			return NewProtocol6Server("test")(), nil
+			return providerserver.NewProtocol6(New("test")())(), nil
 		},
 	}
 }
