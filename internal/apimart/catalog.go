@@ -23,14 +23,27 @@ type Model struct {
 	DefaultSize string
 	// Counts lists every accepted value of n.
 	Counts []int64
-	// ReferenceImages tells whether image_urls may be sent.
-	ReferenceImages bool
+	// References says what the model accepts in image_urls.
+	References ReferenceRules
 	// MaxPromptLength is the documented prompt limit in characters; 0 means none is documented.
 	MaxPromptLength int
 	// SilentSizeFallback is set when the API replaces an unsupported size without an error,
 	// which is why plan-time validation matters most for these models.
 	SilentSizeFallback bool
 }
+
+// ReferenceRules say which reference images (image_urls) a model accepts.
+type ReferenceRules struct {
+	// Max is the most references one request may carry; 0 means the model is text-to-image only.
+	Max int
+	// Min is the fewest a request must carry: 1 for models that only edit, 0 otherwise.
+	Min int
+	// URLOnly is set when the model refuses data: URIs and takes public http(s) URLs only.
+	URLOnly bool
+}
+
+// Accepted reports whether the model takes reference images at all.
+func (r ReferenceRules) Accepted() bool { return r.Max > 0 }
 
 // catalog is the single source of truth for plan-time validation, docs and examples.
 // Adding a model is adding a row here.
@@ -41,7 +54,6 @@ var catalog = []Model{
 		Sizes:              []string{"1:1", "4:3", "3:4", "16:9", "9:16"},
 		DefaultSize:        "16:9",
 		Counts:             []int64{1},
-		ReferenceImages:    false,
 		SilentSizeFallback: true,
 	},
 	{
@@ -50,7 +62,7 @@ var catalog = []Model{
 		Sizes:           []string{"1:1", "2:3", "3:2"},
 		DefaultSize:     "1:1",
 		Counts:          []int64{1, 2, 4},
-		ReferenceImages: true,
+		References:      ReferenceRules{Max: 5},
 		MaxPromptLength: 1000,
 	},
 	{
@@ -59,7 +71,7 @@ var catalog = []Model{
 		Sizes:           []string{"1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3"},
 		DefaultSize:     "1:1",
 		Counts:          []int64{1, 2, 3, 4, 5, 6},
-		ReferenceImages: true,
+		References:      ReferenceRules{Max: 3, URLOnly: true},
 		MaxPromptLength: 800,
 	},
 	{
@@ -68,7 +80,7 @@ var catalog = []Model{
 		Sizes:           []string{"1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3"},
 		DefaultSize:     "1:1",
 		Counts:          []int64{1, 2, 3, 4, 5, 6},
-		ReferenceImages: true,
+		References:      ReferenceRules{Max: 3, URLOnly: true},
 		MaxPromptLength: 800,
 	},
 	{
@@ -77,7 +89,6 @@ var catalog = []Model{
 		Sizes:           []string{"1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3"},
 		DefaultSize:     "1:1",
 		Counts:          []int64{1},
-		ReferenceImages: false,
 		MaxPromptLength: 800,
 	},
 }
@@ -190,7 +201,7 @@ func (m Model) ValidatePrompt(prompt string) []Problem {
 
 // ValidateReferenceImages reports a problem when reference images are sent to a text-only model.
 func (m Model) ValidateReferenceImages(urls []string) []Problem {
-	if len(urls) == 0 || m.ReferenceImages {
+	if len(urls) == 0 || m.References.Accepted() {
 		return nil
 	}
 	return []Problem{{
@@ -230,7 +241,7 @@ func (m Model) CountsText() string {
 func modelsWithReferenceImages() []string {
 	var ids []string
 	for _, m := range catalog {
-		if m.ReferenceImages {
+		if m.References.Accepted() {
 			ids = append(ids, m.ID)
 		}
 	}

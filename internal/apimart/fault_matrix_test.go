@@ -537,7 +537,7 @@ func FuzzValidate(f *testing.F) {
 				(m.MaxPromptLength > 0 && utf8.RuneCountInString(prompt) > m.MaxPromptLength),
 			apimart.FieldSize:      size != "" && !slices.Contains(m.Sizes, size),
 			apimart.FieldN:         n != 0 && !slices.Contains(m.Counts, n),
-			apimart.FieldImageURLs: len(refs) > 0 && !m.ReferenceImages,
+			apimart.FieldImageURLs: len(refs) > 0 && !m.References.Accepted(),
 		}
 		got := map[string]bool{}
 		for _, p := range problems {

@@ -182,7 +182,7 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 
 func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestError {
 	refsSent := present(body.ImageURLs) || present(body.Image)
-	if refsSent && !m.ReferenceImages {
+	if refsSent && !m.References.Accepted() {
 		if message, ok := refsRejectedAtSubmit[m.ID]; ok {
 			return badRequest("%s", message)
 		}

@@ -243,7 +243,7 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 // interrupted, or whose task was still running at the last refresh (after an untaint or import).
 func planCollection(plan *imageResourceModel, state imageResourceModel) {
 	plan.Interrupted = types.BoolValue(false)
-	if !state.isFinished() {
+	if !state.isTerminal() {
 		plan.taskResultModel = unknownTaskResult()
 	}
 }
@@ -276,10 +276,10 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// startTask adopts the task of an interrupted object that this one replaces, or else submits a
+// startTask takes over the task of an interrupted object that this one replaces, or else submits a
 // new, paid task. It fills the task id and first status into plan.
 func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, plan *imageResourceModel, resp *resource.CreateResponse) (apimart.WaitOptions, bool) {
-	if queued, ok := r.data.adoption.pop(plan.inputs(ctx).adoptionKey()); ok {
+	if queued, ok := r.data.handover.pop(plan.inputs(ctx).handoverKey()); ok {
 		tflog.Info(ctx, "collecting the task of the interrupted image this one replaces, instead of paying for a new one",
 			map[string]any{"task_id": queued.TaskID})
 		plan.setTaskID(queued.TaskID)
@@ -325,7 +325,7 @@ func logProgress(ctx context.Context) func(*apimart.Task) {
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.isFinished() {
+	if resp.Diagnostics.HasError() || state.isTerminal() {
 		return
 	}
 	ctx = r.data.logContext(ctx)
@@ -363,7 +363,7 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportedKey, nil)...)
 	plan.ID, plan.TaskID = state.ID, state.TaskID
 	plan.taskResultModel = state.taskResultModel
-	if state.isFinished() {
+	if state.isTerminal() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 		return
 	}
@@ -398,12 +398,12 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 	if state.Interrupted.ValueBool() && state.TaskID.ValueString() != "" {
 		tflog.Info(ctx, "keeping the interrupted image task for its replacement", map[string]any{"task_id": state.TaskID.ValueString()})
-		r.data.adoption.push(state.inputs(ctx).adoptionKey(), adoptableTask{TaskID: state.TaskID.ValueString()})
+		r.data.handover.push(state.inputs(ctx).handoverKey(), handedOverTask{TaskID: state.TaskID.ValueString()})
 	}
 	tflog.Debug(ctx, "APIMart has no delete API; the image is only removed from state", map[string]any{"task_id": state.TaskID.ValueString()})
 }
 
-// ImportState adopts an existing task. The API cannot report the prompt, model or size, so the
+// ImportState takes an existing task into state. The API cannot report the prompt, model or size, so the
 // first plan takes them from configuration instead of replacing the image.
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if req.ID == "" {

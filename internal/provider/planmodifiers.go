@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 )
 
-// privateImportedKey marks, in private state, an object adopted by import whose inputs the API
+// privateImportedKey marks, in private state, an imported object whose inputs the API
 // could not report. Its first plan takes them from configuration; Update then clears the mark.
 const privateImportedKey = "imported"
 

@@ -41,15 +41,15 @@ var _ provider.Provider = &apimartProvider{}
 
 type apimartProvider struct {
 	version string
-	// adoption outlives Configure so that a Delete and the Create that replaces it, which
+	// handover outlives Configure so that a Delete and the Create that replaces it, which
 	// Terraform runs in one provider process, share it.
-	adoption *adoptionQueue
+	handover *handoverQueue
 }
 
 // New returns a factory for the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider {
-		return &apimartProvider{version: version, adoption: newAdoptionQueue()}
+		return &apimartProvider{version: version, handover: newHandoverQueue()}
 	}
 }
 
@@ -119,7 +119,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{adoption: p.adoption}
+	data := &providerData{handover: p.handover}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	if anyUnknown(config) {
@@ -255,13 +255,4 @@ func floatSetting(v types.Float64, env string, def float64) (float64, error) {
 		return def, fmt.Errorf("%q is not a number of requests per second of 0 or more", e)
 	}
 	return f, nil
-}
-
-// maskKey keeps the key out of every log line written with the returned context.
-func maskKey(ctx context.Context, key string) context.Context {
-	if key == "" {
-		return ctx
-	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, key)
-	return tflog.MaskMessageStrings(ctx, key)
 }

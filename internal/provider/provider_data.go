@@ -3,11 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
@@ -19,7 +16,7 @@ type providerData struct {
 	apiKey        string
 	keySource     string
 	configUnknown bool
-	adoption      *adoptionQueue
+	handover      *handoverQueue
 }
 
 // Client returns the API client, or an error diagnostic that tells the user how to set the key.
@@ -57,37 +54,4 @@ func (d *providerData) logContext(ctx context.Context) context.Context {
 		return ctx
 	}
 	return maskKey(ctx, d.apiKey)
-}
-
-// tflogLogger routes the client's log lines to tflog. Each line is written with the context of
-// the call it belongs to, which carries that request's key masks and Terraform's request fields;
-// tflog rewrites a context's fields while masking, so a context shared across requests would race.
-type tflogLogger struct{}
-
-func (tflogLogger) Log(ctx context.Context, level apimart.LogLevel, msg string, fields map[string]any) {
-	if level == apimart.LogWarn {
-		tflog.Warn(ctx, msg, fields)
-		return
-	}
-	tflog.Debug(ctx, msg, fields)
-}
-
-// durationValidator accepts a positive Go duration string such as "30s".
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return `value must be a positive Go duration such as "30s" or "2m"`
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("The value %q is not a positive Go duration such as \"30s\" or \"2m\".", req.ConfigValue.ValueString()))
-	}
 }

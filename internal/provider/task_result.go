@@ -120,8 +120,8 @@ func unknownTaskResult() taskResultModel {
 	}
 }
 
-// isFinished reports whether the recorded status is terminal, so the API has nothing more to say.
-func (m taskResultModel) isFinished() bool {
+// isTerminal reports whether the recorded status is terminal, so the API has nothing more to say.
+func (m taskResultModel) isTerminal() bool {
 	t := apimart.Task{Status: m.Status.ValueString()}
 	return t.IsTerminal()
 }

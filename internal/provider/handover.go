@@ -8,39 +8,39 @@ import (
 	"time"
 )
 
-// adoptionQueue carries paid tasks from the Delete of an interrupted image to the Create that
+// handoverQueue hands paid tasks over from the Delete of an interrupted image to the Create that
 // replaces it. Terraform replaces a tainted object by calling Delete and then Create in the same
 // provider process; without the queue that Create would pay again for an image already being made.
-// Keys are hashes of the inputs, so only a replacement with identical inputs adopts a task, and a
-// queue per key lets several identical resources (count) each adopt at most one task.
-type adoptionQueue struct {
+// Keys are hashes of the inputs, so only a replacement with identical inputs takes a task over, and a
+// queue per key lets several identical resources (count) each take over at most one task.
+type handoverQueue struct {
 	mu    sync.Mutex
-	tasks map[string][]adoptableTask
+	tasks map[string][]handedOverTask
 }
 
-// adoptableTask is an unfinished task whose resource was destroyed for replacement.
-type adoptableTask struct {
+// handedOverTask is an unfinished task whose resource was destroyed for replacement.
+type handedOverTask struct {
 	TaskID      string
 	SubmittedAt time.Time
 }
 
-func newAdoptionQueue() *adoptionQueue {
-	return &adoptionQueue{tasks: map[string][]adoptableTask{}}
+func newHandoverQueue() *handoverQueue {
+	return &handoverQueue{tasks: map[string][]handedOverTask{}}
 }
 
-func (q *adoptionQueue) push(key string, t adoptableTask) {
+func (q *handoverQueue) push(key string, t handedOverTask) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.tasks[key] = append(q.tasks[key], t)
 }
 
 // pop takes the oldest task queued under key.
-func (q *adoptionQueue) pop(key string) (adoptableTask, bool) {
+func (q *handoverQueue) pop(key string) (handedOverTask, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	queued := q.tasks[key]
 	if len(queued) == 0 {
-		return adoptableTask{}, false
+		return handedOverTask{}, false
 	}
 	t := queued[0]
 	if len(queued) == 1 {
@@ -60,9 +60,9 @@ type imageInputs struct {
 	Keepers map[string]string `json:"keepers"`
 }
 
-// adoptionKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never
+// handoverKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never
 // sent to the API as a submit's identity, because two resources with identical inputs are two images.
-func (in imageInputs) adoptionKey() string {
+func (in imageInputs) handoverKey() string {
 	// Encoding a struct of strings and maps cannot fail, and map keys are sorted.
 	b, _ := json.Marshal(in)
 	sum := sha256.Sum256(b)
