@@ -12,11 +12,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -93,12 +91,10 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 		"id": schema.StringAttribute{
 			MarkdownDescription: "The task id, the same as `task_id`.",
 			Computed:            true,
-			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"task_id": schema.StringAttribute{
 			MarkdownDescription: "The APIMart task id. It is saved in state as soon as the task exists, so a paid task is never lost.",
 			Computed:            true,
-			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"prompt": schema.StringAttribute{
 			MarkdownDescription: promptDescription() + " Changing it generates a new image.",
@@ -152,19 +148,16 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 	}
 }
 
-// computedResultAttribute keeps a reported value across plans, so that only a task still running
-// shows as "known after apply" (see ModifyPlan).
+// computedResultAttribute declares a value the API reports. ModifyPlan decides in one step what a
+// plan says of all of them (see planUpdate), so they carry no plan modifiers of their own.
 func computedResultAttribute(a resultAttribute) schema.Attribute {
 	switch a.kind {
 	case kindStringList:
-		return schema.ListAttribute{MarkdownDescription: a.description, Computed: true, ElementType: types.StringType,
-			PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()}}
+		return schema.ListAttribute{MarkdownDescription: a.description, Computed: true, ElementType: types.StringType}
 	case kindInt64:
-		return schema.Int64Attribute{MarkdownDescription: a.description, Computed: true,
-			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}}
+		return schema.Int64Attribute{MarkdownDescription: a.description, Computed: true}
 	default:
-		return schema.StringAttribute{MarkdownDescription: a.description, Computed: true,
-			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+		return schema.StringAttribute{MarkdownDescription: a.description, Computed: true}
 	}
 }
 
@@ -212,40 +205,67 @@ func validateImageConfig(c imageResourceModel) []apimart.Problem {
 	return problems
 }
 
+// ModifyPlan reads only the attributes it decides on. Terraform plans every image in state on
+// every plan, and a whole-model Get or Set walks every attribute by reflection.
 func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	var plan imageResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	var configSize types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("size"), &configSize)...)
-	if resp.Diagnostics.HasError() {
-		return
+	resp.Diagnostics.Append(planDefaultSize(ctx, req.Config, &resp.Plan)...)
+	if req.State.Raw.IsNull() || resp.Diagnostics.HasError() {
+		return // create: the framework plans every computed value as known after apply
 	}
-	if configSize.IsNull() && !plan.Model.IsUnknown() {
-		if model, ok := apimart.LookupModel(plan.Model.ValueString()); ok {
-			plan.Size = types.StringValue(model.DefaultSize)
-		}
-	}
-	if !req.State.Raw.IsNull() {
-		var state imageResourceModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		planCollection(&plan, state)
-	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	resp.Diagnostics.Append(planUpdate(ctx, req.State, &resp.Plan)...)
 }
 
-// planCollection plans an update that collects the task of an object whose create was
-// interrupted, or whose task was still running at the last refresh (after an untaint or import).
-func planCollection(plan *imageResourceModel, state imageResourceModel) {
-	plan.Interrupted = types.BoolValue(false)
-	if !state.isTerminal() {
-		plan.taskResultModel = unknownTaskResult()
+// planDefaultSize plans the model's default size for a size left unset. A size the plan already
+// knows is the one in state, which the default cannot change without a change of model, and a
+// change of model replaces the image.
+func planDefaultSize(ctx context.Context, config tfsdk.Config, plan *tfsdk.Plan) diag.Diagnostics {
+	var size, configSize, model types.String
+	diags := plan.GetAttribute(ctx, path.Root("size"), &size)
+	if !size.IsUnknown() || diags.HasError() {
+		return diags
 	}
+	diags.Append(config.GetAttribute(ctx, path.Root("size"), &configSize)...)
+	diags.Append(plan.GetAttribute(ctx, path.Root("model"), &model)...)
+	if !configSize.IsNull() || model.IsUnknown() || diags.HasError() {
+		return diags
+	}
+	if m, ok := apimart.LookupModel(model.ValueString()); ok {
+		diags.Append(plan.SetAttribute(ctx, path.Root("size"), m.DefaultSize)...)
+	}
+	return diags
+}
+
+// planUpdate keeps, in the plan of an object in state, what no update changes: the task id, and
+// a terminal task's results. An unfinished task's results are known only after the apply that
+// collects it, after an interrupted create, an untaint or an import.
+func planUpdate(ctx context.Context, state tfsdk.State, plan *tfsdk.Plan) diag.Diagnostics {
+	terminal, diags := stateIsTerminal(ctx, state)
+	if diags.HasError() || terminal && plan.Raw.Equal(state.Raw) {
+		return diags // keeping the state's values in a plan that already is the state changes nothing
+	}
+	var planned, prior imageResourceModel
+	diags.Append(plan.Get(ctx, &planned)...)
+	diags.Append(state.Get(ctx, &prior)...)
+	if diags.HasError() {
+		return diags
+	}
+	planned.ID, planned.TaskID = prior.ID, prior.TaskID
+	planned.taskResultModel = prior.taskResultModel
+	if !terminal {
+		planned.taskResultModel = unknownTaskResult()
+	}
+	diags.Append(plan.Set(ctx, planned)...)
+	return diags
+}
+
+// stateIsTerminal reads only the status, which refresh and plan ask of every image in state.
+func stateIsTerminal(ctx context.Context, state tfsdk.State) (bool, diag.Diagnostics) {
+	var status types.String
+	diags := state.GetAttribute(ctx, path.Root("status"), &status)
+	return taskResultModel{Status: status}.isTerminal(), diags
 }
 
 func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -323,9 +343,14 @@ func logProgress(ctx context.Context) func(*apimart.Task) {
 // Read makes no API call for a finished task: a finished task never changes, and the API forgets
 // tasks after some days, which must not turn into a new paid image.
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	terminal, diags := stateIsTerminal(ctx, req.State)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || terminal {
+		return
+	}
 	var state imageResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.isTerminal() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx = r.data.logContext(ctx)
