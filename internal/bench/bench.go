@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
 // Benchmark names, as Options.Only takes them.
@@ -16,9 +18,6 @@ const (
 	BenchScale      = "scale"      // (3) refresh cost and (4) apply cost of 1,000 resources
 	BenchRateLimit  = "ratelimit"  // (6) a rate-limited server
 )
-
-// AllBenchmarks lists every benchmark in the order they run.
-var AllBenchmarks = []string{BenchWait, BenchThroughput, BenchScale, BenchRateLimit}
 
 // Options configure a harness run.
 type Options struct {
@@ -60,7 +59,7 @@ var (
 
 // harness is what every benchmark shares.
 type harness struct {
-	env      *Env
+	env      *tfharness.Env
 	opts     Options
 	sizes    sizes
 	progress io.Writer
@@ -86,11 +85,21 @@ type benchmark struct {
 	run   func(context.Context, *harness) (outcome, error)
 }
 
+// benchmarks are every benchmark, in the order they run; a new one needs only its line here.
 var benchmarks = []benchmark{
 	{BenchWait, "1", "Wait overhead and task reads per image", runWait},
 	{BenchThroughput, "2, 5", "Throughput and peak memory", runThroughput},
 	{BenchScale, "3, 4", "Refresh and apply cost of 1,000 resources", runScale},
 	{BenchRateLimit, "6", "Rate-limited server", runRateLimit},
+}
+
+// Names lists every benchmark's name in the order they run.
+func Names() []string {
+	names := make([]string, len(benchmarks))
+	for i, b := range benchmarks {
+		names[i] = b.name
+	}
+	return names
 }
 
 // Run builds the providers, runs the selected benchmarks and returns the report. A benchmark
@@ -107,7 +116,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		mode = fmt.Sprintf("QUICK smoke run (smaller workloads than the goals name), %d run(s)", opts.Runs)
 	}
 	h.logf("building the apimart and no-op providers into %s", opts.ScratchDir)
-	env, err := NewEnv(ctx, opts.ModuleDir, opts.ScratchDir)
+	env, err := tfharness.NewEnv(ctx, opts.ModuleDir, opts.ScratchDir, tfharness.Apimart, noopProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -145,8 +154,8 @@ func checkOptions(opts *Options) error {
 		return fmt.Errorf("runs must be at least 1, not %d", opts.Runs)
 	}
 	for _, name := range opts.Only {
-		if !slices.Contains(AllBenchmarks, name) {
-			return fmt.Errorf("unknown benchmark %q; choose from %s", name, strings.Join(AllBenchmarks, ", "))
+		if !slices.Contains(Names(), name) {
+			return fmt.Errorf("unknown benchmark %q; choose from %s", name, strings.Join(Names(), ", "))
 		}
 	}
 	if opts.Budget <= 0 {

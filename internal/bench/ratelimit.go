@@ -65,12 +65,12 @@ func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
 	if err != nil {
 		return err
 	}
-	if err := ws.WriteConfig(terraformBlock("apimart") + f.ProviderBlock("") + imagesBlock("img", sz.rateImages, "")); err != nil {
+	if err := ws.WriteFile("main.tf", terraformBlock("apimart")+f.ProviderBlock("")+imagesBlock("img", sz.rateImages, "")); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	r, applyErr := ws.Apply(ctx, scaleParallelism)
+	r, applyErr := apply(ctx, ws, scaleParallelism)
 	if ctx.Err() != nil {
 		return applyErr
 	}

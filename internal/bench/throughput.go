@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
 // Goals of (2) and (5).
@@ -109,11 +110,11 @@ func throughputRun(ctx context.Context, h *harness, v throughputVariant, ideal t
 		return err
 	}
 	config := terraformBlock("apimart") + f.ProviderBlock("", v.extra...) + imagesBlock("img", sz.throughputImages, "")
-	if err := ws.WriteConfig(config); err != nil {
+	if err := ws.WriteFile("main.tf", config); err != nil {
 		return err
 	}
-	sampler := StartRSSSampler(h.env.ProviderBinary, 20*time.Millisecond)
-	r, err := ws.Apply(ctx, sz.parallelism)
+	sampler := StartRSSSampler(h.env.Binary(tfharness.Apimart), 20*time.Millisecond)
+	r, err := apply(ctx, ws, sz.parallelism)
 	peak, processes := sampler.Stop()
 	if err != nil {
 		return err
@@ -138,7 +139,7 @@ func throughputRun(ctx context.Context, h *harness, v throughputVariant, ideal t
 
 // applyNoop applies count resources of a kind that does no work (noop_thing, noop_image or
 // terraform_data) in a fresh workspace, and returns it with the command's wall time.
-func applyNoop(ctx context.Context, h *harness, kind string, count int, env ...string) (*Workspace, time.Duration, error) {
+func applyNoop(ctx context.Context, h *harness, kind string, count int, env ...string) (*tfharness.Workspace, time.Duration, error) {
 	ws, err := h.env.Workspace(kind)
 	if err != nil {
 		return nil, 0, err
@@ -148,10 +149,10 @@ func applyNoop(ctx context.Context, h *harness, kind string, count int, env ...s
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := ws.WriteConfig(config); err != nil {
+	if err := ws.WriteFile("main.tf", config); err != nil {
 		return nil, 0, err
 	}
-	r, err := ws.Apply(ctx, scaleParallelism)
+	r, err := apply(ctx, ws, scaleParallelism)
 	return ws, r.Wall, err
 }
 

@@ -139,10 +139,10 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 	if err != nil {
 		return err
 	}
-	if err := ws.WriteConfig(config); err != nil {
+	if err := ws.WriteFile("main.tf", config); err != nil {
 		return err
 	}
-	r, err := ws.Apply(ctx, len(estimateCases)*h.sizes.waitImages)
+	r, err := apply(ctx, ws, len(estimateCases)*h.sizes.waitImages)
 	if err != nil {
 		return err
 	}

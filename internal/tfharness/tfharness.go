@@ -1,120 +1,221 @@
-// Package tfharness runs the real terraform binary against a freshly built provider, for the
-// tests and benchmarks that need what terraform-plugin-testing cannot do: untaint, -replace,
-// signals, and timing whole commands.
+// Package tfharness runs the real terraform binary against providers built from this module, for
+// the tests that need what terraform-plugin-testing cannot do (untaint, -replace, signals) and
+// for the benchmarks, which time whole commands.
 package tfharness
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
-// ProviderDir builds the provider binary once per process and returns the directory holding it,
-// ready for a dev_overrides entry.
-func ProviderDir(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = buildProvider()
-	})
-	if buildErr != nil {
-		tb.Fatalf("building the provider: %v", buildErr)
-	}
-	return buildDir
+// Provider is a provider binary to build from this module.
+type Provider struct {
+	// Source is the address configurations give in required_providers, such as "apimart/apimart".
+	Source string
+	// Package is the Go package of its main, relative to the module root.
+	Package string
 }
 
-func buildProvider() (string, error) {
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "apimart-provider-")
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-apimart"), ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return dir, nil
+// Apimart is this module's provider.
+var Apimart = Provider{Source: "apimart/apimart", Package: "."}
+
+// binaryName is the file name Terraform looks for in a dev_overrides directory.
+func (p Provider) binaryName() string { return "terraform-provider-" + path.Base(p.Source) }
+
+// Env is a set of provider binaries and a Terraform CLI configuration that serves them through
+// dev_overrides, so no workspace needs terraform init (or a registry).
+type Env struct {
+	// Root holds the binaries in bin/ and the workspaces that Workspace creates.
+	Root      string
+	cliConfig string
+	seq       int
 }
 
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+// NewEnv empties root, builds the providers from the module at moduleDir into root/bin and
+// writes the CLI configuration.
+func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) (*Env, error) {
+	if err := os.RemoveAll(root); err != nil {
+		return nil, err
 	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
+	env := &Env{Root: root, cliConfig: filepath.Join(root, "terraform.rc")}
+	if err := os.MkdirAll(env.binDir(), 0o755); err != nil {
+		return nil, err
+	}
+	var overrides strings.Builder
+	for _, p := range providers {
+		build := exec.CommandContext(ctx, "go", "build", "-o", env.Binary(p), p.Package)
+		build.Dir = moduleDir
+		if out, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build %s: %w\n%s", p.Package, err, out)
+		}
+		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, env.binDir())
+	}
+	config := "provider_installation {\n  dev_overrides {\n" + overrides.String() + "  }\n  direct {}\n}\n"
+	if err := os.WriteFile(env.cliConfig, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	return env, nil
 }
 
-// Workspace is a terraform working directory wired to the built provider through dev_overrides,
-// so no terraform init (and no registry) is needed.
-type Workspace struct {
-	Dir string
-	env []string
+func (e *Env) binDir() string { return filepath.Join(e.Root, "bin") }
+
+// Binary is the path of p's built binary.
+func (e *Env) Binary(p Provider) string { return filepath.Join(e.binDir(), p.binaryName()) }
+
+// Workspace creates a new, empty working directory below Root whose name starts with name.
+func (e *Env) Workspace(name string) (*Workspace, error) {
+	e.seq++
+	dir := filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return e.workspaceIn(dir), nil
 }
 
-// NewWorkspace creates a workspace in a temporary directory. env adds variables such as
-// APIMART_API_KEY to every command.
+// workspaceIn wires dir to the providers. The caller's TF_LOG and APIMART_ variables are left
+// out: logs would slow and flood every command, and a key or URL from the caller's shell would
+// change what a test or benchmark talks to.
+func (e *Env) workspaceIn(dir string) *Workspace {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_LOG") && !strings.HasPrefix(kv, "APIMART_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "TF_CLI_CONFIG_FILE="+e.cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	return &Workspace{Dir: dir, env: env}
+}
+
+var testEnv struct {
+	once sync.Once
+	env  *Env
+	err  error
+}
+
+// NewWorkspace creates a workspace in a temporary directory, with this module's provider built
+// once per test process. env adds variables such as APIMART_API_KEY to every command.
 func NewWorkspace(tb testing.TB, env map[string]string) *Workspace {
 	tb.Helper()
-	dir := tb.TempDir()
-	cliConfig := filepath.Join(dir, ".terraformrc")
-	overrides := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"apimart/apimart", ProviderDir(tb))
-	if err := os.WriteFile(cliConfig, []byte(overrides), 0o600); err != nil {
-		tb.Fatal(err)
+	testEnv.once.Do(func() {
+		testEnv.env, testEnv.err = buildTestEnv()
+	})
+	if testEnv.err != nil {
+		tb.Fatalf("building the provider: %v", testEnv.err)
 	}
-	w := &Workspace{Dir: dir}
-	w.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	w := testEnv.env.workspaceIn(tb.TempDir())
 	for k, v := range env {
 		w.env = append(w.env, k+"="+v)
 	}
 	return w
 }
 
-// WriteConfig replaces main.tf.
+func buildTestEnv() (*Env, error) {
+	ctx := context.Background()
+	moduleDir, err := ModuleRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.MkdirTemp("", "apimart-provider-")
+	if err != nil {
+		return nil, err
+	}
+	return NewEnv(ctx, moduleDir, root, Apimart)
+}
+
+// ModuleRoot is the root of the module the go command runs in.
+func ModuleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside a Go module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// Workspace is one Terraform working directory.
+type Workspace struct {
+	Dir string
+	env []string
+}
+
+// WithEnv returns the same directory with more environment variables ("NAME=value") for its
+// commands.
+func (w *Workspace) WithEnv(kv ...string) *Workspace {
+	return &Workspace{Dir: w.Dir, env: append(slices.Clip(w.env), kv...)}
+}
+
+// WriteFile writes a file into the workspace.
+func (w *Workspace) WriteFile(name, content string) error {
+	return os.WriteFile(filepath.Join(w.Dir, name), []byte(content), 0o600)
+}
+
+// WriteConfig replaces main.tf and fails the test when it cannot.
 func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 	tb.Helper()
-	if err := os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(hcl), 0o600); err != nil {
+	if err := w.WriteFile("main.tf", hcl); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-// Result is what one terraform command printed.
-type Result struct {
-	Stdout, Stderr string
-	Err            error
-}
-
 // Command prepares a terraform command without starting it, for callers that send signals.
+// TF_ACC_TERRAFORM_PATH chooses the binary, as it does for terraform-plugin-testing.
 func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	binary := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if binary == "" {
+		binary = "terraform"
+	}
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
 	return cmd
 }
 
-// Run runs terraform with args and returns its output.
+// Result is one finished terraform command.
+type Result struct {
+	Args           []string
+	Stdout, Stderr string
+	Wall           time.Duration // from starting the process to its exit
+	// Err says why the command failed and quotes the end of its error output; the whole output
+	// is kept in the workspace as failed-<command>.log.
+	Err error
+}
+
+// Run runs terraform with args, times it and returns what it printed.
 func (w *Workspace) Run(ctx context.Context, args ...string) Result {
 	var stdout, stderr bytes.Buffer
 	cmd := w.Command(ctx, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err := cmd.Run()
-	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
+	r := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Wall: time.Since(start)}
+	if err != nil {
+		log := filepath.Join(w.Dir, "failed-"+args[0]+".log")
+		_ = os.WriteFile(log, []byte(r.Stdout+"\n--- stderr ---\n"+r.Stderr), 0o600)
+		r.Err = fmt.Errorf("terraform %s in %s: %w (output in %s)\n%s", strings.Join(args, " "), w.Dir, err, log, tail(r.Stderr, 2000))
+	}
+	return r
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
 }
 
 // MustRun runs terraform and fails the test when it fails.
@@ -122,7 +223,7 @@ func (w *Workspace) MustRun(tb testing.TB, args ...string) Result {
 	tb.Helper()
 	r := w.Run(context.Background(), args...)
 	if r.Err != nil {
-		tb.Fatalf("terraform %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Err, r.Stdout, r.Stderr)
+		tb.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", r.Err, r.Stdout, r.Stderr)
 	}
 	return r
 }

@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"reflect"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
@@ -25,39 +24,56 @@ func (noopImage) Metadata(_ context.Context, req resource.MetadataRequest, resp 
 
 func (noopImage) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
 	provider.NewImageResource().Schema(ctx, req, resp)
-	for name, attr := range resp.Schema.Attributes {
-		bare, err := withoutLogic(attr)
-		if err != nil {
-			resp.Diagnostics.AddError("Unsupported apimart_image attribute", fmt.Sprintf("%s: %v", name, err))
-			return
-		}
-		resp.Schema.Attributes[name] = bare
-	}
+	resp.Schema = withoutLogic(resp.Schema)
 }
 
-// withoutLogic drops what makes an attribute run code at plan time.
-func withoutLogic(attr schema.Attribute) (schema.Attribute, error) {
-	switch a := attr.(type) {
-	case schema.StringAttribute:
-		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
-		return a, nil
-	case schema.Int64Attribute:
-		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
-		return a, nil
-	case schema.BoolAttribute:
-		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
-		return a, nil
-	case schema.ListAttribute:
-		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
-		return a, nil
-	case schema.MapAttribute:
-		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
-		return a, nil
-	case schema.Float64Attribute:
-		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
-		return a, nil
+// logicFields are the fields of the framework's schema attributes, blocks and nested objects that
+// run code at plan or validation time.
+var logicFields = []string{"PlanModifiers", "Validators", "Default"}
+
+// withoutLogic returns a copy of a schema, attribute or block with every logic field emptied, at
+// any depth. It works by reflection, so that an attribute of any kind apimart_image gains is
+// copied without a line changed here.
+func withoutLogic[T any](x T) T {
+	v := reflect.ValueOf(&x).Elem()
+	stripLogic(v)
+	return x
+}
+
+func stripLogic(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		inner := reflect.New(v.Elem().Type()).Elem()
+		inner.Set(v.Elem())
+		stripLogic(inner)
+		v.Set(inner)
+	case reflect.Struct:
+		for _, name := range logicFields {
+			if f := v.FieldByName(name); f.IsValid() && f.CanSet() {
+				f.SetZero()
+			}
+		}
+		for _, name := range []string{"Attributes", "Blocks", "NestedObject"} {
+			if f := v.FieldByName(name); f.IsValid() && f.CanSet() {
+				stripLogic(f)
+			}
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		stripped := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			elem := reflect.New(v.Type().Elem()).Elem()
+			elem.Set(it.Value())
+			stripLogic(elem)
+			stripped.SetMapIndex(it.Key(), elem)
+		}
+		v.Set(stripped)
 	}
-	return nil, fmt.Errorf("attribute type %T is not handled by the no-op copy", attr)
 }
 
 // Create stores the plan, with what is not known yet filled in the way a completed apimart_image

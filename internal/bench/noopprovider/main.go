@@ -4,9 +4,8 @@
 // noop_thing is the floor itself: one input and an id. Whatever a plan or apply of it costs is
 // the price of Terraform and the plugin protocol, so the time apimart_image takes beyond it is
 // what the apimart provider adds. noop_image has apimart_image's schema and none of its code,
-// which splits that addition into the part the schema's size causes and the part its code does.
-// With NOOP_PROTOCOL_ONLY set, a plan of noop_image skips the framework as well (see
-// protocolOnlyServer), which leaves Terraform's own cost of that schema.
+// which splits that addition into the part the schema's size causes and the part its code does:
+// noop_image is the fair floor of apimart_image.
 //
 // The benchmark harness builds it as terraform-provider-noop and serves it through dev_overrides
 // under the address in Address.
@@ -16,7 +15,6 @@ import (
 	"context"
 	"flag"
 	"log"
-	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -26,8 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
 // Address is where Terraform finds the provider; the harness's dev_overrides map it to the binary.
@@ -37,25 +33,13 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
-	server := newFrameworkServer
-	if os.Getenv(EnvProtocolOnly) != "" {
-		server = newProtocolOnlyServer
-	}
-	var opts []tf6server.ServeOpt
-	if debug {
-		opts = append(opts, tf6server.WithManagedDebug())
-	}
-	if err := tf6server.Serve(Address, server, opts...); err != nil {
+	if err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: Address, Debug: debug}); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // imageTypeName is noop_image's resource type.
 const imageTypeName = "noop_image"
-
-func newFrameworkServer() tfprotov6.ProviderServer {
-	return providerserver.NewProtocol6(newProvider())()
-}
 
 var (
 	_ provider.Provider = noopProvider{}

@@ -2,29 +2,27 @@
 // that image generation needs: it drives the real terraform binary, with the provider built
 // from this checkout, against the fake API, and prints a table of figures and goals.
 //
-//	apimart-bench -runs 5 -update BENCHMARKS.md
+//	apimart-bench                                  # everything; a full run rewrites BENCHMARKS.md
 //	apimart-bench -quick -runs 1 -only wait,throughput
 //
-// Every flag has an environment variable for scripts/bench.sh. It exits 1 when a benchmark
+// Every flag has an environment variable, which is how make bench passes settings. It exits 1 when a benchmark
 // could not run, and 0 otherwise, also when a goal is missed: the table says which.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/apimart/terraform-provider-apimart/internal/bench"
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
 func main() {
@@ -39,20 +37,39 @@ func main() {
 type flags struct {
 	opts   bench.Options
 	only   string
-	update string
+	update bool
 }
 
-func parseFlags(args []string, stderr io.Writer) (flags, error) {
+// envFlags name the environment variable behind each flag, for make bench. The flag parser reads
+// both, so a setting means the same whichever way it is given; a flag wins over its variable.
+var envFlags = []struct{ flag, env string }{
+	{"runs", "BENCH_RUNS"},
+	{"quick", "BENCH_QUICK"},
+	{"only", "BENCH_ONLY"},
+	{"budget", "BENCH_BUDGET"},
+	{"server-rate", "BENCH_SERVER_RATE"},
+	{"scratch", "BENCH_SCRATCH"},
+	{"update", "BENCH_UPDATE"},
+}
+
+func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (flags, error) {
 	var f flags
 	fs := flag.NewFlagSet("apimart-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&f.opts.Runs, "runs", envInt("BENCH_RUNS", 5), "runs per figure; the median is reported (env BENCH_RUNS)")
-	fs.BoolVar(&f.opts.Quick, "quick", envBool("BENCH_QUICK"), "smaller workloads, for a smoke run (env BENCH_QUICK=1)")
-	fs.StringVar(&f.only, "only", os.Getenv("BENCH_ONLY"), "comma-separated benchmarks to run: "+strings.Join(bench.AllBenchmarks, ", ")+" (env BENCH_ONLY)")
-	fs.DurationVar(&f.opts.Budget, "budget", envDuration("BENCH_BUDGET", 5*time.Minute), "time one benchmark may spend on repeated runs (env BENCH_BUDGET)")
-	fs.Float64Var(&f.opts.ServerRate, "server-rate", envFloat("BENCH_SERVER_RATE", 5), "R of benchmark 6: the fake server's limit in requests per second (env BENCH_SERVER_RATE)")
-	fs.StringVar(&f.opts.ScratchDir, "scratch", os.Getenv("BENCH_SCRATCH"), "scratch directory, emptied first (default .build/bench in the module; env BENCH_SCRATCH)")
-	fs.StringVar(&f.update, "update", os.Getenv("BENCH_UPDATE"), "Markdown `file` whose results section is replaced by this run's (env BENCH_UPDATE)")
+	fs.IntVar(&f.opts.Runs, "runs", 5, "runs per figure; the median is reported (env BENCH_RUNS)")
+	fs.BoolVar(&f.opts.Quick, "quick", false, "smaller workloads, for a smoke run (env BENCH_QUICK)")
+	fs.StringVar(&f.only, "only", "", "comma-separated benchmarks to run: "+strings.Join(bench.Names(), ", ")+" (env BENCH_ONLY)")
+	fs.DurationVar(&f.opts.Budget, "budget", 5*time.Minute, "time one benchmark may spend on repeated runs (env BENCH_BUDGET)")
+	fs.Float64Var(&f.opts.ServerRate, "server-rate", 5, "R of benchmark 6: the fake server's limit in requests per second (env BENCH_SERVER_RATE)")
+	fs.StringVar(&f.opts.ScratchDir, "scratch", "", "scratch directory, emptied first (default .build/bench in the module; env BENCH_SCRATCH)")
+	fs.BoolVar(&f.update, "update", true, "after a full run (every benchmark, not quick, at least 5 runs), rewrite the results section of "+resultsFile+" (env BENCH_UPDATE)")
+	for _, ef := range envFlags {
+		if value, ok := lookupEnv(ef.env); ok && value != "" {
+			if err := fs.Set(ef.flag, value); err != nil {
+				return f, fmt.Errorf("%s=%q: %w", ef.env, value, err)
+			}
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -67,12 +84,20 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	return f, nil
 }
 
+// resultsFile is the file, in the module root, whose results section a full run rewrites.
+const resultsFile = "BENCHMARKS.md"
+
+// fullRun reports whether a run measured every goal as BENCHMARKS.md states it.
+func (f flags) fullRun() bool {
+	return !f.opts.Quick && len(f.opts.Only) == 0 && f.opts.Runs >= 5
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f, err := parseFlags(args, stderr)
+	f, err := parseFlags(args, os.LookupEnv, stderr)
 	if err != nil {
 		return err
 	}
-	moduleDir, err := moduleRoot(ctx)
+	moduleDir, err := tfharness.ModuleRoot(ctx)
 	if err != nil {
 		return err
 	}
@@ -97,14 +122,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "apimart-bench: this run's results as Markdown are in %s\n", lastRun)
-	if f.update != "" {
-		if f.opts.Quick || len(f.opts.Only) > 0 {
-			return errors.New("-update takes only a full run of every benchmark; drop -quick and -only")
-		}
-		if err := bench.UpdateResultsFile(f.update, report.Markdown()); err != nil {
+	switch {
+	case !f.update:
+	case !f.fullRun():
+		fmt.Fprintf(stderr, "apimart-bench: %s left as it is: only a full run of every benchmark with at least 5 runs rewrites it\n", resultsFile)
+	default:
+		if err := bench.UpdateResultsFile(filepath.Join(moduleDir, resultsFile), report.Markdown()); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "apimart-bench: wrote the results into %s\n", f.update)
+		fmt.Fprintf(stderr, "apimart-bench: wrote the results into %s\n", resultsFile)
 	}
 	for _, fig := range report.Figures {
 		if fig.Verdict == bench.Failed {
@@ -112,42 +138,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run apimart-bench from inside the module")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return n
-	}
-	return def
-}
-
-func envFloat(name string, def float64) float64 {
-	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return f
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return d
-	}
-	return def
-}
-
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
 }
