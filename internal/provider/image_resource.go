@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
@@ -30,6 +31,7 @@ const (
 var (
 	_ resource.Resource                   = &imageResource{}
 	_ resource.ResourceWithConfigure      = &imageResource{}
+	_ resource.ResourceWithIdentity       = &imageResource{}
 	_ resource.ResourceWithImportState    = &imageResource{}
 	_ resource.ResourceWithModifyPlan     = &imageResource{}
 	_ resource.ResourceWithValidateConfig = &imageResource{}
@@ -146,6 +148,28 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
 		},
 	}
+}
+
+// IdentitySchema makes the task id the object's identity: an image is its task, and Terraform 1.12
+// and later can import an image by it.
+func (r *imageResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"task_id": identityschema.StringAttribute{
+				Description:       "The APIMart task id of the image.",
+				RequiredForImport: true,
+			},
+		},
+	}
+}
+
+// setIdentity records the task id as the object's identity. The framework passes no identity to
+// a resource type without one, so identity may be nil.
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, taskID types.String) diag.Diagnostics {
+	if identity == nil {
+		return nil
+	}
+	return identity.SetAttribute(ctx, path.Root("task_id"), taskID)
 }
 
 // computedResultAttribute declares a value the API reports. ModifyPlan decides in one step what a
@@ -291,6 +315,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	// The task id goes into state before the wait, so every way out of the wait keeps it.
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.TaskID)...)
 	task, err := client.WaitForTask(ctx, plan.TaskID.ValueString(), wait)
 	resp.Diagnostics.Append(recordWaitOutcome(&plan, task, err, r.data, "create")...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -345,6 +370,7 @@ func logProgress(ctx context.Context) func(*apimart.Task) {
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	terminal, diags := stateIsTerminal(ctx, req.State)
 	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(identityFromState(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() || terminal {
 		return
 	}
@@ -388,6 +414,7 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportedKey, nil)...)
 	plan.ID, plan.TaskID = state.ID, state.TaskID
 	plan.taskResultModel = state.taskResultModel
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.TaskID)...)
 	if state.isTerminal() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 		return
@@ -428,15 +455,35 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	tflog.Debug(ctx, "APIMart has no delete API; the image is only removed from state", map[string]any{"task_id": state.TaskID.ValueString()})
 }
 
-// ImportState takes an existing task into state. The API cannot report the prompt, model or size, so the
-// first plan takes them from configuration instead of replacing the image.
+// identityFromState gives an object the identity that Terraform before 1.12, or a provider
+// version before identities, did not store.
+func identityFromState(ctx context.Context, state tfsdk.State, identity *tfsdk.ResourceIdentity) diag.Diagnostics {
+	if identity == nil || !identity.Raw.IsFullyNull() {
+		return nil
+	}
+	var taskID types.String
+	diags := state.GetAttribute(ctx, path.Root("task_id"), &taskID)
+	diags.Append(setIdentity(ctx, identity, taskID)...)
+	return diags
+}
+
+// ImportState takes an existing task into state, by the task id given as import id or as
+// identity. The API cannot report the prompt, model or size, so the first plan takes them from
+// configuration instead of replacing the image.
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID == "" {
-		resp.Diagnostics.AddError("Missing task id", "Import an image by its APIMart task id, for example: terraform import apimart_image.hero task_01K8AYYM6R03TGZ3Q2P0TZVNPX")
+	taskID := types.StringValue(req.ID)
+	if req.ID == "" && req.Identity != nil {
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("task_id"), &taskID)...)
+	}
+	if taskID.ValueString() == "" {
+		resp.Diagnostics.AddError("Missing task id", "Import an image by its APIMart task id, for example: "+
+			"terraform import apimart_image.hero task_01K8AYYM6R03TGZ3Q2P0TZVNPX, or, with Terraform 1.12 and later, "+
+			"an import block with identity = { task_id = \"task_01K8AYYM6R03TGZ3Q2P0TZVNPX\" }.")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("task_id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), taskID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("task_id"), taskID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("interrupted"), false)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, taskID)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportedKey, []byte("true"))...)
 }

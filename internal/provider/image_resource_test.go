@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
@@ -466,6 +467,72 @@ func TestAccImage_importBlock(t *testing.T) {
 					plancheck.ExpectResourceAction("apimart_image.imported", plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: expectImported("apimart_image.imported", seeded.ID),
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: checkTasksCreated(fake, 1), // the seeded task only
+			},
+		},
+	})
+}
+
+// Terraform 1.12 and later store an image's identity, its task id, and import an image by it.
+func TestAccImage_identity(t *testing.T) {
+	fake, baseURL := startFake(t)
+	config := imageConfig(baseURL, "hero", `  prompt = "known by its task"`)
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity("apimart_image.hero", map[string]knownvalue.Check{
+						"task_id": knownvalue.StringRegexp(regexp.MustCompile(`^task_01[0-9A-Z]{24}$`)),
+					}),
+					statecheck.ExpectIdentityValueMatchesState("apimart_image.hero", tfjsonpath.New("task_id")),
+				},
+			},
+			{
+				// An import block with the identity of the image created above, in a fresh state.
+				Config:          config,
+				ResourceName:    "apimart_image.hero",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				// The first plan after an import takes the configured inputs, in place.
+				ExpectNonEmptyPlan: true,
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.hero", plancheck.ResourceActionUpdate),
+				}},
+			},
+		},
+		CheckDestroy: checkTasksCreated(fake, 1),
+	})
+}
+
+// A task made outside Terraform is imported by an import block that names its identity.
+func TestAccImage_importBlockByIdentity(t *testing.T) {
+	fake, baseURL := startFake(t)
+	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "adopted by identity", "16:9", 1)
+	config := imageConfig(baseURL, "imported", `  prompt = "adopted by identity"
+  size   = "16:9"`)
+	importBlock := fmt.Sprintf("\nimport {\n  to       = apimart_image.imported\n  identity = { task_id = %q }\n}\n", seeded.ID)
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config: config + importBlock,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image.imported", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: append(expectImported("apimart_image.imported", seeded.ID),
+					statecheck.ExpectIdentity("apimart_image.imported", map[string]knownvalue.Check{
+						"task_id": knownvalue.StringExact(seeded.ID),
+					})),
 			},
 			{
 				Config: config,

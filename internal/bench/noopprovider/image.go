@@ -4,14 +4,17 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
 
-var _ resource.Resource = noopImage{}
+var _ resource.ResourceWithIdentity = noopImage{}
 
 // noopImage has the schema of apimart_image without any of its logic: no plan modifiers,
 // defaults or validators, and no API. Comparing the two separates what the size of the schema
@@ -25,6 +28,29 @@ func (noopImage) Metadata(_ context.Context, req resource.MetadataRequest, resp 
 func (noopImage) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
 	provider.NewImageResource().Schema(ctx, req, resp)
 	resp.Schema = withoutLogic(resp.Schema)
+}
+
+// IdentitySchema is apimart_image's; Terraform and the framework handle an identity on every
+// call, so a floor without one would cost less for that alone.
+func (noopImage) IdentitySchema(ctx context.Context, req resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	if image, ok := provider.NewImageResource().(resource.ResourceWithIdentity); ok {
+		image.IdentitySchema(ctx, req, resp)
+	}
+}
+
+// identityFromState fills a missing identity from the state attributes of the same names, where
+// apimart_image keeps its identity too.
+func identityFromState(ctx context.Context, state tfsdk.State, identity *tfsdk.ResourceIdentity) diag.Diagnostics {
+	if identity == nil || !identity.Raw.IsFullyNull() {
+		return nil
+	}
+	var diags diag.Diagnostics
+	for name := range identity.Schema.GetAttributes() {
+		var value attr.Value
+		diags.Append(state.GetAttribute(ctx, path.Root(name), &value)...)
+		diags.Append(identity.SetAttribute(ctx, path.Root(name), value)...)
+	}
+	return diags
 }
 
 // logicFields are the fields of the framework's schema attributes, blocks and nested objects that
@@ -94,6 +120,7 @@ func (noopImage) Create(ctx context.Context, req resource.CreateRequest, resp *r
 	var prompt string
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("prompt"), &prompt)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), prompt)...)
+	resp.Diagnostics.Append(identityFromState(ctx, resp.State, resp.Identity)...)
 }
 
 // nullWhenCompleted are the attributes a completed apimart_image leaves null.
@@ -122,10 +149,13 @@ func completedValue(p *tftypes.AttributePath, typ tftypes.Type) tftypes.Value {
 	return tftypes.NewValue(typ, nil)
 }
 
-func (noopImage) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+func (noopImage) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	resp.Diagnostics.Append(identityFromState(ctx, req.State, resp.Identity)...)
+}
 
-func (noopImage) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+func (noopImage) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	resp.State.Raw = req.Plan.Raw
+	resp.Diagnostics.Append(identityFromState(ctx, resp.State, resp.Identity)...)
 }
 
 func (noopImage) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
