@@ -597,7 +597,7 @@ func TestAccImage_responseShapes(t *testing.T) {
 	}
 }
 
-// Changing only timeouts updates in place and pays nothing.
+// Changing only timeouts updates in place, keeps every reported value known and pays nothing.
 func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 	fake, baseURL := startFake(t)
 	withTimeout := func(timeout string) string {
@@ -611,6 +611,9 @@ func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 				Config: withTimeout("10m"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.t", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("status"), knownvalue.StringExact("completed")),
+					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("task_id"), knownvalue.StringRegexp(regexp.MustCompile(`^task_01`))),
+					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("urls"), knownvalue.ListSizeExact(1)),
 				}},
 				Check: checkTasksCreated(fake, 1),
 			},
