@@ -37,5 +37,5 @@ for module in "${missing[@]}"; do
 done
 
 mkdir -p "$dest"
-go build -o "$dest/terraform" .
-"$dest/terraform" version
+go build -ldflags "-X github.com/hashicorp/terraform/version.dev=no" -o "$dest/terraform" .
+CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$dest/terraform" version
