@@ -313,12 +313,12 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !ok {
 		return
 	}
-	// The task id goes into state before the wait, so every way out of the wait keeps it.
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.TaskID)...)
+	// Terraform receives the state only when Create returns, and every way out of the wait (a
+	// failed task, a timeout, Ctrl-C) reaches the one Set below: the task id is always in it.
 	task, err := client.WaitForTask(ctx, plan.TaskID.ValueString(), wait)
 	resp.Diagnostics.Append(recordWaitOutcome(&plan, task, err, r.data, "create")...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.TaskID)...)
 }
 
 // startTask takes over the task of an interrupted object that this one replaces, or else submits a

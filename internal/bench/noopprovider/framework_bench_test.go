@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/big"
+	"net/http/httptest"
 	"testing"
 
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
 
@@ -44,12 +46,78 @@ func BenchmarkPlanOfACompletedImage(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyOfAnImage plans and applies the creation of one image, as terraform apply does for
+// each, for apimart_image against a fake API whose tasks end at once and for noop_image. What
+// apimart_image takes beyond noop_image is its code, the client and the fake's answers included.
+//
+//	go test ./internal/bench/noopprovider -run '^$' -bench ApplyOfAnImage -cpuprofile cpu.out
+func BenchmarkApplyOfAnImage(b *testing.B) {
+	fake := httptest.NewServer(fakeapimart.New(fakeapimart.WithTaskDuration(0)))
+	b.Cleanup(fake.Close)
+	cases := []struct {
+		typeName string
+		provider fwprovider.Provider
+		config   map[string]tftypes.Value
+	}{
+		{"apimart_image", provider.New("bench")(), map[string]tftypes.Value{
+			"base_url": tftypes.NewValue(tftypes.String, fake.URL),
+			"api_key":  tftypes.NewValue(tftypes.String, fakeapimart.DefaultKey),
+		}},
+		{imageTypeName, newProvider(), nil},
+	}
+	for _, c := range cases {
+		b.Run(c.typeName, func(b *testing.B) {
+			ctx := context.Background()
+			server := providerserver.NewProtocol6(c.provider)()
+			configureProvider(ctx, b, server, c.config)
+			calls := newPlanCalls(b, c.typeName)
+			create := &tfprotov6.PlanResourceChangeRequest{TypeName: c.typeName, PriorState: calls.nullState,
+				ProposedNewState: calls.plan.Config, Config: calls.plan.Config}
+			b.ReportAllocs()
+			for b.Loop() {
+				planned, err := server.PlanResourceChange(ctx, create)
+				failOn(b, "plan", err, planned.Diagnostics)
+				applied, err := server.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{TypeName: c.typeName,
+					PriorState: calls.nullState, PlannedState: planned.PlannedState, Config: calls.plan.Config,
+					PlannedPrivate: planned.PlannedPrivate, PlannedIdentity: planned.PlannedIdentity})
+				failOn(b, "apply", err, applied.Diagnostics)
+			}
+		})
+	}
+}
+
+// configureProvider sends the provider its configuration: the values given, the rest null.
+func configureProvider(ctx context.Context, tb testing.TB, server tfprotov6.ProviderServer, values map[string]tftypes.Value) {
+	tb.Helper()
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	typ, ok := schemas.Provider.ValueType().(tftypes.Object)
+	if !ok {
+		tb.Fatal("the provider schema is not an object")
+	}
+	attrs := map[string]tftypes.Value{}
+	for name, attrType := range typ.AttributeTypes {
+		attrs[name] = tftypes.NewValue(attrType, nil)
+		if v, ok := values[name]; ok {
+			attrs[name] = v
+		}
+	}
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: mustDynamicValue(tb, typ, tftypes.NewValue(typ, attrs))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	failOn(tb, "configure", nil, configured.Diagnostics)
+}
+
 // planCalls are the requests Terraform sends for one unchanged resource during a plan.
 type planCalls struct {
-	validate *tfprotov6.ValidateResourceConfigRequest
-	upgrade  *tfprotov6.UpgradeResourceStateRequest
-	read     *tfprotov6.ReadResourceRequest
-	plan     *tfprotov6.PlanResourceChangeRequest
+	validate  *tfprotov6.ValidateResourceConfigRequest
+	upgrade   *tfprotov6.UpgradeResourceStateRequest
+	read      *tfprotov6.ReadResourceRequest
+	plan      *tfprotov6.PlanResourceChangeRequest
+	nullState *tfprotov6.DynamicValue
 }
 
 func newPlanCalls(tb testing.TB, typeName string) planCalls {
@@ -72,7 +140,8 @@ func newPlanCalls(tb testing.TB, typeName string) planCalls {
 		upgrade:  &tfprotov6.UpgradeResourceStateRequest{TypeName: typeName, RawState: &tfprotov6.RawState{JSON: raw}},
 		read:     &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: stateValue},
 		// With every optional input left unset, Terraform's proposed new state is the prior state.
-		plan: &tfprotov6.PlanResourceChangeRequest{TypeName: typeName, PriorState: stateValue, ProposedNewState: stateValue, Config: configValue},
+		plan:      &tfprotov6.PlanResourceChangeRequest{TypeName: typeName, PriorState: stateValue, ProposedNewState: stateValue, Config: configValue},
+		nullState: mustDynamicValue(tb, typ, tftypes.NewValue(typ, nil)),
 	}
 }
 
