@@ -115,6 +115,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		h.sizes = quickSizes
 		mode = fmt.Sprintf("QUICK smoke run (smaller workloads than the goals name), %d run(s)", opts.Runs)
 	}
+	if len(opts.Only) > 0 {
+		mode += ", only " + strings.Join(opts.Only, ", ")
+	}
 	h.logf("building the apimart and no-op providers into %s", opts.ScratchDir)
 	env, err := tfharness.NewEnv(ctx, opts.ModuleDir, opts.ScratchDir, tfharness.Apimart, noopProvider)
 	if err != nil {

@@ -208,7 +208,7 @@ func scaleOutcome(n int, ap applyResult, pl planResult) outcome {
 			fmt.Sprintf("API requests per image: plan %s, apply %.2f.", fmtCount(Max(pl.requests)/float64(n)), Median(ap.requests)/float64(n)),
 			fmt.Sprintf("Every apply uses -parallelism=%d (Terraform's default).", scaleParallelism),
 			"noop_image runs with the plugin logs off (TF_LOG_SDK, TF_LOG_SDK_PROTO and TF_LOG_SDK_FRAMEWORK set to off), as apimart_image does by itself when no TF_LOG variable is set; noop_thing keeps the framework's default.",
-			"In process, without Terraform: BenchmarkPlanOfACompletedImage in internal/bench/noopprovider makes the calls of one image's plan against both resources.",
+			"In process, without Terraform: BenchmarkPlanOfACompletedImage and BenchmarkApplyOfAnImage in internal/bench/noopprovider make the calls of one image's plan and apply against both resources.",
 		},
 	}
 	return outcome{figures: figures, details: []Table{details}}
