@@ -506,23 +506,6 @@ func TestGetTaskFillsAMissingID(t *testing.T) {
 	}
 }
 
-func TestBalance(t *testing.T) {
-	srv := startScript(t, reply(200, balanceOK), reply(200, balanceFailed))
-	c := newTestClient(t, testConfig(srv.URL))
-	b, err := c.Balance(context.Background())
-	if err != nil || b.Remaining != 10.5 || b.Used != 2.3 {
-		t.Fatalf("Balance = %+v, %v", b, err)
-	}
-	_, err = c.Balance(context.Background())
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != "Token Not Found" {
-		t.Fatalf("Balance = %v, want an APIError for success:false", err)
-	}
-	if hits := srv.Hits(); hits[0].path != "/v1/balance" || hits[0].method != http.MethodGet {
-		t.Errorf("request = %s %s", hits[0].method, hits[0].path)
-	}
-}
-
 func TestRateLimiterGatesEveryAttempt(t *testing.T) {
 	t.Run("separate requests", func(t *testing.T) {
 		srv := startScript(t, reply(200, taskProcessing))
@@ -639,7 +622,7 @@ func TestTheKeyNeverAppearsInLogsOrErrors(t *testing.T) {
 	collect(a.GetTask(ctx, "t4"))
 	collect(a.WaitForTask(ctx, "t4", old))
 	collect(a.WaitForTask(ctx, "t5", old))
-	collect(a.Balance(ctx))
+	collect(a.Balance(ctx, ScopeKey))
 
 	for i, err := range errs {
 		if err == nil {

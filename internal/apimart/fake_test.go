@@ -3,6 +3,7 @@ package apimart_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,19 +151,35 @@ func TestFakeFailedTask(t *testing.T) {
 	}
 }
 
-func TestFakeBalance(t *testing.T) {
-	_, url := fakeapimart.Start(t)
-	b, err := fakeClient(t, url).Balance(context.Background())
-	if err != nil || b.Remaining <= 0 || b.Unlimited {
-		t.Fatalf("Balance = %+v, %v", b, err)
+func TestFakeBalanceOfKeyAndAccount(t *testing.T) {
+	fake, url := fakeapimart.Start(t)
+	fake.SetBalance(fakeapimart.DefaultKey, 4)
+	fake.SetAccountBalance(fakeapimart.Unlimited)
+	c := fakeClient(t, url)
+	key, err := c.Balance(context.Background(), apimart.ScopeKey)
+	if err != nil || key.Remaining != 4 || key.Unlimited || key.RemainingCredits != nil {
+		t.Errorf("key balance = %+v, %v; want 4 left, limited, no credits", key, err)
 	}
+	account, err := c.Balance(context.Background(), apimart.ScopeAccount)
+	if err != nil || !account.Unlimited {
+		t.Errorf("account balance = %+v, %v; want unlimited", account, err)
+	}
+}
+
+func TestFakeBalanceFailures(t *testing.T) {
+	fake, url := fakeapimart.Start(t)
 	c, err := apimart.NewClient(apimart.Config{BaseURL: url, APIKey: "sk-unknown"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Balance(context.Background())
+	_, err = c.Balance(context.Background(), apimart.ScopeKey)
 	var apiErr *apimart.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Message == "" {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Message != "Token Not Found" {
 		t.Errorf("Balance with an unknown key = %v, want the 200 success:false as an APIError", err)
+	}
+	fake.FailBalanceReads("Used Quota Query Failed")
+	_, err = fakeClient(t, url).Balance(context.Background(), apimart.ScopeAccount)
+	if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), "Used Quota Query Failed") {
+		t.Errorf("Balance with the failure knob = %v, want an APIError quoting the message", err)
 	}
 }

@@ -658,10 +658,12 @@ func FuzzClientAnswer(f *testing.F) {
 		if err == nil && task.Error != nil && strings.Contains(task.Error.Code+task.Error.Message+task.Error.Type, matrixKey) {
 			t.Fatalf("the task's error, which goes into state, holds the key: %+v", task.Error)
 		}
-		balance, err := c.Balance(ctx)
-		checkAnswerError(t, "Balance", err)
-		if err == nil && status >= 300 {
-			t.Fatalf("Balance accepted HTTP %d as %+v", status, balance)
+		for _, scope := range apimart.BalanceScopes() {
+			balance, err := c.Balance(ctx, scope)
+			checkAnswerError(t, "Balance", err)
+			if err == nil && (status >= 300 || (balance.Remaining == -1 && !balance.Unlimited)) {
+				t.Fatalf("Balance accepted HTTP %d as %+v", status, balance)
+			}
 		}
 	})
 }
