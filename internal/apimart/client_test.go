@@ -657,7 +657,7 @@ func TestBackoff(t *testing.T) {
 	for attempt := range 8 {
 		ceiling := backoffCeiling(minWait, maxWait, attempt)
 		for range 50 {
-			got := backoff(minWait, maxWait, attempt, nil)
+			got := backoff(minWait, maxWait, attempt, nil, time.Now())
 			if got < minWait || got > ceiling || got > maxWait {
 				t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, got, minWait, ceiling)
 			}
@@ -669,20 +669,20 @@ func TestBackoff(t *testing.T) {
 	resp := func(status int, retryAfterValue string) *http.Response {
 		return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {retryAfterValue}}}
 	}
-	if got := backoff(minWait, maxWait, 0, resp(429, "7")); got != 7*time.Second {
+	if got := backoff(minWait, maxWait, 0, resp(429, "7"), time.Now()); got != 7*time.Second {
 		t.Errorf("Retry-After 7 on 429 gave %s", got)
 	}
 	date := time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)
-	if got := backoff(minWait, maxWait, 0, resp(503, date)); got < time.Second || got > 3*time.Second {
+	if got := backoff(minWait, maxWait, 0, resp(503, date), time.Now()); got < time.Second || got > 3*time.Second {
 		t.Errorf("Retry-After as a date 3 s ahead gave %s", got)
 	}
-	if got := backoff(minWait, maxWait, 0, resp(500, "7")); got > maxWait {
+	if got := backoff(minWait, maxWait, 0, resp(500, "7"), time.Now()); got > maxWait {
 		t.Errorf("Retry-After on a 500 was obeyed: %s", got)
 	}
-	if got := backoff(minWait, maxWait, 0, resp(429, "soon")); got > maxWait {
+	if got := backoff(minWait, maxWait, 0, resp(429, "soon"), time.Now()); got > maxWait {
 		t.Errorf("an unreadable Retry-After gave %s", got)
 	}
-	if got := backoff(minWait, maxWait, 0, resp(429, "99999999999999")); got != maxRetryAfter {
+	if got := backoff(minWait, maxWait, 0, resp(429, "99999999999999"), time.Now()); got != maxRetryAfter {
 		t.Errorf("a huge Retry-After gave %s, want the cap", got)
 	}
 }
