@@ -250,12 +250,13 @@ func TestSubmitRetryPolicy(t *testing.T) {
 func TestSubmitWaitsForRetryAfter(t *testing.T) {
 	t.Parallel()
 	srv := startScript(t, reply(429, `{"error":{"message":"slow down"}}`, "Retry-After", "1"), reply(200, submitV1))
-	began := time.Now()
-	sub, err := newTestClient(t, testConfig(srv.URL)).Submit(context.Background(), GenerationRequest{Model: "m", Prompt: "p"})
+	cfg := testConfig(srv.URL)
+	elapsed := stopwatch(cfg.Clock)
+	sub, err := newTestClient(t, cfg).Submit(context.Background(), GenerationRequest{Model: "m", Prompt: "p"})
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
-	took := time.Since(began)
+	took := elapsed()
 	hits := srv.Hits()
 	if len(hits) != 2 {
 		t.Fatalf("server saw %d submits, want 2", len(hits))
@@ -512,13 +513,13 @@ func TestRateLimiterGatesEveryAttempt(t *testing.T) {
 		cfg := testConfig(srv.URL)
 		cfg.RateLimit, cfg.RateBurst = 20, 1
 		c := newTestClient(t, cfg)
-		began := time.Now()
+		elapsed := stopwatch(cfg.Clock)
 		for range 5 {
 			if _, err := c.GetTask(context.Background(), "t"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if took := time.Since(began); took < 190*time.Millisecond {
+		if took := elapsed(); took < 190*time.Millisecond {
 			t.Errorf("5 reads at 20/s with burst 1 took %s, want at least 200ms", took)
 		}
 	})
@@ -526,14 +527,13 @@ func TestRateLimiterGatesEveryAttempt(t *testing.T) {
 		srv := startScript(t, reply(429, `{}`, "Retry-After", "0"), reply(429, `{}`, "Retry-After", "0"), reply(200, submitV1))
 		cfg := testConfig(srv.URL)
 		cfg.RateLimit, cfg.RateBurst = 5, 1
-		began := time.Now()
+		elapsed := stopwatch(cfg.Clock)
 		if _, err := newTestClient(t, cfg).Submit(context.Background(), GenerationRequest{Model: "m", Prompt: "p"}); err != nil {
 			t.Fatal(err)
 		}
 		// The server asks for no wait at all, so only the limiter can hold the third attempt
-		// back until two tokens have been refilled. Arrival times at the server would be skewed
-		// by transit delays; the client's own clock is not.
-		if took := time.Since(began); took < 390*time.Millisecond {
+		// back until two tokens have been refilled.
+		if took := elapsed(); took < 390*time.Millisecond {
 			t.Errorf("3 attempts at 5/s with burst 1 took %s, want at least 400ms", took)
 		}
 		if n := len(srv.Hits()); n != 3 {

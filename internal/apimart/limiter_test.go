@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,27 +196,34 @@ func TestSharedLimiterWaitFailsAtOnceWhenThePauseOutlastsTheDeadline(t *testing.
 	}
 }
 
-// A request that booked its slot before a 429 arrived still waits for the Retry-After. The 429
-// must arrive while the request sleeps, so this test runs on the wall clock.
+// onFirstSleep runs a hook as the first sleep on its clock begins.
+type onFirstSleep struct {
+	*FakeClock
+	once sync.Once
+	hook func()
+}
+
+func (c *onFirstSleep) Sleep(ctx context.Context, d time.Duration) error {
+	c.once.Do(c.hook)
+	return c.FakeClock.Sleep(ctx, d)
+}
+
+// A request that booked its slot before a 429 arrived still waits for the Retry-After.
 func TestSharedLimiterWaitHonoursAPauseThatStartsWhileWaiting(t *testing.T) {
-	l := newSharedLimiter(2, 1, realClock{})
+	clock := &onFirstSleep{FakeClock: NewFakeClock()}
+	l := newSharedLimiter(2, 1, clock)
 	for range 4 {
-		l.observe(answer(http.StatusOK, ""), time.Now()) // so that the 429 keeps the rate at 2/s
+		l.observe(answer(http.StatusOK, ""), clock.Now()) // so that the 429 keeps the rate at 2/s
 	}
 	if err := l.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	began := time.Now()
-	done := make(chan time.Duration, 1)
-	go func() {
-		if err := l.Wait(context.Background()); err != nil {
-			t.Error(err)
-		}
-		done <- time.Since(began)
-	}()
-	time.Sleep(100 * time.Millisecond)
-	l.observe(answer(http.StatusTooManyRequests, "1"), time.Now())
-	if waited := <-done; waited < time.Second {
+	clock.hook = func() { l.observe(answer(http.StatusTooManyRequests, "1"), clock.Now()) }
+	waited := stopwatch(clock)
+	if err := l.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := waited(); waited < time.Second {
 		t.Fatalf("the waiting request went out %s after the first, before the 429's Retry-After of 1 s ran out", waited)
 	}
 }
