@@ -64,13 +64,6 @@ func RequireRealTime(t testing.TB) {
 	}
 }
 
-// withFakeClock puts a fresh fake clock into cfg and returns it.
-func withFakeClock(cfg *Config) *FakeClock {
-	clock := NewFakeClock()
-	cfg.Clock = clock
-	return clock
-}
-
 func TestFakeClockSleepStopsAtTheDeadline(t *testing.T) {
 	clock := NewFakeClock()
 	start := clock.Now()
