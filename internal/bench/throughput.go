@@ -113,7 +113,7 @@ func throughputRun(ctx context.Context, h *harness, v throughputVariant, ideal t
 	if err := ws.WriteFile("main.tf", config); err != nil {
 		return err
 	}
-	sampler := StartRSSSampler(h.env.Binary(tfharness.Apimart), 20*time.Millisecond)
+	sampler := StartRSSSampler(h.env.ProviderBinary(tfharness.Apimart), 20*time.Millisecond)
 	r, err := apply(ctx, ws, sz.parallelism)
 	peak, processes := sampler.Stop()
 	if err != nil {

@@ -55,7 +55,7 @@ func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) 
 	}
 	var overrides strings.Builder
 	for _, p := range providers {
-		build := exec.CommandContext(ctx, "go", "build", "-o", env.Binary(p), p.Package)
+		build := exec.CommandContext(ctx, "go", "build", "-o", env.ProviderBinary(p), p.Package)
 		build.Dir = moduleDir
 		if out, err := build.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", p.Package, err, out)
@@ -71,8 +71,8 @@ func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) 
 
 func (e *Env) binDir() string { return filepath.Join(e.Root, "bin") }
 
-// Binary is the path of p's built binary.
-func (e *Env) Binary(p Provider) string { return filepath.Join(e.binDir(), p.binaryName()) }
+// ProviderBinary is the path of p's built binary.
+func (e *Env) ProviderBinary(p Provider) string { return filepath.Join(e.binDir(), p.binaryName()) }
 
 // Workspace creates a new, empty working directory below Root whose name starts with name.
 func (e *Env) Workspace(name string) (*Workspace, error) {
@@ -172,14 +172,18 @@ func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 	}
 }
 
-// Command prepares a terraform command without starting it, for callers that send signals.
-// TF_ACC_TERRAFORM_PATH chooses the binary, as it does for terraform-plugin-testing.
-func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
-	binary := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if binary == "" {
-		binary = "terraform"
+// Binary is the terraform or tofu binary to run: the one terraform-plugin-testing is told to use in
+// TF_ACC_TERRAFORM_PATH, so that one variable moves every test to another CLI, else terraform on PATH.
+func Binary() string {
+	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
+		return path
 	}
-	cmd := exec.CommandContext(ctx, binary, args...)
+	return "terraform"
+}
+
+// Command prepares a terraform command without starting it, for callers that send signals.
+func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, Binary(), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
 	return cmd
