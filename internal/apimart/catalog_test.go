@@ -2,7 +2,6 @@ package apimart
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -10,6 +9,12 @@ import (
 func TestCatalogRowsAreConsistent(t *testing.T) {
 	seen := map[string]bool{}
 	for _, m := range Models() {
+		for _, alias := range m.Aliases {
+			if seen[alias] {
+				t.Errorf("alias %q appears twice", alias)
+			}
+			seen[alias] = true
+		}
 		t.Run(m.ID, func(t *testing.T) {
 			if m.ID == "" || strings.TrimSpace(m.Summary) == "" {
 				t.Errorf("row %+v lacks an id or a summary", m)
@@ -18,8 +23,16 @@ func TestCatalogRowsAreConsistent(t *testing.T) {
 				t.Errorf("model %q appears twice", m.ID)
 			}
 			seen[m.ID] = true
-			if !slices.Contains(m.Sizes, m.DefaultSize) {
+			if m.DefaultSize != "" && !slices.Contains(m.Sizes, m.DefaultSize) {
 				t.Errorf("default size %q is not among %v", m.DefaultSize, m.Sizes)
+			}
+			if m.DefaultResolution != "" && !slices.Contains(m.Resolutions, m.DefaultResolution) {
+				t.Errorf("default resolution %q is not among %v", m.DefaultResolution, m.Resolutions)
+			}
+			for _, alias := range m.Aliases {
+				if got, ok := LookupModel(alias); !ok || got.ID != m.ID {
+					t.Errorf("LookupModel(%q) = %v, %v, want the row of %q", alias, got.ID, ok, m.ID)
+				}
 			}
 			if len(m.Counts) == 0 || !slices.IsSorted(m.Counts) || m.Counts[0] < 1 {
 				t.Errorf("counts %v must be a sorted list of positive numbers", m.Counts)
@@ -27,7 +40,7 @@ func TestCatalogRowsAreConsistent(t *testing.T) {
 			if got, ok := LookupModel(m.ID); !ok || got.ID != m.ID {
 				t.Errorf("LookupModel(%q) = %v, %v", m.ID, got, ok)
 			}
-			for _, size := range m.Sizes {
+			for _, size := range m.sizesWithoutReferences() {
 				for _, n := range m.Counts {
 					req := GenerationRequest{Model: m.ID, Prompt: "a lighthouse at dusk", Size: size, N: n}
 					if problems := Validate(req); len(problems) != 0 {
@@ -82,7 +95,7 @@ func TestValidationDetailsNameTheValueAndTheAllowedOnes(t *testing.T) {
 		{"count with several allowed", gpt4o.ValidateCount(3), FieldN, []string{"n = 3", "1, 2, 4"}},
 		{"empty prompt", imagen.ValidatePrompt(" \n\t"), FieldPrompt, []string{"non-space"}},
 		{"long prompt", gpt4o.ValidatePrompt(strings.Repeat("字", 1001)), FieldPrompt, []string{"1001", "1000", `"gpt-4o-image"`}},
-		{"reference images", imagen.ValidateReferenceImages([]string{"https://x/a.png"}), FieldImageURLs,
+		{"reference images", imagen.ValidateReferences(1, "", 0), FieldImageURLs,
 			append([]string{`"imagen-4.0-apimart"`}, quoted(modelsWithReferenceImages())...)},
 	}
 	for _, tt := range tests {
@@ -111,11 +124,11 @@ func TestValidationAcceptsWhatTheModelAllows(t *testing.T) {
 	if p := gpt4o.ValidatePrompt(strings.Repeat("字", 1000)); p != nil {
 		t.Errorf("1000 characters (3000 bytes) were refused: %v", p)
 	}
-	if p := gpt4o.ValidateReferenceImages([]string{"https://x/a.png"}); p != nil {
+	if p := gpt4o.ValidateReferences(1, "", 0); p != nil {
 		t.Errorf("reference images were refused by a model that takes them: %v", p)
 	}
 	imagen, _ := LookupModel("imagen-4.0-apimart")
-	if p := imagen.ValidateReferenceImages(nil); p != nil {
+	if p := imagen.ValidateReferences(0, "", 0); p != nil {
 		t.Errorf("no reference images were refused: %v", p)
 	}
 	if p := imagen.ValidatePrompt(strings.Repeat("a", 100000)); p != nil {
@@ -136,12 +149,4 @@ func TestValidateReportsEveryProblemOfARequest(t *testing.T) {
 	if p := Validate(GenerationRequest{Model: "nope", Prompt: "", Size: "x"}); len(p) != 1 || p[0].Field != FieldModel {
 		t.Errorf("an unknown model should be the only problem, got %v", p)
 	}
-}
-
-func quoted(values []string) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = strconv.Quote(v)
-	}
-	return out
 }
