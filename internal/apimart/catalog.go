@@ -122,6 +122,7 @@ var (
 	sevenRatios      = []string{"1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3"}
 	gptImage2Ratios  = []string{"1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5", "2:1", "1:2", "21:9", "9:21"}
 	geminiRatios     = []string{"auto", "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"}
+	flashRatios      = []string{"auto", "1:1", "3:2", "2:3", "4:3", "3:4", "16:9", "9:16", "5:4", "4:5", "21:9"}
 	upToFour         = []int64{1, 2, 3, 4}
 	upToFifteen      = []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 	onlyOne          = []int64{1}
@@ -210,7 +211,7 @@ var catalog = []Model{
 	gemini(Model{
 		ID:                "gemini-3.1-flash-image-preview",
 		Summary:           "Google Gemini 3.1 Flash Image; priced per tier.",
-		Sizes:             append(slices.Clone(geminiRatios), "1:4", "4:1", "1:8", "8:1"),
+		Sizes:             append(slices.Clone(flashRatios), "1:4", "4:1", "1:8", "8:1"),
 		Resolutions:       []string{"0.5K", "1K", "2K", "4K"},
 		DefaultResolution: "1K",
 		Notes:             []string{"The `-official` id and `auto` appear only in the newer revision."},
@@ -219,7 +220,7 @@ var catalog = []Model{
 		ID:                       "gemini-3.1-flash-lite-image",
 		Aliases:                  []string{"gemini-3.1-flash-lite-image-ext"},
 		Summary:                  "Google Gemini 3.1 Flash Lite Image; billed by tokens.",
-		Sizes:                    geminiRatios,
+		Sizes:                    flashRatios,
 		Counts:                   upToFour,
 		Resolutions:              []string{"1K"},
 		DefaultResolution:        "1K",
@@ -397,7 +398,7 @@ func wan27(id, summary string, tiers []string, tierNote string) Model {
 	return Model{
 		ID:              id,
 		Summary:         summary + " References switch to edit mode.",
-		Sizes:           sevenRatios,
+		Sizes:           []string{"1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16"},
 		Counts:          upToFour,
 		Resolutions:     tiers,
 		References:      ReferenceRules{Max: 9},
