@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
@@ -26,30 +25,6 @@ func imageConfig(baseURL, name, body string) string {
 // createTimeoutBody is the body of an image with a prompt and a create timeout.
 func createTimeoutBody(prompt, timeout string) string {
 	return fmt.Sprintf("  prompt = %q\n  timeouts {\n    create = %q\n  }", prompt, timeout)
-}
-
-// Every catalog model, with its default size and count, makes exactly one task with those values.
-func TestAccImage_everyCatalogModel(t *testing.T) {
-	for _, model := range apimart.Models() {
-		t.Run(model.ID, func(t *testing.T) {
-			fake, baseURL := startFake(t)
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config: imageConfig(baseURL, "m", fmt.Sprintf("  prompt = \"a lighthouse at dusk\"\n  model  = %q", model.ID)),
-					ConfigStateChecks: append(expectCompleted("apimart_image.m"),
-						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("size"), knownvalue.StringExact(model.DefaultSize)),
-						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("n"), knownvalue.Int64Exact(1)),
-						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("urls"), knownvalue.ListSizeExact(1)),
-					),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkTasksCreated(fake, 1),
-						checkTaskRecord(fake, "apimart_image.m", model.ID, model.DefaultSize, 1),
-					),
-				}},
-			})
-		})
-	}
 }
 
 // checkTaskRecord compares the server's record of the task in state with what was asked for.
