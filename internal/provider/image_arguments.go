@@ -51,8 +51,8 @@ func argumentAttributes() map[string]schema.Attribute {
 	attributes := map[string]schema.Attribute{
 		"resolution": schema.StringAttribute{
 			MarkdownDescription: "The resolution tier, such as `1K`, `2K` or `4K`, in any case; the model's own spelling is sent. " +
-				"Defaults to the model's default tier, and is null for a model without tiers. See the model table for each " +
-				"model's tiers. " + takenBy(apimart.FieldResolution),
+				"Defaults to the model's default tier, and is null for a model without tiers. A model without tiers in the " +
+				"model table above refuses it. Changing it generates a new image.",
 			Optional:      true,
 			Computed:      true,
 			PlanModifiers: []planmodifier.String{replaceUnlessImported.String()},
@@ -69,7 +69,7 @@ func argumentAttributes() map[string]schema.Attribute {
 	}
 	for _, name := range apimart.OptionalFieldNames {
 		attributes[name] = schema.StringAttribute{
-			MarkdownDescription: optionalFieldDescriptions[name] + " See the model table for the allowed values. " + takenBy(name),
+			MarkdownDescription: optionalFieldDescriptions[name] + " The model table above lists the allowed values. " + takenBy(name),
 			Optional:            true,
 			PlanModifiers:       []planmodifier.String{replaceUnlessImported.String()},
 		}

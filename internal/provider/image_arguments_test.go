@@ -90,26 +90,31 @@ func submitBody(rec fakeapimart.TaskRecord) map[string]json.RawMessage {
 
 // Each typed argument is checked against the model at plan time, and nothing is sent.
 func TestAccImage_argumentsCheckedPerModel(t *testing.T) {
-	fake, baseURL := startFake(t)
-	cases := map[string]struct {
-		body string
-		want string
-	}{
-		"quality on a model without it": {`  quality = "high"`,
+	expectPlanErrors(t, map[string]planErrorCase{
+		"quality on a model without it": {"  prompt = \"x\"\n" + `  quality = "high"`,
 			`Argument not supported by the model(.|\n)*"imagen-4.0-apimart" takes no(.|\n)*quality(.|\n)*"gpt-image-1-official"`},
-		"background value":                    {"  model = \"gpt-image-1\"\n  background = \"clear\"", `Unsupported background(.|\n)*"clear"(.|\n)*"transparent"`},
-		"output_format value":                 {"  model = \"seedream-5-0-lite\"\n  output_format = \"webp\"", `Unsupported output_format(.|\n)*"jpeg", "png"`},
+		"background value":                    {"  prompt = \"x\"\n  model = \"gpt-image-1\"\n  background = \"clear\"", `Unsupported background(.|\n)*"clear"(.|\n)*"transparent"`},
+		"output_format value":                 {"  prompt = \"x\"\n  model = \"seedream-5-0-lite\"\n  output_format = \"webp\"", `Unsupported output_format(.|\n)*"jpeg", "png"`},
 		"negative_prompt on imagen":           {`  negative_prompt = "fog"`, `takes no negative_prompt(.|\n)*"qwen-image-2.0"`},
-		"negative_prompt too long":            {fmt.Sprintf("  model = \"qwen-image-2.0\"\n  negative_prompt = %q", strings.Repeat("n", 501)), `501(.|\n)*500`},
-		"resolution on a model without tiers": {`  resolution = "2K"`, `takes no resolution tiers(.|\n)*"gemini-3-pro-image-preview"`},
-		"unknown tier":                        {"  model = \"gemini-3-pro-image-preview\"\n  resolution = \"8K\"", `Unsupported resolution(.|\n)*"8K"(.|\n)*"1K", "2K", "4K"`},
-		"tier the API would downgrade":        {"  model = \"gemini-3.1-flash-lite-image\"\n  resolution = \"2k\"", `silently generate a 1K image`},
-		"n the API would clamp":               {"  model = \"gpt-image-1\"\n  n = 6", `n = 6(.|\n)*silently generate 4`},
-		"auto without references":             {"  model = \"seedream-4-5\"\n  size = \"auto\"", `Size needs reference images(.|\n)*"auto"`},
+		"negative_prompt too long":            {fmt.Sprintf("  prompt = \"x\"\n  model = \"qwen-image-2.0\"\n  negative_prompt = %q", strings.Repeat("n", 501)), `501(.|\n)*500`},
+		"resolution on a model without tiers": {"  prompt = \"x\"\n" + `  resolution = "2K"`, `takes no resolution tiers(.|\n)*"gemini-3-pro-image-preview"`},
+		"unknown tier":                        {"  prompt = \"x\"\n  model = \"gemini-3-pro-image-preview\"\n  resolution = \"8K\"", `Unsupported resolution(.|\n)*"8K"(.|\n)*"1K", "2K", "4K"`},
+		"tier the API would downgrade":        {"  prompt = \"x\"\n  model = \"gemini-3.1-flash-lite-image\"\n  resolution = \"2k\"", `silently generate a 1K image`},
+		"n the API would clamp":               {"  prompt = \"x\"\n  model = \"gpt-image-1\"\n  n = 6", `n = 6(.|\n)*silently generate 4`},
+		"auto without references":             {"  prompt = \"x\"\n  model = \"seedream-4-5\"\n  size = \"auto\"", `Size needs reference images(.|\n)*"auto"`},
 		"reserved parameter":                  {`  parameters = { seed = 1, size = "1:1", resolution = "2K" }`, `Reserved key in parameters(.|\n)*"resolution", "size"`},
 		"parameters not an object":            {`  parameters = ["seed"]`, `parameters must be an object`},
 		"typo of a model":                     {`  model = "imagen-4-apimart"`, `Did you mean "imagen-4.0-apimart"\?`},
-	}
+	})
+}
+
+type planErrorCase struct{ body, want string }
+
+// expectPlanErrors plans each body as the only image and expects its error, and checks that
+// none of the plans sent a request.
+func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
+	fake, baseURL := startFake(t)
+	// Cleanup runs after the parallel subtests have finished.
 	t.Cleanup(func() {
 		if got := fake.Counters().Requests; got != 0 {
 			t.Errorf("plan-time checks sent %d requests to the API, want 0", got)
@@ -120,7 +125,7 @@ func TestAccImage_argumentsCheckedPerModel(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
-					Config:      imageConfig(baseURL, "bad", "  prompt = \"x\"\n"+tc.body),
+					Config:      imageConfig(baseURL, "bad", tc.body),
 					PlanOnly:    true,
 					ExpectError: wrappedText(tc.want),
 				}},

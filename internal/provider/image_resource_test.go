@@ -68,11 +68,7 @@ func TestAccImage_multipleImages(t *testing.T) {
 
 // Each bad input fails at plan time, names what was wrong and what is allowed, and pays nothing.
 func TestAccImage_planTimeValidation(t *testing.T) {
-	fake, baseURL := startFake(t)
-	cases := map[string]struct {
-		body string
-		want string
-	}{
+	expectPlanErrors(t, map[string]planErrorCase{
 		"unknown model": {
 			body: `  prompt = "x"
   model  = "dall-e-9"`,
@@ -108,25 +104,7 @@ func TestAccImage_planTimeValidation(t *testing.T) {
 			body: fmt.Sprintf("  prompt = %q\n  model  = \"z-image-turbo\"", strings.Repeat("a", 801)),
 			want: `Prompt too long(.|\n)*801(.|\n)*800`,
 		},
-	}
-	// Cleanup runs after the parallel subtests have finished.
-	t.Cleanup(func() {
-		if got := fake.Counters().Requests; got != 0 {
-			t.Errorf("validation sent %d requests to the API, want 0", got)
-		}
 	})
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:      imageConfig(baseURL, "bad", tc.body),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
-		})
-	}
 }
 
 // Values known only after apply are not rejected at plan time; they are checked once known.
