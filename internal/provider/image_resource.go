@@ -234,7 +234,7 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	var plan imageResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(planModelDefaults(ctx, req.Config, &plan)...)
+	resp.Diagnostics.Append(planModelDefaults(ctx, req.Config, req.State, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
