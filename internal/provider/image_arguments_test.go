@@ -276,6 +276,26 @@ resource "apimart_image" "new" {
 	}
 }
 
+// onlyInstanceAttributes returns the attributes of the one resource instance in a state file.
+func onlyInstanceAttributes(t *testing.T, state map[string]any) map[string]any {
+	t.Helper()
+	resources, _ := state["resources"].([]any)
+	if len(resources) != 1 {
+		t.Fatalf("state has %d resources, want 1", len(resources))
+	}
+	res, _ := resources[0].(map[string]any)
+	instances, _ := res["instances"].([]any)
+	if len(instances) != 1 {
+		t.Fatalf("state has %d instances, want 1", len(instances))
+	}
+	instance, _ := instances[0].(map[string]any)
+	attributes, ok := instance["attributes"].(map[string]any)
+	if !ok {
+		t.Fatalf("state instance has no attributes: %v", instance)
+	}
+	return attributes
+}
+
 // wrappedText compiles a pattern whose spaces also match the line breaks Terraform wraps
 // diagnostics with.
 func wrappedText(pattern string) *regexp.Regexp {
@@ -302,8 +322,7 @@ resource "apimart_image" "old" {
 	if err := json.Unmarshal(raw, &state); err != nil {
 		t.Fatal(err)
 	}
-	instance := state["resources"].([]any)[0].(map[string]any)["instances"].([]any)[0].(map[string]any)
-	attributes := instance["attributes"].(map[string]any)
+	attributes := onlyInstanceAttributes(t, state)
 	if attributes["resolution"] != "1K" {
 		t.Fatalf("a new image should record the default tier, got %v", attributes["resolution"])
 	}

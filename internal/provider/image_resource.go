@@ -79,7 +79,7 @@ func (m imageResourceModel) request() (apimart.GenerationRequest, error) {
 		Size:   m.Size.ValueString(),
 		N:      m.N.ValueInt64(),
 	}
-	return req, m.imageArguments.applyTo(&req)
+	return req, m.applyTo(&req)
 }
 
 func (m *imageResourceModel) setTaskID(id string) {
@@ -220,7 +220,7 @@ func validateImageConfig(c imageResourceModel) []apimart.Problem {
 	if !c.N.IsUnknown() && !c.N.IsNull() {
 		problems = append(problems, model.ValidateCount(c.N.ValueInt64())...)
 	}
-	problems = append(problems, c.imageArguments.validate(model)...)
+	problems = append(problems, c.validate(model)...)
 	// apimart_image sends no reference images yet; the count still decides sizes such as "auto".
 	if !c.Size.IsUnknown() {
 		problems = append(problems, model.ValidateReferences(0, c.Size.ValueString(), c.N.ValueInt64())...)
