@@ -54,6 +54,7 @@ type imageResourceModel struct {
 	Keepers     types.Map      `tfsdk:"keepers"`
 	Interrupted types.Bool     `tfsdk:"interrupted"`
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	imageArguments
 	taskResultModel
 }
 
@@ -62,21 +63,23 @@ func (m imageResourceModel) inputs(ctx context.Context) imageInputs {
 	// Keepers are a map of strings by schema, so the conversion cannot fail.
 	_ = m.Keepers.ElementsAs(ctx, &keepers, false)
 	return imageInputs{
-		Prompt:  m.Prompt.ValueString(),
-		Model:   m.Model.ValueString(),
-		Size:    m.Size.ValueString(),
-		N:       m.N.ValueInt64(),
-		Keepers: keepers,
+		Prompt:         m.Prompt.ValueString(),
+		Model:          m.Model.ValueString(),
+		Size:           m.Size.ValueString(),
+		N:              m.N.ValueInt64(),
+		Keepers:        keepers,
+		argumentInputs: m.imageArguments.inputs(),
 	}
 }
 
-func (m imageResourceModel) request() apimart.GenerationRequest {
-	return apimart.GenerationRequest{
+func (m imageResourceModel) request() (apimart.GenerationRequest, error) {
+	req := apimart.GenerationRequest{
 		Model:  m.Model.ValueString(),
 		Prompt: m.Prompt.ValueString(),
 		Size:   m.Size.ValueString(),
 		N:      m.N.ValueInt64(),
 	}
+	return req, m.applyTo(&req)
 }
 
 func (m *imageResourceModel) setTaskID(id string) {
@@ -137,12 +140,16 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			Default:  booldefault.StaticBool(false),
 		},
 	}
+	for name, a := range argumentAttributes() {
+		attributes[name] = a
+	}
 	for _, a := range taskResultAttributes {
 		attributes[a.name] = computedResultAttribute(a)
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Generates an image from a prompt with the APIMart API and keeps the result URLs in state. " +
-			"Every input forces a new image, because the API cannot change a finished task. Each image is charged by APIMart.",
+			"Every input forces a new image, because the API cannot change a finished task. Each image is charged by APIMart.\n\n" +
+			modelTable(),
 		Attributes: attributes,
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
@@ -198,6 +205,10 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		return
 	}
 	for _, p := range validateImageConfig(config) {
+		if p.Field == apimart.FieldModel {
+			r.modelProblem(p, config.Model.ValueString(), &resp.Diagnostics)
+			continue
+		}
 		resp.Diagnostics.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
 	}
 }
@@ -226,6 +237,11 @@ func validateImageConfig(c imageResourceModel) []apimart.Problem {
 	if !c.N.IsUnknown() && !c.N.IsNull() {
 		problems = append(problems, model.ValidateCount(c.N.ValueInt64())...)
 	}
+	problems = append(problems, c.validate(model)...)
+	// apimart_image sends no reference images yet; the count still decides sizes such as "auto".
+	if !c.Size.IsUnknown() {
+		problems = append(problems, model.ValidateReferences(0, c.Size.ValueString(), c.N.ValueInt64())...)
+	}
 	return problems
 }
 
@@ -235,31 +251,11 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	resp.Diagnostics.Append(planDefaultSize(ctx, req.Config, &resp.Plan)...)
+	resp.Diagnostics.Append(planModelDefaults(ctx, req.Config, req.State, &resp.Plan)...)
 	if req.State.Raw.IsNull() || resp.Diagnostics.HasError() {
 		return // create: the framework plans every computed value as known after apply
 	}
 	resp.Diagnostics.Append(planUpdate(ctx, req.State, &resp.Plan)...)
-}
-
-// planDefaultSize plans the model's default size for a size left unset. A size the plan already
-// knows is the one in state, which the default cannot change without a change of model, and a
-// change of model replaces the image.
-func planDefaultSize(ctx context.Context, config tfsdk.Config, plan *tfsdk.Plan) diag.Diagnostics {
-	var size, configSize, model types.String
-	diags := plan.GetAttribute(ctx, path.Root("size"), &size)
-	if !size.IsUnknown() || diags.HasError() {
-		return diags
-	}
-	diags.Append(config.GetAttribute(ctx, path.Root("size"), &configSize)...)
-	diags.Append(plan.GetAttribute(ctx, path.Root("model"), &model)...)
-	if !configSize.IsNull() || model.IsUnknown() || diags.HasError() {
-		return diags
-	}
-	if m, ok := apimart.LookupModel(model.ValueString()); ok {
-		diags.Append(plan.SetAttribute(ctx, path.Root("size"), m.DefaultSize)...)
-	}
-	return diags
 }
 
 // planUpdate keeps, in the plan of an object in state, what no update changes: the task id, and
@@ -332,7 +328,12 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, p
 		plan.Interrupted = types.BoolValue(false)
 		return apimart.WaitOptions{SubmittedAt: queued.SubmittedAt, OnProgress: logProgress(ctx)}, true
 	}
-	sub, err := client.Submit(ctx, plan.request())
+	genReq, err := plan.request()
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("parameters"), "Invalid parameters", err.Error())
+		return apimart.WaitOptions{}, false
+	}
+	sub, err := client.Submit(ctx, genReq)
 	if err != nil {
 		resp.Diagnostics.Append(submitErrorDiagnostics(err, r.data)...)
 		return apimart.WaitOptions{}, false
