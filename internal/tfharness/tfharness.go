@@ -175,8 +175,8 @@ func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 // Binary is the terraform or tofu binary to run: the one terraform-plugin-testing is told to use in
 // TF_ACC_TERRAFORM_PATH, so that one variable moves every test to another CLI, else terraform on PATH.
 func Binary() string {
-	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
-		return path
+	if binary := os.Getenv("TF_ACC_TERRAFORM_PATH"); binary != "" {
+		return binary
 	}
 	return "terraform"
 }
