@@ -1,41 +1,34 @@
 #!/usr/bin/env bash
-# build-terraform.sh VERSION DIR: build Terraform VERSION from its source on the Go module proxy
-# into DIR/terraform, for running the acceptance tests under a Terraform other than the one on
-# PATH (no release download is needed).
+# Builds Terraform from its module source, for the acceptance tests that need a newer Terraform
+# than the one on PATH (resource identity needs 1.12 or later).
 #
-# Since 1.10 or so Terraform's go.mod replaces its remote-state backends (s3, azurerm, gcs, ...)
-# with nested modules that are not part of the module the proxy serves, so `go install
-# github.com/hashicorp/terraform@vX` refuses it. This builds a writable copy without those
-# backends instead: the tests use only the local backend.
+#   scripts/build-terraform.sh VERSION DIR     # writes DIR/terraform
+#
+# Since about 1.10, Terraform's go.mod replaces its remote-state backends (s3, azurerm, gcs, ...)
+# with nested modules that the module proxy's copy does not contain, so `go install` refuses it.
+# This builds a writable copy of the module (module-source.sh) without those backends: the tests
+# use only the local one. The copy's path is the same on every run, as in build-opentofu.sh.
 set -euo pipefail
 
 version=${1:?usage: build-terraform.sh VERSION DIR}
-dest=${2:?usage: build-terraform.sh VERSION DIR}
+dest=$(realpath -m "${2:?usage: build-terraform.sh VERSION DIR}")
 
-src=$(go mod download -json "github.com/hashicorp/terraform@v$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-[[ -n $src ]] || { echo "build-terraform: no source for Terraform $version" >&2; exit 1; }
+src="${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-apimart/terraform-$version/src"
+bash "$(dirname "$0")/module-source.sh" github.com/hashicorp/terraform "$version" "$src"
+cd "$src"
 
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
-cp -R "$src/." "$work"
-chmod -R u+w "$work"
-cd "$work"
-
-# Drop each replaced module whose directory the proxy's copy lacks, and the imports of it.
-missing=()
-while read -r module dir; do
-  [[ -d $dir ]] || missing+=("$module")
-done < <(go mod edit -json | sed -n 's/.*"Path": "\(github.com\/hashicorp\/terraform\/internal\/[^"]*\)".*/\1/p' |
-  sort -u | while read -r m; do echo "$m ./${m#github.com/hashicorp/terraform/}"; done)
-for module in "${missing[@]}"; do
+# Drop each replaced module whose directory the copy lacks, and every line that uses it.
+for module in $(go mod edit -json | sed -n 's/.*"Path": "\(github.com\/hashicorp\/terraform\/internal\/[^"]*\)".*/\1/p' | sort -u); do
+  [[ -d ./${module#github.com/hashicorp/terraform/} ]] && continue
   go mod edit -dropreplace="$module" -droprequire="$module"
   for file in $(grep -rl --include='*.go' "\"$module\"" . || true); do
-    alias=$(sed -n "s/^\t\([A-Za-z0-9_]*\) \"${module//\//\\/}\"$/\1/p" "$file")
+    alias=$(sed -n "s#^\t\([A-Za-z0-9_]*\) \"$module\"\$#\1#p" "$file")
     sed -i "\#\"$module\"#d" "$file"
-    [[ -n $alias ]] && sed -i "/\b$alias\./d" "$file"
+    if [[ -n $alias ]]; then sed -i "/\b$alias\./d" "$file"; fi
   done
 done
 
 mkdir -p "$dest"
+# A release build's version carries no -dev marker, which tfversion checks would otherwise see.
 go build -ldflags "-X github.com/hashicorp/terraform/version.dev=no" -o "$dest/terraform" .
 CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$dest/terraform" version
