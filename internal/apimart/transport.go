@@ -18,11 +18,16 @@ const (
 	kindRead requestKind = iota
 	// kindSubmit is a paid request: it is retried only when the server certainly created nothing.
 	kindSubmit
+	// kindDownload fetches a result file from its host, without the key; it is retried as a read.
+	kindDownload
 )
 
 func (k requestKind) String() string {
-	if k == kindSubmit {
+	switch k {
+	case kindSubmit:
 		return "submit"
+	case kindDownload:
+		return "download"
 	}
 	return "read"
 }
@@ -110,12 +115,14 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 func (t *attemptTransport) log(req *http.Request, c *call, attempt int32, took time.Duration, resp *http.Response, err error) {
 	fields := map[string]any{
-		"method":        req.Method,
-		"path":          req.URL.EscapedPath(),
-		"kind":          c.kind.String(),
-		"attempt":       attempt,
-		"duration":      took.Round(time.Millisecond).String(),
-		"authorization": "Bearer [REDACTED]",
+		"method":   req.Method,
+		"path":     req.URL.EscapedPath(),
+		"kind":     c.kind.String(),
+		"attempt":  attempt,
+		"duration": took.Round(time.Millisecond).String(),
+	}
+	if req.Header.Get("Authorization") != "" {
+		fields["authorization"] = "Bearer [REDACTED]"
 	}
 	if err != nil {
 		fields["error"] = err.Error()

@@ -11,15 +11,30 @@ import (
 // UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",
 // "reset", "huge", "non_json") or the numbers of the constants.
 func (k *ReadFaultKind) UnmarshalJSON(b []byte) error {
+	i, err := parseFaultKind(b, "read", readFaultNames)
+	*k = ReadFaultKind(i)
+	return err
+}
+
+// UnmarshalJSON accepts "cut", "status" and "html", or the numbers of the constants.
+func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
+	i, err := parseFaultKind(b, "download", downloadFaultNames)
+	*k = DownloadFaultKind(i)
+	return err
+}
+
+// MarshalJSON writes the kind by name.
+func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+
+func parseFaultKind(b []byte, what string, names []string) (int, error) {
 	text := strings.ToLower(strings.Trim(string(b), `"`))
 	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)
-	for i, name := range readFaultNames {
+	for i, name := range names {
 		if text == name || text == fmt.Sprint(i) {
-			*k = ReadFaultKind(i)
-			return nil
+			return i, nil
 		}
 	}
-	return fmt.Errorf("unknown read fault kind %s; use one of %s", b, strings.Join(readFaultNames, ", "))
+	return 0, fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
 }
 
 // MarshalJSON writes the kind by name.
@@ -39,6 +54,15 @@ type Knobs struct {
 	RateLimit         *RateLimitSettings `json:"rate_limit,omitempty"`
 	LatencyMS         *int64             `json:"latency_ms,omitempty"`
 	Idempotency       *bool              `json:"idempotency,omitempty"`
+	FailNextDownloads *DownloadFaultJSON `json:"fail_next_downloads,omitempty"`
+	MinImageBytes     *int64             `json:"min_image_bytes,omitempty"`
+}
+
+// DownloadFaultJSON is FailNextDownloads in the control JSON.
+type DownloadFaultJSON struct {
+	N      int               `json:"n"`
+	Kind   DownloadFaultKind `json:"kind"`
+	Status int               `json:"status"`
 }
 
 // SubmitFaultJSON is FailNextSubmits in the control JSON.
@@ -84,6 +108,8 @@ type KnobState struct {
 	PendingSubmitFaults   int               `json:"pending_submit_faults"`
 	PendingTaskReadFaults int               `json:"pending_task_read_faults"`
 	PendingTaskOutcomes   int               `json:"pending_task_outcomes"`
+	MinImageBytes         int64             `json:"min_image_bytes"`
+	PendingDownloadFaults int               `json:"pending_download_faults"`
 }
 
 // Apply sets every knob the body names, through the same methods tests call.
@@ -121,6 +147,12 @@ func (s *Server) Apply(k Knobs) {
 	if k.Idempotency != nil {
 		s.SetIdempotency(*k.Idempotency)
 	}
+	if f := k.FailNextDownloads; f != nil {
+		s.FailNextDownloads(f.N, DownloadFault{Kind: f.Kind, Status: f.Status})
+	}
+	if k.MinImageBytes != nil {
+		s.SetMinImageBytes(*k.MinImageBytes)
+	}
 }
 
 // Knobs returns the current settings and how many injected faults are still queued.
@@ -138,6 +170,8 @@ func (s *Server) Knobs() KnobState {
 		PendingSubmitFaults:   s.submitFaults.left,
 		PendingTaskReadFaults: s.readFaults.left,
 		PendingTaskOutcomes:   s.taskOutcomes.left,
+		MinImageBytes:         s.minImageBytes,
+		PendingDownloadFaults: s.downloadFaults.left,
 	}
 	if s.limiter != nil {
 		state.RateLimit = RateLimitSettings{PerSecond: float64(s.limiter.Limit()), Burst: s.limiter.Burst()}

@@ -80,21 +80,23 @@ type Server struct {
 	stopOnce    sync.Once
 	counters    counterSet
 
-	mu            sync.Mutex
-	shape         Shape
-	urlAsString   bool
-	taskDuration  time.Duration
-	estimatedTime time.Duration // 0 derives the estimate from the duration
-	idempotency   bool
-	latency       time.Duration
-	limiter       *rate.Limiter // nil when no limit is set
-	submitFaults  queue[SubmitFault]
-	readFaults    queue[ReadFault]
-	taskOutcomes  queue[TaskOutcome]
-	tasks         map[string]*task
-	order         []*task
-	replays       map[replayKey]*task
-	readTimes     map[string][]time.Time
+	mu             sync.Mutex
+	shape          Shape
+	urlAsString    bool
+	taskDuration   time.Duration
+	estimatedTime  time.Duration // 0 derives the estimate from the duration
+	idempotency    bool
+	latency        time.Duration
+	limiter        *rate.Limiter // nil when no limit is set
+	submitFaults   queue[SubmitFault]
+	readFaults     queue[ReadFault]
+	taskOutcomes   queue[TaskOutcome]
+	downloadFaults queue[DownloadFault]
+	minImageBytes  int64
+	tasks          map[string]*task
+	order          []*task
+	replays        map[replayKey]*task
+	readTimes      map[string][]time.Time
 }
 
 // Option configures a Server in New.
@@ -257,40 +259,46 @@ func (s *Server) SetRateLimit(perSecond float64, burst int) {
 
 // Counters is a snapshot of what the server has seen; see the package doc for what each counts.
 type Counters struct {
-	Requests          int64 `json:"requests"`
-	Submits           int64 `json:"submits"`
-	TasksCreated      int64 `json:"tasks_created"`
-	TaskReads         int64 `json:"task_reads"`
-	ImageDownloads    int64 `json:"image_downloads"`
-	Unauthorized      int64 `json:"unauthorized"`
-	RateLimited       int64 `json:"rate_limited"`
-	IdempotentReplays int64 `json:"idempotent_replays"`
-	Faults            int64 `json:"faults"`
+	Requests       int64 `json:"requests"`
+	Submits        int64 `json:"submits"`
+	TasksCreated   int64 `json:"tasks_created"`
+	TaskReads      int64 `json:"task_reads"`
+	ImageDownloads int64 `json:"image_downloads"`
+	ImageHeads     int64 `json:"image_heads"`
+	// DownloadsWithAuthorization counts requests for result files (GET or HEAD) that carried an
+	// Authorization header, which no client should send to a file host.
+	DownloadsWithAuthorization int64 `json:"downloads_with_authorization"`
+	Unauthorized               int64 `json:"unauthorized"`
+	RateLimited                int64 `json:"rate_limited"`
+	IdempotentReplays          int64 `json:"idempotent_replays"`
+	Faults                     int64 `json:"faults"`
 }
 
 type counterSet struct {
-	requests, submits, tasksCreated, taskReads, imageDownloads, unauthorized, rateLimited,
-	idempotentReplays, faults atomic.Int64
+	requests, submits, tasksCreated, taskReads, imageDownloads, imageHeads, downloadsWithAuthorization,
+	unauthorized, rateLimited, idempotentReplays, faults atomic.Int64
 }
 
 func (c *counterSet) all() []*atomic.Int64 {
 	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.imageDownloads,
-		&c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults}
+		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults}
 }
 
 // Counters returns a snapshot of the counters.
 func (s *Server) Counters() Counters {
 	c := &s.counters
 	return Counters{
-		Requests:          c.requests.Load(),
-		Submits:           c.submits.Load(),
-		TasksCreated:      c.tasksCreated.Load(),
-		TaskReads:         c.taskReads.Load(),
-		ImageDownloads:    c.imageDownloads.Load(),
-		Unauthorized:      c.unauthorized.Load(),
-		RateLimited:       c.rateLimited.Load(),
-		IdempotentReplays: c.idempotentReplays.Load(),
-		Faults:            c.faults.Load(),
+		Requests:                   c.requests.Load(),
+		Submits:                    c.submits.Load(),
+		TasksCreated:               c.tasksCreated.Load(),
+		TaskReads:                  c.taskReads.Load(),
+		ImageDownloads:             c.imageDownloads.Load(),
+		ImageHeads:                 c.imageHeads.Load(),
+		DownloadsWithAuthorization: c.downloadsWithAuthorization.Load(),
+		Unauthorized:               c.unauthorized.Load(),
+		RateLimited:                c.rateLimited.Load(),
+		IdempotentReplays:          c.idempotentReplays.Load(),
+		Faults:                     c.faults.Load(),
 	}
 }
 
