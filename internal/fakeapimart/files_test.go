@@ -114,4 +114,3 @@ func TestPaddedFilesAreBigValidAndStable(t *testing.T) {
 		t.Error("two downloads of one URL differ")
 	}
 }
-

@@ -133,6 +133,13 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data.keySource = settings.keySource
+	userAgent := fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion)
+	data.downloader = apimart.NewDownloader(apimart.Config{
+		UserAgent:      userAgent,
+		MaxRetries:     settings.maxRetries,
+		RequestTimeout: settings.requestTimeout,
+		Logger:         tflogLogger{},
+	})
 	// A blank key is a missing key, reported as such by the first operation that needs one; the
 	// client would refuse it anyway, and that error must not read as a base_url problem.
 	if settings.apiKey == "" {
@@ -142,7 +149,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	client, err := apimart.NewClient(apimart.Config{
 		BaseURL:        settings.baseURL,
 		APIKey:         settings.apiKey,
-		UserAgent:      fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion),
+		UserAgent:      userAgent,
 		MaxRetries:     settings.maxRetries,
 		RateLimit:      settings.rateLimit,
 		RequestTimeout: settings.requestTimeout,
@@ -163,7 +170,7 @@ func anyUnknown(c providerModel) bool {
 }
 
 func (p *apimartProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewImageResource}
+	return []func() resource.Resource{NewImageResource, NewImageFileResource}
 }
 
 func (p *apimartProvider) DataSources(context.Context) []func() datasource.DataSource {

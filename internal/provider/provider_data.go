@@ -12,7 +12,9 @@ import (
 // providerData is what Configure hands to resources and data sources.
 type providerData struct {
 	// client is nil when no key is configured: that is an error only for operations that call the API.
-	client        *apimart.Client
+	client *apimart.Client
+	// downloader fetches result files; it needs no key, so it exists whenever the settings are valid.
+	downloader    *apimart.Downloader
 	apiKey        string
 	keySource     string
 	configUnknown bool
@@ -33,6 +35,25 @@ func (d *providerData) Client() (*apimart.Client, diag.Diagnostics) {
 			"This operation calls the APIMart API, which needs an API key. Set api_key in the provider \"apimart\" block, or set the "+EnvAPIKey+" environment variable.")
 	}
 	return d.client, diags
+}
+
+// Downloader returns the file downloader, or an error diagnostic when the provider's settings
+// are not known yet.
+func (d *providerData) Downloader() (*apimart.Downloader, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	switch {
+	case d == nil:
+		diags.AddError("Provider not configured", "The apimart provider was not configured before use. This is a bug in the provider; please report it.")
+	case d.configUnknown:
+		diags.AddError("Provider configuration not known yet",
+			"The apimart provider block uses values that are known only after other resources are applied, so nothing can be downloaded in this run. Apply those resources first, for example with -target.")
+	case d.downloader == nil:
+		diags.AddError("Provider not configured", "The apimart provider has no downloader. This is a bug in the provider; please report it.")
+	}
+	if diags.HasError() {
+		return nil, diags
+	}
+	return d.downloader, diags
 }
 
 // configuredData takes the provider's data in a resource's or data source's Configure. It is nil
