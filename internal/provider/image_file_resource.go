@@ -146,7 +146,8 @@ func (r *imageFileResource) Create(ctx context.Context, req resource.CreateReque
 		resp.Diagnostics.Append(downloadErrorDiagnostics(err, target)...)
 		return
 	}
-	tflog.Info(ctx, "saved image file", map[string]any{"path": target, "bytes": facts.bytes, "sha256": facts.sha256})
+	tflog.Info(ctx, fmt.Sprintf("saved image file %s (%d bytes, %dx%d)", target, facts.bytes, facts.width, facts.height),
+		map[string]any{"path": target, "bytes": facts.bytes, "sha256": facts.sha256})
 	plan.record(facts)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
