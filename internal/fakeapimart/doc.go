@@ -12,7 +12,8 @@
 //	POST /v1/images/generations   submit; answers shape V1, V2 or V3 (SetSubmitShape)
 //	GET  /v1/tasks/{id}           task state, computed from the clock (?language= is accepted)
 //	GET  /v1/balance              also /v1/user/balance
-//	GET  /files/{task}/{i}.png    result images: real PNGs, no auth, 403 once expired
+//	GET  /files/{task}/{i}.png    result images: real PNGs with the prompt drawn on them, no auth,
+//	                              403 once expired; HEAD answers the same headers
 //
 // Every /v1 route needs "Authorization: Bearer <key>" and is subject to the latency and the
 // rate limit knobs. The rate limit works on the wall clock even when WithClock is used, because
@@ -24,8 +25,11 @@
 // estimate are fixed when the task is created.
 //
 // Counters: Requests counts every request except the control routes; Submits and TaskReads count
-// the requests that passed latency, rate limit and auth; ImageDownloads counts PNGs served;
-// Faults counts every injected submit or read fault served and every task given an outcome by
+// the requests that passed latency, rate limit and auth; ImageDownloads counts PNGs served (one
+// cut off by a fault included); ImageHeads counts HEADs of result files, whatever their answer;
+// DownloadsWithAuthorization counts requests for result files that carried an Authorization
+// header, which a client must never send to a file host;
+// Faults counts every injected submit, read or download fault served and every task given an outcome by
 // FailNextTasks; RateLimited counts every 429 sent, injected ones included.
 //
 // Injected submit faults apply only to submits whose body is valid; an invalid body gets its
@@ -43,7 +47,8 @@
 // Counters JSON:
 //
 //	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"image_downloads":0,
-//	 "unauthorized":0,"rate_limited":0,"idempotent_replays":0,"faults":0}
+//	 "image_heads":0,"downloads_with_authorization":0,"unauthorized":0,"rate_limited":0,
+//	 "idempotent_replays":0,"faults":0}
 //
 // POST /_fake/faults body (unknown fields are refused, to catch typos):
 //
@@ -61,7 +66,10 @@
 //	  "forget_all_tasks": true,
 //	  "rate_limit": {"per_second": 2, "burst": 1},  // per_second <= 0 disables
 //	  "latency_ms": 50,
-//	  "idempotency": false
+//	  "idempotency": false,
+//	  "fail_next_downloads": {"n": 1, "kind": "cut", "status": 0},
+//	                        // kind: "cut" (halfway through the body) | "status" | "html"
+//	  "min_image_bytes": 20971520        // pad result files with incompressible bytes; 0 = off
 //	}
 //
 // The knobs JSON answered by GET and POST /_fake/faults:
@@ -69,5 +77,5 @@
 //	{"submit_shape":"v2","url_as_string":true,"task_duration_ms":500,"estimated_time_ms":0,
 //	 "url_lifetime_ms":86400000,"rate_limit":{"per_second":2,"burst":1},"latency_ms":50,
 //	 "idempotency":false,"pending_submit_faults":1,"pending_task_read_faults":2,
-//	 "pending_task_outcomes":1}
+//	 "pending_task_outcomes":1,"min_image_bytes":0,"pending_download_faults":0}
 package fakeapimart

@@ -86,7 +86,8 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How often one request is retried after a transient failure (connection "+
-					"errors, HTTP 429 and 5xx for task reads; only 408, 429, 503 and failed connections for a paid submit). "+
+					"errors, HTTP 429 and 5xx for task reads and file downloads; only 408, 429, 503 and failed connections for "+
+					"a paid submit). "+
 					"Defaults to the `%s` environment variable, then %d. `0` disables retries.", EnvMaxRetries, apimart.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
@@ -103,7 +104,7 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, as a Go duration such as `30s` or "+
+				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, a file download to its last byte included, as a Go duration such as `30s` or "+
 					"`2m`. Defaults to the `%s` environment variable, then `%s`. Waiting for a task is bounded by the "+
 					"resource's `timeouts` instead.", EnvRequestTimeout, apimart.DefaultRequestTimeout),
 				Optional:   true,
