@@ -18,7 +18,7 @@ const (
 )
 
 // AllBenchmarks lists every benchmark in the order they run.
-var AllBenchmarks = []string{BenchWait, BenchThroughput, BenchScale, BenchRateLimit}
+var AllBenchmarks = []string{BenchWait, BenchThroughput, BenchScale, BenchRateLimit, BenchImageFile}
 
 // Options configure a harness run.
 type Options struct {
@@ -91,6 +91,7 @@ var benchmarks = []benchmark{
 	{BenchThroughput, "2, 5", "Throughput and peak memory", runThroughput},
 	{BenchScale, "3, 4", "Refresh and apply cost of 1,000 resources", runScale},
 	{BenchRateLimit, "6", "Rate-limited server", runRateLimit},
+	{BenchImageFile, "7", "Image files: download memory and plans of intact files", runImageFile},
 }
 
 // Run builds the providers, runs the selected benchmarks and returns the report. A benchmark
