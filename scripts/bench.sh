@@ -10,7 +10,7 @@
 # Knobs (environment):
 #   BENCH_RUNS=5          runs per figure; the median is reported
 #   BENCH_QUICK=1         smaller workloads, for a smoke run of a minute or two
-#   BENCH_ONLY=wait,...   run only some of: wait, throughput, scale, ratelimit
+#   BENCH_ONLY=wait,...   run only some of: wait, throughput, scale, ratelimit, imagefile
 #   BENCH_BUDGET=5m       time one benchmark may spend on repeated runs
 #   BENCH_SERVER_RATE=5   R of benchmark 6, in requests per second
 #   BENCH_UPDATE=0        never rewrite BENCHMARKS.md

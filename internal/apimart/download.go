@@ -65,7 +65,7 @@ func IsGone(err error) bool {
 // Downloaded describes a body that was copied out.
 type Downloaded struct {
 	Bytes       int64
-	ContentType string // as the server labelled it
+	ContentType string // as the server labeled it
 }
 
 // Download copies the file at rawURL into w as it arrives, so memory does not grow with the

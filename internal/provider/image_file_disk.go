@@ -36,15 +36,21 @@ type imageFacts struct {
 	height      int
 }
 
-// errNotAnImage marks a body that no registered decoder recognises.
+// errNotAnImage marks a body that no registered decoder recognizes.
 var errNotAnImage = errors.New("not an image")
 
 // downloadImage saves the image at url to path.
 func downloadImage(ctx context.Context, d *apimart.Downloader, url, path string) (imageFacts, error) {
-	return writeAtomically(path, func(w io.Writer) error {
-		_, err := d.Download(ctx, url, w)
+	var got apimart.Downloaded
+	facts, err := writeAtomically(path, func(w io.Writer) error {
+		var err error
+		got, err = d.Download(ctx, url, w)
 		return err
 	})
+	if errors.Is(err, errNotAnImage) && got.ContentType != "" {
+		err = fmt.Errorf("%w; the server labeled it %q", err, got.ContentType)
+	}
+	return facts, err
 }
 
 // writeAtomically fills a temporary file beside path, hashing as it goes, checks that it holds

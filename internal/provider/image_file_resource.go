@@ -27,8 +27,8 @@ var (
 	_ resource.ResourceWithImportState = &imageFileResource{}
 )
 
-// importIDSeparator joins the path and the URL in an import id. A path never holds it, and a
-// URL does only after its own scheme.
+// importIDSeparators join the path and the URL in an import id: "=" and the URL's scheme, which
+// no sensible path holds.
 var importIDSeparators = []string{"=https://", "=http://"}
 
 // NewImageFileResource is the factory of apimart_image_file.
@@ -108,7 +108,7 @@ func (r *imageFileResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				PlanModifiers:       keepInt,
 			},
 			"content_type": schema.StringAttribute{
-				MarkdownDescription: "The media type read from the image's own header (`image/png`, `image/jpeg`, `image/gif` or `image/webp`), whatever the server labelled it.",
+				MarkdownDescription: "The media type read from the image's own header (`image/png`, `image/jpeg`, `image/gif` or `image/webp`), whatever the server labeled it.",
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
