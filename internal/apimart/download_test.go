@@ -88,7 +88,7 @@ func TestDownloadCutOffIsAnError(t *testing.T) {
 	srv := startScript(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
 		_, _ = w.Write([]byte("only part"))
-		w.(http.Flusher).Flush()
+		_ = http.NewResponseController(w).Flush()
 		hangUp(w, r)
 	})
 	_, err := newTestDownloader().Download(context.Background(), srv.URL+"/f.png", &bytes.Buffer{})

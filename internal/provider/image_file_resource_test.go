@@ -49,7 +49,7 @@ func compareFileCounts(fake *fakeapimart.Server, want fileCounts) error {
 }
 
 // heroConfig is one image and the file it is saved to.
-func heroConfig(baseURL, filePath, extra string) string {
+func heroConfig(baseURL, filePath string) string {
 	return providerConfig(baseURL) + fmt.Sprintf(`
 resource "apimart_image" "hero" {
   prompt = "a lighthouse at dusk"
@@ -58,9 +58,8 @@ resource "apimart_image" "hero" {
 resource "apimart_image_file" "hero" {
   url  = apimart_image.hero.url
   path = %q
-  %s
 }
-`, filePath, extra)
+`, filePath)
 }
 
 // fileSHA256 is the hex SHA-256 of a file, or "" when it cannot be read.
@@ -108,7 +107,7 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 	fake, baseURL := startFake(t)
 	target := filepath.Join(t.TempDir(), "assets", "img", "hero.png")
 	width, height := fakeapimart.ImageDimensions("16:9")
-	config := heroConfig(baseURL, target, "")
+	config := heroConfig(baseURL, target)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -145,7 +144,7 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.SetMinImageBytes(1 << 20) // large enough to be cut in the middle of the body
 	target := filepath.Join(t.TempDir(), "hero.png")
-	config := heroConfig(baseURL, target, "")
+	config := heroConfig(baseURL, target)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -188,7 +187,7 @@ func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config: heroConfig(baseURL, target, ""),
+			Config: heroConfig(baseURL, target),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkFileMatchesState("apimart_image_file.hero"),
 				checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
@@ -217,9 +216,9 @@ func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: heroConfig(baseURL, from, ""), PostApplyFunc: func() { clock.Advance(2 * time.Hour) }},
+			{Config: heroConfig(baseURL, from), PostApplyFunc: func() { clock.Advance(2 * time.Hour) }},
 			{
-				Config: heroConfig(baseURL, to, ""),
+				Config: heroConfig(baseURL, to),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image_file.hero", plancheck.ResourceActionUpdate),
 					plancheck.ExpectResourceAction("apimart_image.hero", plancheck.ResourceActionNoop),
@@ -282,7 +281,7 @@ func TestAccImageFile_destroyLeavesAChangedFile(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config: heroConfig(baseURL, target, ""),
+			Config: heroConfig(baseURL, target),
 			PostApplyFunc: func() {
 				// Expired, so refresh keeps the object in state instead of planning a download.
 				clock.Advance(2 * time.Hour)
