@@ -306,8 +306,7 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 	second := seedCompletedTask(t, fake, "imagen-4.0-apimart", "second picture", "1:1", 1)
 	target := filepath.Join(t.TempDir(), "pic.png")
 	config := func(rec fakeapimart.TaskRecord) string {
-		return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image_file\" \"pic\" {\n  url  = %q\n  path = %q\n}\n",
-			fileURL(baseURL, rec), target)
+		return fileConfig(baseURL, "pic", fileURL(baseURL, rec), target)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -327,6 +326,11 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 	})
 }
 
+// fileConfig is one file saved from a literal URL.
+func fileConfig(baseURL, name, url, filePath string) string {
+	return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image_file\" %q {\n  url  = %q\n  path = %q\n}\n", name, url, filePath)
+}
+
 // fileURL is the first result URL of a task on the fake, as its task answer would give it.
 func fileURL(baseURL string, rec fakeapimart.TaskRecord) string {
 	return fmt.Sprintf("%s/files/%s/0.png", baseURL, rec.ID)
@@ -344,7 +348,7 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 	if err := os.WriteFile(target, body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	config := providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image_file\" \"saved\" {\n  url  = %q\n  path = %q\n}\n", fileURL(baseURL, rec), target)
+	config := fileConfig(baseURL, "saved", fileURL(baseURL, rec), target)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -375,7 +379,7 @@ func TestAccImageFile_importIDMustNameAPathAndAURL(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config:        providerConfig(baseURL) + "\nresource \"apimart_image_file\" \"x\" {\n  url  = \"https://cdn.example.com/x.png\"\n  path = \"x.png\"\n}\n",
+			Config:        fileConfig(baseURL, "x", "https://cdn.example.com/x.png", "x.png"),
 			ResourceName:  "apimart_image_file.x",
 			ImportState:   true,
 			ImportStateId: "x.png",
