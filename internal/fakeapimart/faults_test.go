@@ -324,7 +324,9 @@ func TestControlEndpoint(t *testing.T) {
 	  "forget_all_tasks": true,
 	  "rate_limit": {"per_second": 50, "burst": 7},
 	  "latency_ms": 5,
-	  "idempotency": false
+	  "idempotency": false,
+	  "fail_next_downloads": {"n": 5, "kind": "html"},
+	  "min_image_bytes": 4096
 	}`
 	a := call(t, "POST", base+"/_fake/faults", "", body)
 	if a.status != 200 {
@@ -334,6 +336,7 @@ func TestControlEndpoint(t *testing.T) {
 		SubmitShape: fakeapimart.ShapeV3, URLAsString: true, TaskDurationMS: 1500, EstimatedTimeMS: 30000,
 		URLLifetimeMS: (24 * time.Hour).Milliseconds(), RateLimit: fakeapimart.RateLimitSettings{PerSecond: 50, Burst: 7},
 		LatencyMS: 5, Idempotency: false, PendingSubmitFaults: 2, PendingTaskReadFaults: 3, PendingTaskOutcomes: 4,
+		MinImageBytes: 4096, PendingDownloadFaults: 5,
 	}
 	var got fakeapimart.KnobState
 	if err := json.Unmarshal(call(t, "GET", base+"/_fake/faults", "", "").body, &got); err != nil || got != want {
@@ -361,6 +364,9 @@ func TestControlEndpoint(t *testing.T) {
 	}
 	if a := call(t, "POST", base+"/_fake/faults", "", `{"latency":5}`); a.status != 400 {
 		t.Errorf("unknown control field: %d, want 400", a.status)
+	}
+	if a := call(t, "POST", base+"/_fake/faults", "", `{"fail_next_downloads":{"n":1,"kind":"sideways"}}`); a.status != 400 {
+		t.Errorf("unknown download fault kind: %d", a.status)
 	}
 	if a := call(t, "POST", base+"/_fake/faults", "", `{"fail_next_task_reads":{"n":1,"kind":"sideways"}}`); a.status != 400 {
 		t.Errorf("unknown read fault kind: %d, want 400", a.status)
