@@ -26,6 +26,14 @@ func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the kind by name.
 func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
+// faultKindName is the control JSON's name of a fault kind, or the Go form of a number past them.
+func faultKindName(k int, names []string, typeName string) string {
+	if k >= 0 && k < len(names) {
+		return names[k]
+	}
+	return fmt.Sprintf("%s(%d)", typeName, k)
+}
+
 func parseFaultKind(b []byte, what string, names []string) (int, error) {
 	text := strings.ToLower(strings.Trim(string(b), `"`))
 	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
@@ -26,10 +25,7 @@ const (
 var downloadFaultNames = []string{"cut", "status", "html"}
 
 func (k DownloadFaultKind) String() string {
-	if k >= 0 && int(k) < len(downloadFaultNames) {
-		return downloadFaultNames[k]
-	}
-	return fmt.Sprintf("DownloadFaultKind(%d)", int(k))
+	return faultKindName(int(k), downloadFaultNames, "DownloadFaultKind")
 }
 
 // DownloadFault makes a download fail.
