@@ -469,3 +469,22 @@ func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
 		t.Fatalf("state changed: %+v", res.Values)
 	}
 }
+
+// A download needs no API key: a file of an image made elsewhere is saved without one.
+func TestAccImageFile_needsNoKey(t *testing.T) {
+	fake, baseURL := startFake(t)
+	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made with another key", "1:1", 1)
+	target := filepath.Join(t.TempDir(), "keyless.png")
+	t.Setenv(EnvAPIKey, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"apimart\" {}\n\nresource \"apimart_image_file\" \"k\" {\n  url  = %q\n  path = %q\n}\n",
+				fileURL(baseURL, rec), target),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkFileMatchesState("apimart_image_file.k"),
+				checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+			),
+		}},
+	})
+}
