@@ -34,9 +34,10 @@ func NewDownloader(cfg Config) *Downloader {
 	c := &Client{
 		userAgent: cfg.UserAgent,
 		logger:    cfg.Logger,
+		clock:     cfg.Clock,
 		timeout:   cfg.RequestTimeout,
 		maxRetry:  cfg.MaxRetries,
-		limiter:   newSharedLimiter(0, 0),
+		limiter:   newSharedLimiter(0, 0, cfg.Clock),
 	}
 	c.http = c.newRetryableClient(cfg)
 	// Unlike the API, file hosts do redirect, and with no key on the request a redirect leaks

@@ -91,9 +91,9 @@ func submitStatusAmbiguous(status int) bool {
 	return status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable
 }
 
-// mayHaveReachedServer tells a transport failure after which a task may exist. retryablehttp
-// returns a bare context error only when the context ended during its wait between attempts,
-// and every attempt before such a wait was one that created nothing.
+// mayHaveReachedServer tells a transport failure after which a task may exist. A context that
+// ended during a wait between attempts ends the call with a not-sent error, and every attempt
+// before such a wait was one that created nothing.
 func mayHaveReachedServer(err error) bool {
 	if sentNothing(err) {
 		return false

@@ -62,6 +62,12 @@ type Knobs struct {
 	RateLimit         *RateLimitSettings `json:"rate_limit,omitempty"`
 	LatencyMS         *int64             `json:"latency_ms,omitempty"`
 	Idempotency       *bool              `json:"idempotency,omitempty"`
+	// Balances sets the remaining balance of each key named; -1 is unlimited.
+	Balances       map[string]float64 `json:"balances,omitempty"`
+	AccountBalance *float64           `json:"account_balance,omitempty"`
+	// Prices sets the price of one image of each model named.
+	Prices            map[string]float64 `json:"prices,omitempty"`
+	BalanceFailure    *string            `json:"balance_failure,omitempty"`
 	FailNextDownloads *DownloadFaultJSON `json:"fail_next_downloads,omitempty"`
 	MinImageBytes     *int64             `json:"min_image_bytes,omitempty"`
 }
@@ -118,6 +124,11 @@ type KnobState struct {
 	PendingTaskOutcomes   int               `json:"pending_task_outcomes"`
 	MinImageBytes         int64             `json:"min_image_bytes"`
 	PendingDownloadFaults int               `json:"pending_download_faults"`
+	// AccountBalance is what the account has left; the keys' balances are read through
+	// /v1/balance, so that no key is echoed here.
+	AccountBalance float64            `json:"account_balance"`
+	Prices         map[string]float64 `json:"prices"`
+	BalanceFailure string             `json:"balance_failure"`
 }
 
 // Apply sets every knob the body names, through the same methods tests call.
@@ -161,6 +172,22 @@ func (s *Server) Apply(k Knobs) {
 	if k.MinImageBytes != nil {
 		s.SetMinImageBytes(*k.MinImageBytes)
 	}
+	s.applyBalanceKnobs(k)
+}
+
+func (s *Server) applyBalanceKnobs(k Knobs) {
+	for key, remain := range k.Balances {
+		s.SetBalance(key, remain)
+	}
+	if k.AccountBalance != nil {
+		s.SetAccountBalance(*k.AccountBalance)
+	}
+	for model, price := range k.Prices {
+		s.SetPrice(model, price)
+	}
+	if k.BalanceFailure != nil {
+		s.FailBalanceReads(*k.BalanceFailure)
+	}
 }
 
 // Knobs returns the current settings and how many injected faults are still queued.
@@ -180,6 +207,9 @@ func (s *Server) Knobs() KnobState {
 		PendingTaskOutcomes:   s.taskOutcomes.left,
 		MinImageBytes:         s.minImageBytes,
 		PendingDownloadFaults: s.downloadFaults.left,
+		AccountBalance:        roundAmount(s.account.remain),
+		Prices:                s.pricesLocked(),
+		BalanceFailure:        s.balanceFailure,
 	}
 	if s.limiter != nil {
 		state.RateLimit = RateLimitSettings{PerSecond: float64(s.limiter.Limit()), Burst: s.limiter.Burst()}

@@ -11,7 +11,8 @@
 //
 //	POST /v1/images/generations   submit; answers shape V1, V2 or V3 (SetSubmitShape)
 //	GET  /v1/tasks/{id}           task state, computed from the clock (?language= is accepted)
-//	GET  /v1/balance              also /v1/user/balance
+//	GET  /v1/balance              the key's balance
+//	GET  /v1/user/balance         the account's balance; every key belongs to the one account
 //	GET  /files/{task}/{i}.png    result images: real PNGs with the prompt drawn on them, no auth,
 //	                              403 once expired; HEAD answers the same headers
 //
@@ -24,8 +25,14 @@
 // FailNextTasks gave it another final status; such tasks report progress 0. The duration and the
 // estimate are fixed when the task is created.
 //
-// Counters: Requests counts every request except the control routes; Submits and TaskReads count
-// the requests that passed latency, rate limit and auth; ImageDownloads counts PNGs served (one
+// Every key and the account start with StartingBalance. Each created task (seeded ones too)
+// costs n times its model's price (SetPrice; DefaultPrice otherwise), fixed at creation, and
+// lowers the balance of its key and of the account; a balance never drops below 0, and an
+// Unlimited (-1) one does not drop at all, while used_balance grows either way. FailBalanceReads
+// makes both balance endpoints answer HTTP 200 {"success":false,"message":...}.
+//
+// Counters: Requests counts every request except the control routes; Submits, TaskReads and
+// BalanceReads count the requests that passed latency, rate limit and auth; ImageDownloads counts PNGs served (one
 // cut off by a fault included); ImageHeads counts HEADs of result files, whatever their answer;
 // DownloadsWithAuthorization counts requests for result files that carried an Authorization
 // header, which a client must never send to a file host;
@@ -46,9 +53,9 @@
 //
 // Counters JSON:
 //
-//	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"image_downloads":0,
-//	 "image_heads":0,"downloads_with_authorization":0,"unauthorized":0,"rate_limited":0,
-//	 "idempotent_replays":0,"faults":0}
+//	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"balance_reads":0,
+//	 "image_downloads":0,"image_heads":0,"downloads_with_authorization":0,"unauthorized":0,
+//	 "rate_limited":0,"idempotent_replays":0,"faults":0}
 //
 // POST /_fake/faults body (unknown fields are refused, to catch typos):
 //
@@ -69,7 +76,11 @@
 //	  "idempotency": false,
 //	  "fail_next_downloads": {"n": 1, "kind": "cut", "status": 0},
 //	                        // kind: "cut" (halfway through the body) | "status" | "html"
-//	  "min_image_bytes": 20971520        // pad result files with incompressible bytes; 0 = off
+//	  "min_image_bytes": 20971520,       // pad result files with incompressible bytes; 0 = off
+//	  "balances": {"sk-fake-key": 5},   // remaining balance per key; -1 = unlimited
+//	  "account_balance": 50,            // -1 = unlimited
+//	  "prices": {"gpt-image-2": 0.25},  // per image, for tasks created from now on
+//	  "balance_failure": "Token Not Found"  // "" restores the normal answer
 //	}
 //
 // The knobs JSON answered by GET and POST /_fake/faults:
@@ -77,5 +88,8 @@
 //	{"submit_shape":"v2","url_as_string":true,"task_duration_ms":500,"estimated_time_ms":0,
 //	 "url_lifetime_ms":86400000,"rate_limit":{"per_second":2,"burst":1},"latency_ms":50,
 //	 "idempotency":false,"pending_submit_faults":1,"pending_task_read_faults":2,
-//	 "pending_task_outcomes":1,"min_image_bytes":0,"pending_download_faults":0}
+//	 "pending_task_outcomes":1,"min_image_bytes":0,"pending_download_faults":0,
+//	 "account_balance":50,"prices":{"gpt-image-2":0.25},"balance_failure":""}
+//
+// The keys' balances are not in it, so that no key is echoed; read them from /v1/balance.
 package fakeapimart

@@ -97,6 +97,11 @@ type Server struct {
 	order          []*task
 	replays        map[replayKey]*task
 	readTimes      map[string][]time.Time
+	wallets        map[string]*wallet // per key
+	account        *wallet
+	prices         map[string]float64 // per image, by model; DefaultPrice for the others
+	// balanceFailure, when set, is the message of a {"success":false} balance answer.
+	balanceFailure string
 }
 
 // Option configures a Server in New.
@@ -163,6 +168,9 @@ func New(opts ...Option) *Server {
 		tasks:        map[string]*task{},
 		replays:      map[replayKey]*task{},
 		readTimes:    map[string][]time.Time{},
+		wallets:      map[string]*wallet{},
+		account:      newWallet(),
+		prices:       map[string]float64{},
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -175,8 +183,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/images/generations", s.v1(s.handleSubmit, rejectUnknownKey))
 	mux.Handle("GET /v1/tasks/{id}", s.v1(s.handleTask, rejectUnknownKey))
-	mux.Handle("GET /v1/balance", s.v1(s.handleBalance, balanceQuirk))
-	mux.Handle("GET /v1/user/balance", s.v1(s.handleBalance, balanceQuirk))
+	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false), balanceQuirk))
+	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true), balanceQuirk))
 	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
 	mux.HandleFunc("GET /files/{task}/{file}", s.handleFile)
 	if s.control {
@@ -263,6 +271,7 @@ type Counters struct {
 	Submits        int64 `json:"submits"`
 	TasksCreated   int64 `json:"tasks_created"`
 	TaskReads      int64 `json:"task_reads"`
+	BalanceReads   int64 `json:"balance_reads"`
 	ImageDownloads int64 `json:"image_downloads"`
 	ImageHeads     int64 `json:"image_heads"`
 	// DownloadsWithAuthorization counts requests for result files (GET or HEAD) that carried an
@@ -275,12 +284,12 @@ type Counters struct {
 }
 
 type counterSet struct {
-	requests, submits, tasksCreated, taskReads, imageDownloads, imageHeads, downloadsWithAuthorization,
-	unauthorized, rateLimited, idempotentReplays, faults atomic.Int64
+	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, imageHeads,
+	downloadsWithAuthorization, unauthorized, rateLimited, idempotentReplays, faults atomic.Int64
 }
 
 func (c *counterSet) all() []*atomic.Int64 {
-	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.imageDownloads,
+	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.balanceReads, &c.imageDownloads,
 		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults}
 }
 
@@ -292,6 +301,7 @@ func (s *Server) Counters() Counters {
 		Submits:                    c.submits.Load(),
 		TasksCreated:               c.tasksCreated.Load(),
 		TaskReads:                  c.taskReads.Load(),
+		BalanceReads:               c.balanceReads.Load(),
 		ImageDownloads:             c.imageDownloads.Load(),
 		ImageHeads:                 c.imageHeads.Load(),
 		DownloadsWithAuthorization: c.downloadsWithAuthorization.Load(),
