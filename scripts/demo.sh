@@ -6,7 +6,8 @@
 # port: free, offline, and from an empty state every run. With APIMART_API_KEY set it calls the
 # real API, which charges per image; that state is kept in .demo/real so a second run costs nothing.
 #
-# Knobs: DEMO_TASK_DURATION (fake only, default 3s), APIMART_BASE_URL (real only).
+# Knobs: DEMO_TASK_DURATION and DEMO_IMAGE_SCALE (fake only, default 3s and 0.5), APIMART_BASE_URL
+# (real only).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,8 @@ bin="$work/bin"
 out="$root/demo-output"
 log="$work/provider.log"
 task_duration=${DEMO_TASK_DURATION:-3s}
+# Half the models' real pixel size: large enough to read the prompt drawn on each image.
+image_scale=${DEMO_IMAGE_SCALE:-0.5}
 
 fake_pid=""
 follower_pid=""
@@ -43,7 +46,7 @@ build_binaries() {
 start_fake() {
   local key="sk-demo-$RANDOM$RANDOM" url_file="$work/fake.url"
   : >"$url_file"
-  "$bin/apimart-fake" -listen 127.0.0.1:0 -keys "$key" -task-duration "$task_duration" \
+  "$bin/apimart-fake" -listen 127.0.0.1:0 -keys "$key" -task-duration "$task_duration" -image-scale "$image_scale" \
     >"$url_file" 2>"$work/fake.log" &
   fake_pid=$!
   for _ in $(seq 100); do

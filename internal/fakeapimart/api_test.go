@@ -306,8 +306,8 @@ func TestImagenFallbackImageIs16by9(t *testing.T) {
 	if err != nil {
 		t.Fatalf("not a PNG: %v", err)
 	}
-	if w, h := fakeapimart.ImageDimensions("16:9"); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
-		t.Errorf("image is %dx%d, want %dx%d (16:9), not 21:9", img.Bounds().Dx(), img.Bounds().Dy(), w, h)
+	if b := img.Bounds(); b.Dx() != 64 || b.Dy() != 36 {
+		t.Errorf("image is %dx%d, want 64x36 (16:9), not 21:9", b.Dx(), b.Dy())
 	}
 }
 
@@ -495,8 +495,8 @@ func TestImageDimensionsFollowTheRatio(t *testing.T) {
 	for _, tt := range []struct {
 		size string
 		w, h int
-	}{{"1:1", 512, 512}, {"16:9", 512, 288}, {"9:16", 288, 512}, {"4:3", 512, 384}, {"3:4", 384, 512}, {"3:2", 512, 341}, {"auto", 512, 512}} {
-		w, h := fakeapimart.ImageDimensions(tt.size)
+	}{{"1:1", 64, 64}, {"16:9", 64, 36}, {"9:16", 36, 64}, {"4:3", 64, 48}, {"3:4", 48, 64}, {"3:2", 64, 43}, {"auto", 64, 64}} {
+		w, h := fakeapimart.Dimensions(fakeapimart.TaskRecord{Size: tt.size}, fakeapimart.DefaultImageScale)
 		data, err := fakeapimart.RenderPNG("p", w, h, 0)
 		if err != nil {
 			t.Fatal(err)

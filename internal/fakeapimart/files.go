@@ -126,7 +126,7 @@ func (s *Server) lookUpFile(r *http.Request) (prompt string, width, height, inde
 	case now.After(snapshot.rec.CompletedAt.Add(s.urlLifetime)):
 		return "", 0, 0, 0, http.StatusForbidden, "the file URL has expired"
 	}
-	width, height = ImageDimensions(snapshot.rec.Size)
+	width, height = Dimensions(snapshot.rec, s.imageScale)
 	return snapshot.rec.Prompt, width, height, int(i), http.StatusOK, ""
 }
 

@@ -7,8 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
-	"strconv"
 	"strings"
 
 	"golang.org/x/image/draw"
@@ -17,41 +15,11 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// imageLongSide is large enough for the prompt drawn on a result to be read, and small enough
-// for a result to stay a few KiB.
-const imageLongSide = 512
-
 // textColumnsPerScale is how many pixels of width one step of the text scale takes: a wide
 // image draws its words larger, so they stay readable at any size.
 const textColumnsPerScale = 192
 
 var ink = color.NRGBA{R: 24, G: 24, B: 32, A: 255}
-
-// ImageDimensions is the pixel size of a result for an aspect ratio "W:H": the long side is
-// imageLongSide pixels. A size that is not a ratio gives a square.
-func ImageDimensions(size string) (width, height int) {
-	w, h, ok := parseRatio(size)
-	if !ok {
-		return imageLongSide, imageLongSide
-	}
-	if w >= h {
-		return imageLongSide, max(1, int(math.Round(imageLongSide*h/w)))
-	}
-	return max(1, int(math.Round(imageLongSide*w/h))), imageLongSide
-}
-
-func parseRatio(size string) (float64, float64, bool) {
-	ws, hs, ok := strings.Cut(size, ":")
-	if !ok {
-		return 0, 0, false
-	}
-	w, errW := strconv.ParseFloat(ws, 64)
-	h, errH := strconv.ParseFloat(hs, 64)
-	if errW != nil || errH != nil || w <= 0 || h <= 0 {
-		return 0, 0, false
-	}
-	return w, h, true
-}
 
 // RenderPNG draws result number index of a task at width × height pixels: the prompt's words,
 // wrapped to the width, on a background whose colors come from a hash of the prompt and index.

@@ -58,6 +58,7 @@ type imageInputs struct {
 	Size    string            `json:"size"`
 	N       int64             `json:"n"`
 	Keepers map[string]string `json:"keepers"`
+	argumentInputs
 }
 
 // handoverKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never
