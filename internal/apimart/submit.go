@@ -62,7 +62,7 @@ func (c *Client) submit(ctx context.Context, req GenerationRequest) (*Submission
 	respBody, readErr := c.readResponse(resp)
 	if !isSuccess(resp.StatusCode) {
 		apiErr := c.redactAPIError(decodeError(resp.StatusCode, respBody))
-		if submitStatusAmbiguous(resp.StatusCode) {
+		if statusMayHaveProcessed(resp.StatusCode) {
 			return nil, ambiguous(apiErr)
 		}
 		return nil, apiErr
@@ -84,16 +84,16 @@ func (c *Client) submit(ctx context.Context, req GenerationRequest) (*Submission
 	return sub, nil
 }
 
-// submitStatusAmbiguous reports an error status after which a task may still have been created:
-// a server or gateway failure (500, 502, 504 and other 5xx), but not 501 or 503, which say the
-// request was not processed.
-func submitStatusAmbiguous(status int) bool {
+// statusMayHaveProcessed reports an error status after which a task may still have been created
+// (or a file stored): a server or gateway failure (500, 502, 504 and other 5xx), but not 501 or
+// 503, which say the request was not processed.
+func statusMayHaveProcessed(status int) bool {
 	return status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable
 }
 
-// mayHaveReachedServer tells a transport failure after which a task may exist. retryablehttp
-// returns a bare context error only when the context ended during its wait between attempts,
-// and every attempt before such a wait was one that created nothing.
+// mayHaveReachedServer tells a transport failure after which a task (or an uploaded file) may
+// exist. retryablehttp returns a bare context error only when the context ended during its wait
+// between attempts, and every attempt before such a wait was one that created nothing.
 func mayHaveReachedServer(err error) bool {
 	if sentNothing(err) {
 		return false

@@ -18,14 +18,22 @@ const (
 	kindRead requestKind = iota
 	// kindSubmit is a paid request: it is retried only when the server certainly created nothing.
 	kindSubmit
+	// kindUpload is free but not idempotent, since each one stores a file: it has the submit's policy.
+	kindUpload
 )
 
 func (k requestKind) String() string {
-	if k == kindSubmit {
+	switch k {
+	case kindSubmit:
 		return "submit"
+	case kindUpload:
+		return "upload"
 	}
 	return "read"
 }
+
+// repeatable reports whether sending the request twice does no harm.
+func (k requestKind) repeatable() bool { return k == kindRead }
 
 // call is what one logical request (with all its retries) shares with the transport and the
 // retry policy, through the request context.
@@ -81,9 +89,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	var connected atomic.Bool
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
 	out := req.Clone(httptrace.WithClientTrace(ctx, trace))
-	if c.kind == kindSubmit {
-		// Without GetBody the standard transport cannot silently replay a paid request on a
-		// reused connection that broke after the request was written.
+	if !c.kind.repeatable() {
+		// Without GetBody the standard transport cannot silently replay a paid request or an
+		// upload on a reused connection that broke after the request was written.
 		out.GetBody = nil
 	}
 

@@ -35,6 +35,7 @@ type Knobs struct {
 	FailNextSubmits   *SubmitFaultJSON   `json:"fail_next_submits,omitempty"`
 	FailNextTaskReads *ReadFaultJSON     `json:"fail_next_task_reads,omitempty"`
 	FailNextTasks     *TaskOutcomeJSON   `json:"fail_next_tasks,omitempty"`
+	FailNextUploads   *UploadFaultJSON   `json:"fail_next_uploads,omitempty"`
 	ForgetAllTasks    bool               `json:"forget_all_tasks,omitempty"`
 	RateLimit         *RateLimitSettings `json:"rate_limit,omitempty"`
 	LatencyMS         *int64             `json:"latency_ms,omitempty"`
@@ -47,6 +48,15 @@ type SubmitFaultJSON struct {
 	Status       int   `json:"status"`
 	RetryAfterMS int64 `json:"retry_after_ms"`
 	CreateTask   bool  `json:"create_task"`
+	Reset        bool  `json:"reset"`
+}
+
+// UploadFaultJSON is FailNextUploads in the control JSON.
+type UploadFaultJSON struct {
+	N            int   `json:"n"`
+	Status       int   `json:"status"`
+	RetryAfterMS int64 `json:"retry_after_ms"`
+	Store        bool  `json:"store"`
 	Reset        bool  `json:"reset"`
 }
 
@@ -84,6 +94,7 @@ type KnobState struct {
 	PendingSubmitFaults   int               `json:"pending_submit_faults"`
 	PendingTaskReadFaults int               `json:"pending_task_read_faults"`
 	PendingTaskOutcomes   int               `json:"pending_task_outcomes"`
+	PendingUploadFaults   int               `json:"pending_upload_faults"`
 }
 
 // Apply sets every knob the body names, through the same methods tests call.
@@ -108,6 +119,9 @@ func (s *Server) Apply(k Knobs) {
 	}
 	if f := k.FailNextTasks; f != nil {
 		s.FailNextTasks(f.N, TaskOutcome{Status: f.Status, Error: f.Error})
+	}
+	if f := k.FailNextUploads; f != nil {
+		s.FailNextUploads(f.N, UploadFault{Status: f.Status, RetryAfter: millis(f.RetryAfterMS), Store: f.Store, Reset: f.Reset})
 	}
 	if k.ForgetAllTasks {
 		s.ForgetAllTasks()
@@ -138,6 +152,7 @@ func (s *Server) Knobs() KnobState {
 		PendingSubmitFaults:   s.submitFaults.left,
 		PendingTaskReadFaults: s.readFaults.left,
 		PendingTaskOutcomes:   s.taskOutcomes.left,
+		PendingUploadFaults:   s.uploadFaults.left,
 	}
 	if s.limiter != nil {
 		state.RateLimit = RateLimitSettings{PerSecond: float64(s.limiter.Limit()), Burst: s.limiter.Burst()}

@@ -12,7 +12,9 @@
 //	POST /v1/images/generations   submit; answers shape V1, V2 or V3 (SetSubmitShape)
 //	GET  /v1/tasks/{id}           task state, computed from the clock (?language= is accepted)
 //	GET  /v1/balance              also /v1/user/balance
+//	POST /v1/uploads/images       multipart "file" field: JPEG, PNG, WebP or GIF by content, 20 MB
 //	GET  /files/{task}/{i}.png    result images: real PNGs, no auth, 403 once expired
+//	GET  /uploads/{id}/{name}     uploaded files as stored, no auth, 403 after 72 hours
 //
 // Every /v1 route needs "Authorization: Bearer <key>" and is subject to the latency and the
 // rate limit knobs. The rate limit works on the wall clock even when WithClock is used, because
@@ -23,13 +25,18 @@
 // FailNextTasks gave it another final status; such tasks report progress 0. The duration and the
 // estimate are fixed when the task is created.
 //
-// Counters: Requests counts every request except the control routes; Submits and TaskReads count
-// the requests that passed latency, rate limit and auth; ImageDownloads counts PNGs served;
-// Faults counts every injected submit or read fault served and every task given an outcome by
-// FailNextTasks; RateLimited counts every 429 sent, injected ones included.
+// An upload without a file field, or of a file in another format, answers 400; a file over 20 MB
+// answers 413. A submit whose image_urls name an upload of this server that does not exist
+// answers 400, as the API cannot fetch it; the task records the image_urls it was sent.
 //
-// Injected submit faults apply only to submits whose body is valid; an invalid body gets its
-// 400 and leaves the fault queued.
+// Counters: Requests counts every request except the control routes; Submits, Uploads and
+// TaskReads count the requests that passed latency, rate limit and auth; UploadsStored counts
+// the files kept (an injected fault with store or reset keeps one too); ImageDownloads counts
+// PNGs served; Faults counts every injected submit, upload or read fault served and every task
+// given an outcome by FailNextTasks; RateLimited counts every 429 sent, injected ones included.
+//
+// Injected submit and upload faults apply only to requests whose body is valid; an invalid body
+// gets its 400 and leaves the fault queued.
 //
 // # Control routes
 //
@@ -43,7 +50,8 @@
 // Counters JSON:
 //
 //	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"image_downloads":0,
-//	 "unauthorized":0,"rate_limited":0,"idempotent_replays":0,"faults":0}
+//	 "unauthorized":0,"rate_limited":0,"idempotent_replays":0,"faults":0,
+//	 "uploads":0,"uploads_stored":0}
 //
 // POST /_fake/faults body (unknown fields are refused, to catch typos):
 //
@@ -54,6 +62,8 @@
 //	  "estimated_time_ms": 0,            // 0 = derive from the duration
 //	  "fail_next_submits": {"n": 1, "status": 503, "retry_after_ms": 1000,
 //	                        "create_task": false, "reset": false},
+//	  "fail_next_uploads": {"n": 2, "status": 503, "retry_after_ms": 0,
+//	                        "store": false, "reset": false},
 //	  "fail_next_task_reads": {"n": 2, "kind": "status", "status": 502, "delay_ms": 0},
 //	                        // kind: "status" | "malformed" | "slow" | "reset" | "huge" | "non_json"
 //	  "fail_next_tasks": {"n": 1, "status": "failed",
@@ -69,5 +79,5 @@
 //	{"submit_shape":"v2","url_as_string":true,"task_duration_ms":500,"estimated_time_ms":0,
 //	 "url_lifetime_ms":86400000,"rate_limit":{"per_second":2,"burst":1},"latency_ms":50,
 //	 "idempotency":false,"pending_submit_faults":1,"pending_task_read_faults":2,
-//	 "pending_task_outcomes":1}
+//	 "pending_task_outcomes":1,"pending_upload_faults":2}
 package fakeapimart

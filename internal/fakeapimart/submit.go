@@ -78,6 +78,10 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 		return
 	}
 	req.owner = c.owner
+	if unknown, ok := s.unknownUploadURL(requestOrigin(r), req.imageURLs); ok {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("image_urls: %s cannot be fetched: no such uploaded file", unknown))
+		return
+	}
 	req.idempotencyKey = r.Header.Get("Idempotency-Key")
 	if req.idempotencyKey != "" && !validIdempotencyKey(req.idempotencyKey) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key must be 1 to 191 visible ASCII characters")
@@ -88,7 +92,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	fault, faulted := s.submitFaults.take()
 	s.mu.Unlock()
 	if faulted && !fault.CreateTask && !fault.Reset {
-		s.serveSubmitFault(w, fault)
+		s.serveFault(w, fault.Status, fault.RetryAfter)
 		return
 	}
 	t, replayed, shape := s.createOrReplay(req)
@@ -98,7 +102,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 			abortConnection(w)
 			return
 		}
-		s.serveSubmitFault(w, fault)
+		s.serveFault(w, fault.Status, fault.RetryAfter)
 		return
 	}
 	if replayed {
@@ -107,17 +111,17 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	writeOK(w, submitResponse(shape, t))
 }
 
-func (s *Server) serveSubmitFault(w http.ResponseWriter, f SubmitFault) {
+// serveFault answers an injected submit or upload fault; status 0 means 500.
+func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
 	s.counters.faults.Add(1)
-	status := f.Status
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
 	if status == http.StatusTooManyRequests {
 		s.counters.rateLimited.Add(1)
 	}
-	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterValue(f.RetryAfter))
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
 	}
 	writeError(w, status, http.StatusText(status))
 }
@@ -174,6 +178,8 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 	if body.N != nil {
 		req.n = *body.N
 	}
+	// A value that is not a list of strings leaves the record without references.
+	_ = json.Unmarshal(body.ImageURLs, &req.imageURLs)
 	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
 		return newTask{}, rerr
 	}

@@ -35,6 +35,7 @@ type TaskRecord struct {
 	RequestedSize  string // as sent; empty when none was sent
 	Size           string // the size actually generated
 	N              int64
+	ImageURLs      []string // the reference images sent, in order
 	IdempotencyKey string
 	CreatedAt      time.Time
 	CompletedAt    time.Time // when the task reaches its final status
@@ -71,6 +72,7 @@ type task struct {
 type newTask struct {
 	owner, model, prompt, requestedSize, size, idempotencyKey string
 	n                                                         int64
+	imageURLs                                                 []string
 	// forced, when set, is an outcome the request itself causes; it does not use FailNextTasks.
 	forced *TaskOutcome
 }
@@ -101,6 +103,7 @@ func (s *Server) createTask(req newTask) *task {
 		RequestedSize:  req.requestedSize,
 		Size:           req.size,
 		N:              req.n,
+		ImageURLs:      req.imageURLs,
 		IdempotencyKey: req.idempotencyKey,
 		CreatedAt:      now,
 		CompletedAt:    now.Add(t.duration),
