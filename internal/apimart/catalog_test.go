@@ -2,7 +2,6 @@ package apimart
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -10,6 +9,12 @@ import (
 func TestCatalogRowsAreConsistent(t *testing.T) {
 	seen := map[string]bool{}
 	for _, m := range Models() {
+		for _, alias := range m.Aliases {
+			if seen[alias] {
+				t.Errorf("alias %q appears twice", alias)
+			}
+			seen[alias] = true
+		}
 		t.Run(m.ID, func(t *testing.T) {
 			if m.ID == "" || strings.TrimSpace(m.Summary) == "" {
 				t.Errorf("row %+v lacks an id or a summary", m)
@@ -18,8 +23,16 @@ func TestCatalogRowsAreConsistent(t *testing.T) {
 				t.Errorf("model %q appears twice", m.ID)
 			}
 			seen[m.ID] = true
-			if !slices.Contains(m.Sizes, m.DefaultSize) {
+			if m.DefaultSize != "" && !slices.Contains(m.Sizes, m.DefaultSize) {
 				t.Errorf("default size %q is not among %v", m.DefaultSize, m.Sizes)
+			}
+			if m.DefaultResolution != "" && !slices.Contains(m.Resolutions, m.DefaultResolution) {
+				t.Errorf("default resolution %q is not among %v", m.DefaultResolution, m.Resolutions)
+			}
+			for _, alias := range m.Aliases {
+				if got, ok := LookupModel(alias); !ok || got.ID != m.ID {
+					t.Errorf("LookupModel(%q) = %v, %v, want the row of %q", alias, got.ID, ok, m.ID)
+				}
 			}
 			if len(m.Counts) == 0 || !slices.IsSorted(m.Counts) || m.Counts[0] < 1 {
 				t.Errorf("counts %v must be a sorted list of positive numbers", m.Counts)
@@ -27,7 +40,7 @@ func TestCatalogRowsAreConsistent(t *testing.T) {
 			if got, ok := LookupModel(m.ID); !ok || got.ID != m.ID {
 				t.Errorf("LookupModel(%q) = %v, %v", m.ID, got, ok)
 			}
-			for _, size := range m.Sizes {
+			for _, size := range m.sizesWithoutReferences() {
 				for _, n := range m.Counts {
 					req := GenerationRequest{Model: m.ID, Prompt: "a lighthouse at dusk", Size: size, N: n}
 					if problems := Validate(req); len(problems) != 0 {
@@ -82,7 +95,7 @@ func TestValidationDetailsNameTheValueAndTheAllowedOnes(t *testing.T) {
 		{"count with several allowed", gpt4o.ValidateCount(3), FieldN, []string{"n = 3", "1, 2, 4"}},
 		{"empty prompt", imagen.ValidatePrompt(" \n\t"), FieldPrompt, []string{"non-space"}},
 		{"long prompt", gpt4o.ValidatePrompt(strings.Repeat("字", 1001)), FieldPrompt, []string{"1001", "1000", `"gpt-4o-image"`}},
-		{"reference images", imagen.ValidateReferenceImages([]string{"https://x/a.png"}), FieldImageURLs,
+		{"reference images", imagen.ValidateReferences(1, "", 0), FieldImageURLs,
 			append([]string{`"imagen-4.0-apimart"`}, quoted(modelsWithReferenceImages())...)},
 	}
 	for _, tt := range tests {
@@ -111,11 +124,11 @@ func TestValidationAcceptsWhatTheModelAllows(t *testing.T) {
 	if p := gpt4o.ValidatePrompt(strings.Repeat("字", 1000)); p != nil {
 		t.Errorf("1000 characters (3000 bytes) were refused: %v", p)
 	}
-	if p := gpt4o.ValidateReferenceImages([]string{"https://x/a.png"}); p != nil {
+	if p := gpt4o.ValidateReferences(1, "", 0); p != nil {
 		t.Errorf("reference images were refused by a model that takes them: %v", p)
 	}
 	imagen, _ := LookupModel("imagen-4.0-apimart")
-	if p := imagen.ValidateReferenceImages(nil); p != nil {
+	if p := imagen.ValidateReferences(0, "", 0); p != nil {
 		t.Errorf("no reference images were refused: %v", p)
 	}
 	if p := imagen.ValidatePrompt(strings.Repeat("a", 100000)); p != nil {
@@ -138,10 +151,111 @@ func TestValidateReportsEveryProblemOfARequest(t *testing.T) {
 	}
 }
 
-func quoted(values []string) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = strconv.Quote(v)
+func TestUnknownModelNamesTheClosestIDs(t *testing.T) {
+	tests := map[string]string{
+		"imagen-4-apimart":    `Did you mean "imagen-4.0-apimart"?`,
+		"gpt-image-1-offical": `Did you mean "gpt-image-1-official"`,
+		"seedream-4.5":        `"seedream-4-5"`,
+		"QWEN-IMAGE-2.0":      `"qwen-image-2.0"`,
 	}
-	return out
+	for id, want := range tests {
+		p := ValidateModel(id)
+		if len(p) != 1 || !strings.Contains(p[0].Detail, want) || !strings.Contains(p[0].Detail, "allow_unlisted_models") {
+			t.Errorf("ValidateModel(%q) = %v, want a detail with %s", id, p, want)
+		}
+	}
+	if p := ValidateModel("dall-e-3"); strings.Contains(p[0].Detail, "Did you mean") {
+		t.Errorf("an id far from every model got a suggestion: %s", p[0].Detail)
+	}
+}
+
+func TestResolutionIsReadInAnyCaseAndSpelledByTheModel(t *testing.T) {
+	gemini, _ := LookupModel("gemini-3-pro-image-preview")
+	gpt2, _ := LookupModel("gpt-image-2")
+	for _, tier := range []string{"4k", "4K"} {
+		if p := gemini.ValidateResolution(tier); p != nil {
+			t.Errorf("gemini refused %q: %v", tier, p)
+		}
+		if got, _ := gemini.Resolution(tier); got != "4K" {
+			t.Errorf("gemini spells %q as %q, want 4K", tier, got)
+		}
+		if got, _ := gpt2.Resolution(tier); got != "4k" {
+			t.Errorf("gpt-image-2 spells %q as %q, want 4k", tier, got)
+		}
+	}
+	lite, _ := LookupModel("gemini-3.1-flash-lite-image")
+	if p := lite.ValidateResolution("2K"); len(p) != 1 || !strings.Contains(p[0].Detail, "silently generate a 1K image") {
+		t.Errorf("lite 2K = %v, want the silent downgrade explained", p)
+	}
+	imagen, _ := LookupModel(DefaultModel)
+	if p := imagen.ValidateResolution("1K"); len(p) != 1 || p[0].Field != FieldResolution || !strings.Contains(p[0].Detail, `"gemini-3-pro-image-preview"`) {
+		t.Errorf("imagen resolution = %v, want an error naming the models with tiers", p)
+	}
+}
+
+func TestOptionalFieldsArePerModel(t *testing.T) {
+	imagen, _ := LookupModel(DefaultModel)
+	gpt1, _ := LookupModel("gpt-image-1")
+	qwen, _ := LookupModel("qwen-image-2.0")
+	tests := []struct {
+		name     string
+		problems []Problem
+		want     []string
+	}{
+		{"not taken", imagen.ValidateField(FieldQuality, "high"), []string{`"imagen-4.0-apimart" takes no quality`, `"gpt-image-1-official"`}},
+		{"bad value", gpt1.ValidateField(FieldBackground, "clear"), []string{`"clear"`, `"transparent"`}},
+		{"too long", qwen.ValidateField(FieldNegativePrompt, strings.Repeat("x", 501)), []string{"501", "500"}},
+	}
+	for _, tt := range tests {
+		if len(tt.problems) != 1 {
+			t.Fatalf("%s: problems = %v, want one", tt.name, tt.problems)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(tt.problems[0].Detail, w) {
+				t.Errorf("%s: detail %q lacks %s", tt.name, tt.problems[0].Detail, w)
+			}
+		}
+	}
+	if p := gpt1.ValidateField(FieldOutputFormat, "webp"); p != nil {
+		t.Errorf("a field without documented values refused a value: %v", p)
+	}
+}
+
+func TestReferencesAreCountedAgainstTheModel(t *testing.T) {
+	seedream, _ := LookupModel("seedream-4-5")
+	kontext, _ := LookupModel("flux-kontext-pro")
+	tests := []struct {
+		name      string
+		problems  []Problem
+		wantField string
+	}{
+		{"auto without references", seedream.ValidateReferences(0, "auto", 1), FieldSize},
+		{"references plus images over 15", seedream.ValidateReferences(10, "1:1", 6), FieldN},
+		{"two references for kontext", kontext.ValidateReferences(2, "", 0), FieldImageURLs},
+		{"match_input_image without a reference", kontext.ValidateReferences(0, "match_input_image", 0), FieldSize},
+	}
+	for _, tt := range tests {
+		if len(tt.problems) != 1 || tt.problems[0].Field != tt.wantField {
+			t.Errorf("%s: %v, want one problem on %s", tt.name, tt.problems, tt.wantField)
+		}
+	}
+	for _, ok := range [][]Problem{seedream.ValidateReferences(1, "auto", 1), seedream.ValidateReferences(10, "1:1", 5), kontext.ValidateReferences(1, "auto", 0)} {
+		if ok != nil {
+			t.Errorf("a valid request was refused: %v", ok)
+		}
+	}
+}
+
+func TestSilentChangesAreExplained(t *testing.T) {
+	gpt1, _ := LookupModel("gpt-image-1-official")
+	if p := gpt1.ValidateCount(8); len(p) != 1 || !strings.Contains(p[0].Detail, "silently generate 4") {
+		t.Errorf("gpt-image-1 n = 8: %v", p)
+	}
+	gpt2, _ := LookupModel("gpt-image-2")
+	if p := gpt2.ValidateSize("1881x836"); p != nil {
+		t.Errorf("gpt-image-2 refused a pixel size: %v", p)
+	}
+	if p := gpt1.ValidateSize("1024x1024"); len(p) != 1 {
+		t.Errorf("gpt-image-1 took a pixel size: %v", p)
+	}
 }
