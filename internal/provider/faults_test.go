@@ -33,7 +33,7 @@ import (
 
 // The fault matrix through Terraform: each test injects one fault with the fake server's knobs
 // and checks what the user sees, what is in state, and how many paid tasks the server made.
-// DESIGN.md maps every row of the reliability table to these tests and the client's.
+// FAULT_MATRIX.md maps every row of the fault matrix to these tests and the client's.
 
 // faultImage is an image whose prompt names its fault.
 func faultImage(name string) string {

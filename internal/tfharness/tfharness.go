@@ -94,6 +94,15 @@ func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 	}
 }
 
+// Binary is the terraform or tofu binary to run: the one terraform-plugin-testing is told to use in
+// TF_ACC_TERRAFORM_PATH, so that one variable moves every test to another CLI, else terraform on PATH.
+func Binary() string {
+	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
+		return path
+	}
+	return "terraform"
+}
+
 // Result is what one terraform command printed.
 type Result struct {
 	Stdout, Stderr string
@@ -102,7 +111,7 @@ type Result struct {
 
 // Command prepares a terraform command without starting it, for callers that send signals.
 func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd := exec.CommandContext(ctx, Binary(), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
 	return cmd
