@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -55,6 +56,7 @@ type imageResourceModel struct {
 	Interrupted types.Bool     `tfsdk:"interrupted"`
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 	taskResultModel
+	referenceImagesModel
 }
 
 func (m imageResourceModel) inputs(ctx context.Context) imageInputs {
@@ -67,6 +69,8 @@ func (m imageResourceModel) inputs(ctx context.Context) imageInputs {
 		Size:    m.Size.ValueString(),
 		N:       m.N.ValueInt64(),
 		Keepers: keepers,
+		// The content digests, so that a moved file is the same input.
+		References: m.referenceIdentities(),
 	}
 }
 
@@ -76,6 +80,8 @@ func (m imageResourceModel) request() apimart.GenerationRequest {
 		Prompt: m.Prompt.ValueString(),
 		Size:   m.Size.ValueString(),
 		N:      m.N.ValueInt64(),
+		// Known once uploadReferences has run.
+		ImageURLs: m.imageURLs(),
 	}
 }
 
@@ -142,6 +148,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 	for _, a := range taskResultAttributes {
 		attributes[a.name] = computedResultAttribute(a)
 	}
+	maps.Copy(attributes, referenceAttributes())
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Generates an image from a prompt with the APIMart API and keeps the result URLs in state. " +
 			"Every input forces a new image, because the API cannot change a finished task. Each image is charged by APIMart.",
@@ -183,6 +190,7 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 	for _, p := range validateImageConfig(config) {
 		resp.Diagnostics.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
 	}
+	resp.Diagnostics.Append(validateReferenceConfig(ctx, config)...)
 }
 
 // validateImageConfig checks the known values against the model catalog. A value that is not
@@ -284,8 +292,13 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, p
 			map[string]any{"task_id": queued.TaskID})
 		plan.setTaskID(queued.TaskID)
 		plan.taskResultModel = pendingTaskResult(&apimart.Submission{TaskID: queued.TaskID})
+		plan.takeHandedOverURLs(queued.ReferenceURLs)
 		plan.Interrupted = types.BoolValue(false)
 		return apimart.WaitOptions{SubmittedAt: queued.SubmittedAt, OnProgress: logProgress(ctx)}, true
+	}
+	if diags := plan.uploadReferences(ctx, client, r.data); diags.HasError() {
+		resp.Diagnostics.Append(diags...)
+		return apimart.WaitOptions{}, false
 	}
 	sub, err := client.Submit(ctx, plan.request())
 	if err != nil {
@@ -398,7 +411,8 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 	if state.Interrupted.ValueBool() && state.TaskID.ValueString() != "" {
 		tflog.Info(ctx, "keeping the interrupted image task for its replacement", map[string]any{"task_id": state.TaskID.ValueString()})
-		r.data.handover.push(state.inputs(ctx).handoverKey(), handedOverTask{TaskID: state.TaskID.ValueString()})
+		r.data.handover.push(state.inputs(ctx).handoverKey(),
+			handedOverTask{TaskID: state.TaskID.ValueString(), ReferenceURLs: state.imageURLs()})
 	}
 	tflog.Debug(ctx, "APIMart has no delete API; the image is only removed from state", map[string]any{"task_id": state.TaskID.ValueString()})
 }
