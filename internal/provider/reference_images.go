@@ -48,8 +48,7 @@ func referenceAttributes() map[string]schema.Attribute {
 				"rather than its name. A relative path is resolved against the directory Terraform runs in, so write " +
 				"`\"${path.module}/photo.png\"`. Each local file is uploaded once, during create, with the API's free upload " +
 				"endpoint. `data:` URIs are refused: save the image to a file and give its path. The plan fails when the model " +
-				"takes no reference images or fewer or more than given, or when a file is missing, unreadable, too large or not " +
-				"an image. A new image is made when the content of a file changes; touching a file, or moving it to another path, " +
+				"takes no reference images, or not this many, or when a file is missing, unreadable, too large or not an image. A new image is made when the content of a file changes; touching a file, or moving it to another path, " +
 				"is an in-place update that sends nothing. See `reference_sha256`.",
 			ElementType: types.StringType,
 			Optional:    true,

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -395,5 +397,90 @@ func TestAccImage_referenceImportAdopts(t *testing.T) {
 				Check: checkCounters(fake, uploadsAndSubmits(0, 0)),
 			},
 		},
+	})
+}
+
+// A reference file deleted after the apply keeps the image: the plan warns and changes nothing.
+func TestAccImage_referenceFileDeletedKeepsTheImage(t *testing.T) {
+	fake, baseURL := startFake(t)
+	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "deleted later")
+	config := imageConfig(baseURL, "d", editBody(photo))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: config, PostApplyFunc: fake.ResetCounters},
+			{
+				PreConfig: func() {
+					if err := os.Remove(photo); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expectDigests("apimart_image.d", sum)},
+				Check:             checkCounters(fake, noRequests),
+			},
+		},
+	})
+}
+
+func TestClassifyReference(t *testing.T) {
+	tests := map[string]referenceKind{
+		"https://cdn.example.com/a.png": referenceURL,
+		"HTTP://cdn.example.com/a.png":  referenceURL,
+		"data:image/png;base64,AAAA":    referenceDataURI,
+		"DATA:image/png;base64,AAAA":    referenceDataURI,
+		"s3://bucket/a.png":             referenceOtherScheme,
+		"photos/a.png":                  referenceFile,
+		"/abs/path/a.png":               referenceFile,
+		`C:\photos\a.png`:               referenceFile,
+		"https.png":                     referenceFile,
+	}
+	for ref, want := range tests {
+		if got := classifyReference(ref); got != want {
+			t.Errorf("classifyReference(%q) = %d, want %d", ref, got, want)
+		}
+	}
+}
+
+// The format is judged by content, whatever the name, and the digest covers the whole file.
+func TestDigestImage(t *testing.T) {
+	png, _ := fakeapimart.RenderPNG("digest", "1:1", 0)
+	webp := append([]byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00"), make([]byte, 600)...)
+	for name, content := range map[string][]byte{"png": png, "webp": webp, "jpeg": []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), "gif": []byte("GIF89a\x01\x00\x01\x00")} {
+		sum := sha256.Sum256(content)
+		got, err := digestImage(name+".txt", bytes.NewReader(content))
+		if err != nil || got != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: digest %q, %v; want the SHA-256 of the whole file", name, got, err)
+		}
+	}
+	_, err := digestImage("photo.png", strings.NewReader("%PDF-1.7 not an image"))
+	var problem *referenceFileProblem
+	if !errors.As(err, &problem) || !strings.Contains(problem.detail, "application/pdf") || problem.missing {
+		t.Errorf("a PDF named photo.png gave %v, want a format problem naming application/pdf", err)
+	}
+}
+
+// The documented edit example applies as written, with the photo that ships beside it.
+func TestAccImage_referenceEditExample(t *testing.T) {
+	fake, baseURL := startFake(t)
+	dir, err := filepath.Abs("../../examples/resources/apimart_image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join(dir, "edit.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := strings.ReplaceAll(string(example), "${path.module}", dir)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config:            providerConfig(baseURL) + config,
+			ConfigStateChecks: expectCompleted("apimart_image.product_on_a_beach"),
+			Check:             checkCounters(fake, uploadsAndSubmits(1, 1)),
+		}},
 	})
 }
