@@ -171,9 +171,19 @@ func TestUploadFaults(t *testing.T) {
 	}
 }
 
+// uploadedURL uploads a sample PNG and returns its URL.
+func uploadedURL(t *testing.T, base string) string {
+	t.Helper()
+	url, ok := postUpload(t, base, "photo.png", samplePNG(t)).json(t)["url"].(string)
+	if !ok {
+		t.Fatal("the upload answer has no url")
+	}
+	return url
+}
+
 func TestSubmitReferencingUploads(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	url := postUpload(t, base, "photo.png", samplePNG(t)).json(t)["url"].(string)
+	url := uploadedURL(t, base)
 	body := fmt.Sprintf(`{"model":"gpt-4o-image","prompt":"this product on a beach","image_urls":[%q,"https://example.com/b.jpg"]}`, url)
 	submit(t, base, body)
 	if got := fake.Tasks()[0].ImageURLs; len(got) != 2 || got[0] != url || got[1] != "https://example.com/b.jpg" {
@@ -196,7 +206,7 @@ func TestSubmitReferencingUploads(t *testing.T) {
 func TestUploadedURLExpiresAfter72Hours(t *testing.T) {
 	clock := newClock()
 	_, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now))
-	url := postUpload(t, base, "photo.png", samplePNG(t)).json(t)["url"].(string)
+	url := uploadedURL(t, base)
 	clock.Advance(fakeapimart.UploadURLLifetime - time.Second)
 	if a := call(t, http.MethodGet, url, "", ""); a.status != 200 {
 		t.Fatalf("before expiry: %d", a.status)

@@ -190,7 +190,7 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 	for _, p := range validateImageConfig(config) {
 		resp.Diagnostics.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
 	}
-	resp.Diagnostics.Append(validateReferenceConfig(ctx, config)...)
+	resp.Diagnostics.Append(validateReferenceConfig(config)...)
 }
 
 // validateImageConfig checks the known values against the model catalog. A value that is not

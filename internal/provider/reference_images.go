@@ -97,7 +97,7 @@ func classifyReference(ref string) referenceKind {
 
 // validateReferenceConfig checks what needs no file: the form of each element, and the count
 // against the model. Values not known yet are checked when they are.
-func validateReferenceConfig(ctx context.Context, c imageResourceModel) diag.Diagnostics {
+func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if c.ReferenceImages.IsUnknown() {
 		return diags
