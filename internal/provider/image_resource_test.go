@@ -93,11 +93,7 @@ func TestAccImage_multipleImages(t *testing.T) {
 
 // Each bad input fails at plan time, names what was wrong and what is allowed, and pays nothing.
 func TestAccImage_planTimeValidation(t *testing.T) {
-	fake, baseURL := startFake(t)
-	cases := map[string]struct {
-		body string
-		want string
-	}{
+	expectPlanErrors(t, map[string]planError{
 		"unknown model": {
 			body: `  prompt = "x"
   model  = "dall-e-9"`,
@@ -133,7 +129,19 @@ func TestAccImage_planTimeValidation(t *testing.T) {
 			body: fmt.Sprintf("  prompt = %q\n  model  = \"z-image-turbo\"", strings.Repeat("a", 801)),
 			want: `Prompt too long(.|\n)*801(.|\n)*800`,
 		},
-	}
+	})
+}
+
+// planError is an image body whose plan must fail with an error matching want.
+type planError struct {
+	body string
+	want string
+}
+
+// expectPlanErrors plans each body against one fake server, in parallel, and checks that each
+// fails as expected and that none of them sent a request.
+func expectPlanErrors(t *testing.T, cases map[string]planError) {
+	fake, baseURL := startFake(t)
 	// Cleanup runs after the parallel subtests have finished.
 	t.Cleanup(func() {
 		if got := fake.Counters().Requests; got != 0 {

@@ -246,7 +246,6 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 
 // Each bad reference fails the plan, says what is wrong and what to do, and sends nothing.
 func TestAccImage_referencePlanTimeErrors(t *testing.T) {
-	fake, baseURL := startFake(t)
 	dir := t.TempDir()
 	photo, _ := writePhoto(t, dir, "photo.png", "ok")
 	notImage := filepath.Join(dir, "notes.png")
@@ -262,10 +261,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tooMany := slices.Repeat([]string{photo}, 6)
-	cases := map[string]struct {
-		body string
-		want string
-	}{
+	expectPlanErrors(t, map[string]planError{
 		"data URI":     {editBody("data:image/png;base64,iVBORw0KGgo="), `Data URI not accepted(.|\n)*file(.|\n)*path`},
 		"other scheme": {editBody("ftp://example.com/a.png"), `Unsupported reference URL(.|\n)*http`},
 		"too many":     {editBody(tooMany...), `Too many reference images(.|\n)*"gpt-4o-image"(.|\n)*at most 5(.|\n)*6`},
@@ -275,24 +271,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 		"not an image": {editBody(notImage), `Unsupported reference image format(.|\n)*notes\.png(.|\n)*text/plain(.|\n)*JPEG, PNG, WebP or GIF`},
 		"over 20 MB":   {editBody(huge), `Reference image too large(.|\n)*huge\.png(.|\n)*20971521 bytes(.|\n)*20 MB`},
 		"a directory":  {editBody(dir), `Reference image is not a file(.|\n)*directory`},
-	}
-	t.Cleanup(func() {
-		if got := fake.Counters().Requests; got != 0 {
-			t.Errorf("plan-time checks sent %d requests to the API, want 0", got)
-		}
 	})
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:      imageConfig(baseURL, "bad", tc.body),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
-		})
-	}
 }
 
 // A create interrupted after its submit leaves the task in state; the next apply collects that
