@@ -193,7 +193,7 @@ func (m Model) ValidateReferences(count int, size string, n int64) []Problem {
 		return []Problem{{Field: FieldSize, Summary: "Size needs reference images",
 			Detail: fmt.Sprintf("The size %q of model %q takes the ratio of the reference images, and the request has none. Add a reference image or choose one of: %s.",
 				size, m.ID, quoteList(m.sizesWithoutReferences()))}}
-	case m.MaxReferencesAndImages > 0 && int64(count)+max(n, 1) > int64(m.MaxReferencesAndImages):
+	case count > 0 && m.MaxReferencesAndImages > 0 && int64(count)+max(n, 1) > int64(m.MaxReferencesAndImages) && slices.Contains(m.Counts, max(n, 1)):
 		return []Problem{{Field: FieldN, Summary: "Too many images",
 			Detail: fmt.Sprintf("Model %q accepts at most %d reference images plus generated images; the request has %d references and n = %d.",
 				m.ID, m.MaxReferencesAndImages, count, max(n, 1))}}

@@ -535,9 +535,11 @@ func FuzzValidate(f *testing.F) {
 		want := map[string]bool{
 			apimart.FieldPrompt: strings.TrimSpace(prompt) == "" ||
 				(m.MaxPromptLength > 0 && utf8.RuneCountInString(prompt) > m.MaxPromptLength),
-			apimart.FieldSize:      size != "" && !slices.Contains(m.Sizes, size),
-			apimart.FieldN:         n != 0 && !slices.Contains(m.Counts, n),
-			apimart.FieldImageURLs: len(refs) > 0 && !m.References.Accepted(),
+			apimart.FieldSize: size != "" && (len(m.ValidateSize(size)) > 0 ||
+				len(refs) == 0 && slices.Contains(m.SizesNeedingReferences, size)),
+			apimart.FieldN: n != 0 && !slices.Contains(m.Counts, n) ||
+				m.MaxReferencesAndImages > 0 && len(refs) > 0 && int64(len(refs))+max(n, 1) > int64(m.MaxReferencesAndImages),
+			apimart.FieldImageURLs: len(refs) > m.References.Max,
 		}
 		got := map[string]bool{}
 		for _, p := range problems {

@@ -430,13 +430,13 @@ func TestPendingTaskHasNoFile(t *testing.T) {
 }
 
 func TestPNGIsDeterministicPerPrompt(t *testing.T) {
-	first, err := fakeapimart.RenderPNG("a red fox", "4:3", 0)
+	first, err := fakeapimart.RenderPNG("a red fox", 64, 48, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := fakeapimart.RenderPNG("a red fox", "4:3", 0)
-	other, _ := fakeapimart.RenderPNG("a blue whale", "4:3", 0)
-	second, _ := fakeapimart.RenderPNG("a red fox", "4:3", 1)
+	again, _ := fakeapimart.RenderPNG("a red fox", 64, 48, 0)
+	other, _ := fakeapimart.RenderPNG("a blue whale", 64, 48, 0)
+	second, _ := fakeapimart.RenderPNG("a red fox", 64, 48, 1)
 	if !bytes.Equal(first, again) {
 		t.Error("the same prompt gave different bytes")
 	}
@@ -447,7 +447,8 @@ func TestPNGIsDeterministicPerPrompt(t *testing.T) {
 		size string
 		w, h int
 	}{{"1:1", 64, 64}, {"16:9", 64, 36}, {"9:16", 36, 64}, {"4:3", 64, 48}, {"3:4", 48, 64}, {"3:2", 64, 43}, {"auto", 64, 64}} {
-		data, err := fakeapimart.RenderPNG("p", tt.size, 0)
+		w, h := fakeapimart.Dimensions(fakeapimart.TaskRecord{Size: tt.size}, fakeapimart.DefaultImageScale)
+		data, err := fakeapimart.RenderPNG("p", w, h, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,11 @@
 // unsupported ratio sent to imagen-4.0-apimart silently becomes 16:9, reference images sent to it
 // fail with "google_imagen4 currently supports text-to-image only", unknown JSON fields are
 // ignored, a quoted n is rejected, and /v1/balance answers HTTP 200 with "success":false for an
-// unknown key. Models, their sizes and image counts come from the client's catalog.
+// unknown key. Models and aliases, their sizes, counts, resolution tiers, reference rules and
+// optional fields come from the client's catalog, and so do the silent changes: a tier of
+// gemini-3.1-flash-lite-image becomes 1K and the n of gpt-image-1 is clamped to 1..4. Grok
+// Imagine models read the ratio from aspect_ratio. Results have the model's real pixel size for
+// the size and tier, times WithImageScale (1/16 by default).
 //
 // # Routes
 //

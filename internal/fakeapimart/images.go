@@ -7,14 +7,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 )
-
-// imageLongSide keeps result files tiny while still showing the aspect ratio.
-const imageLongSide = 64
 
 func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	index, ok := parseImageFileName(r.PathValue("file"))
@@ -39,7 +35,8 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "the file URL has expired")
 		return
 	}
-	body, err := RenderPNG(snapshot.rec.Prompt, snapshot.rec.Size, int(index))
+	width, height := Dimensions(snapshot.rec, s.imageScale)
+	body, err := RenderPNG(snapshot.rec.Prompt, width, height, int(index))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -58,36 +55,9 @@ func parseImageFileName(name string) (int64, bool) {
 	return index, err == nil && index >= 0
 }
 
-// ImageDimensions is the pixel size of a result for an aspect ratio "W:H": the long side is 64
-// pixels. A size that is not a ratio gives a square.
-func ImageDimensions(size string) (width, height int) {
-	w, h, ok := parseRatio(size)
-	if !ok {
-		return imageLongSide, imageLongSide
-	}
-	if w >= h {
-		return imageLongSide, max(1, int(math.Round(imageLongSide*h/w)))
-	}
-	return max(1, int(math.Round(imageLongSide*w/h))), imageLongSide
-}
-
-func parseRatio(size string) (float64, float64, bool) {
-	ws, hs, ok := strings.Cut(size, ":")
-	if !ok {
-		return 0, 0, false
-	}
-	w, errW := strconv.ParseFloat(ws, 64)
-	h, errH := strconv.ParseFloat(hs, 64)
-	if errW != nil || errH != nil || w <= 0 || h <= 0 {
-		return 0, 0, false
-	}
-	return w, h, true
-}
-
 // RenderPNG draws result number index of a task: two colors and a stripe width taken from a
 // hash of the prompt and index, so the same prompt always yields the same bytes.
-func RenderPNG(prompt, size string, index int) ([]byte, error) {
-	width, height := ImageDimensions(size)
+func RenderPNG(prompt string, width, height, index int) ([]byte, error) {
 	seed := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s", index, prompt)))
 	background := color.NRGBA{R: seed[0], G: seed[1], B: seed[2], A: 255}
 	stripe := color.NRGBA{R: ^seed[0], G: ^seed[1], B: ^seed[2], A: 255}

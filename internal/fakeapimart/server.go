@@ -74,6 +74,7 @@ type Server struct {
 	now         func() time.Time
 	keys        map[string]bool
 	urlLifetime time.Duration
+	imageScale  float64
 	control     bool
 	mux         *http.ServeMux
 	stopped     chan struct{}
@@ -157,6 +158,7 @@ func New(opts ...Option) *Server {
 		now:          time.Now,
 		keys:         map[string]bool{DefaultKey: true},
 		urlLifetime:  DefaultURLLifetime,
+		imageScale:   DefaultImageScale,
 		stopped:      make(chan struct{}),
 		shape:        ShapeV1,
 		taskDuration: DefaultTaskDuration,

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -52,12 +51,18 @@ func (s *Server) FailNextSubmits(n int, f SubmitFault) {
 
 // submitBody is the part of the request the fake reads; other fields are ignored, as the API does.
 type submitBody struct {
-	Model     *string         `json:"model"`
-	Prompt    *string         `json:"prompt"`
-	Size      *string         `json:"size"`
-	N         *int64          `json:"n"`
-	Image     json.RawMessage `json:"image"`
-	ImageURLs json.RawMessage `json:"image_urls"`
+	Model          *string         `json:"model"`
+	Prompt         *string         `json:"prompt"`
+	Size           *string         `json:"size"`
+	AspectRatio    *string         `json:"aspect_ratio"`
+	N              *int64          `json:"n"`
+	Resolution     *string         `json:"resolution"`
+	NegativePrompt *string         `json:"negative_prompt"`
+	Quality        *string         `json:"quality"`
+	Background     *string         `json:"background"`
+	OutputFormat   *string         `json:"output_format"`
+	Image          json.RawMessage `json:"image"`
+	ImageURLs      []string        `json:"image_urls"`
 }
 
 // requestError is a 400-class answer to a submit.
@@ -171,35 +176,47 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 	if !ok {
 		return newTask{}, badRequest("model %q is not supported", *body.Model)
 	}
-	req := newTask{model: m.ID, prompt: *body.Prompt, n: 1}
-	if body.Size != nil {
-		req.requestedSize = *body.Size
+	req := newTask{model: *body.Model, prompt: *body.Prompt, n: 1, body: raw}
+	// A model that reads the ratio from aspect_ratio ignores size, as it ignores any unknown key.
+	if sent := sizeField(m, body); sent != nil {
+		req.requestedSize = *sent
 	}
 	if body.N != nil {
 		req.n = *body.N
 	}
-	// A value that is not a list of strings leaves the record without references.
-	_ = json.Unmarshal(body.ImageURLs, &req.imageURLs)
+	if body.Resolution != nil {
+		req.requestedResolution = *body.Resolution
+	}
+	req.imageURLs = body.ImageURLs
 	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
 		return newTask{}, rerr
 	}
 	return req, nil
 }
 
+func sizeField(m apimart.Model, body submitBody) *string {
+	if m.SizeFieldName() == apimart.FieldAspectRatio {
+		return body.AspectRatio
+	}
+	return body.Size
+}
+
 func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestError {
-	refsSent := present(body.ImageURLs) || present(body.Image)
-	if refsSent && !m.References.Accepted() {
-		if message, ok := refsRejectedAtSubmit[m.ID]; ok {
-			return badRequest("%s", message)
-		}
-		forced := TaskOutcome{Status: StatusFailed, Error: &upstreamRefsError}
-		req.forced = &forced
+	if rerr := checkReferences(m, body, req); rerr != nil {
+		return rerr
 	}
-	if req.requestedSize != "" && !m.SilentSizeFallback && !slices.Contains(m.Sizes, req.requestedSize) {
-		return badRequest("size %q is not supported by model %s; supported sizes: %s",
-			req.requestedSize, m.ID, strings.Join(m.Sizes, ", "))
+	if rerr := checkSize(m, req); rerr != nil {
+		return rerr
 	}
-	req.size = effectiveSize(m, req.requestedSize)
+	if rerr := checkResolution(m, req); rerr != nil {
+		return rerr
+	}
+	if rerr := checkOptionalFields(m, body); rerr != nil {
+		return rerr
+	}
+	if m.SilentCountClamp {
+		req.n = min(max(req.n, m.Counts[0]), m.Counts[len(m.Counts)-1])
+	}
 	if !slices.Contains(m.Counts, req.n) {
 		return badRequest("n=%d is not supported by model %s; allowed: %s", req.n, m.ID, m.CountsText())
 	}

@@ -2,6 +2,7 @@ package fakeapimart
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -28,14 +29,20 @@ const (
 
 // TaskRecord is what the server knows about a task.
 type TaskRecord struct {
-	ID             string
-	Owner          string // the API key that created it
-	Model          string
-	Prompt         string
-	RequestedSize  string // as sent; empty when none was sent
-	Size           string // the size actually generated
-	N              int64
-	ImageURLs      []string // the reference images sent, in order
+	ID            string
+	Owner         string // the API key that created it
+	Model         string
+	Prompt        string
+	RequestedSize string // as sent; empty when none was sent
+	Size          string // the size actually generated
+	// RequestedResolution is the tier as sent; Resolution is the tier generated, empty for a
+	// model without tiers.
+	RequestedResolution string
+	Resolution          string
+	N                   int64
+	ImageURLs           []string // the reference images sent, in order
+	// Body is the submit's JSON body as received, so tests can check each field's JSON type.
+	Body           json.RawMessage
 	IdempotencyKey string
 	CreatedAt      time.Time
 	CompletedAt    time.Time // when the task reaches its final status
@@ -71,8 +78,11 @@ type task struct {
 // newTask is the request a task is created from, after the API's own defaults were applied.
 type newTask struct {
 	owner, model, prompt, requestedSize, size, idempotencyKey string
+	requestedResolution, resolution                           string
 	n                                                         int64
+	references                                                int
 	imageURLs                                                 []string
+	body                                                      []byte
 	// forced, when set, is an outcome the request itself causes; it does not use FailNextTasks.
 	forced *TaskOutcome
 }
@@ -96,18 +106,21 @@ func (s *Server) createTask(req newTask) *task {
 		}
 	}
 	t.rec = TaskRecord{
-		ID:             s.newTaskID(),
-		Owner:          req.owner,
-		Model:          req.model,
-		Prompt:         req.prompt,
-		RequestedSize:  req.requestedSize,
-		Size:           req.size,
-		N:              req.n,
-		ImageURLs:      req.imageURLs,
-		IdempotencyKey: req.idempotencyKey,
-		CreatedAt:      now,
-		CompletedAt:    now.Add(t.duration),
-		Status:         t.outcome.Status,
+		ID:                  s.newTaskID(),
+		Owner:               req.owner,
+		Model:               req.model,
+		Prompt:              req.prompt,
+		RequestedSize:       req.requestedSize,
+		Size:                req.size,
+		N:                   req.n,
+		ImageURLs:           req.imageURLs,
+		Body:                json.RawMessage(req.body),
+		RequestedResolution: req.requestedResolution,
+		Resolution:          req.resolution,
+		IdempotencyKey:      req.idempotencyKey,
+		CreatedAt:           now,
+		CompletedAt:         now.Add(t.duration),
+		Status:              t.outcome.Status,
 	}
 	s.tasks[t.rec.ID] = t
 	s.order = append(s.order, t)
@@ -215,15 +228,16 @@ func (s *Server) TaskReadTimes(id string) []time.Time {
 // same treatment as a submit's: empty means the model's default, and a model with a silent
 // fallback replaces an unsupported size. n <= 0 means 1.
 func (s *Server) SeedTask(owner, model, prompt, size string, n int64) TaskRecord {
-	effective := size
+	effective, resolution := size, ""
 	if m, ok := apimart.LookupModel(model); ok {
-		effective = effectiveSize(m, size)
+		effective, resolution = effectiveSize(m, size), m.DefaultResolution
 	} else if effective == "" {
 		effective = "1:1"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.createTask(newTask{owner: owner, model: model, prompt: prompt, requestedSize: size, size: effective, n: max(n, 1)})
+	t := s.createTask(newTask{owner: owner, model: model, prompt: prompt, requestedSize: size, size: effective,
+		resolution: resolution, n: max(n, 1)})
 	return t.rec
 }
 

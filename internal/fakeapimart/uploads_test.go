@@ -41,7 +41,7 @@ func postUpload(t *testing.T, base, filename string, content []byte) answer {
 
 func samplePNG(t *testing.T) []byte {
 	t.Helper()
-	body, err := fakeapimart.RenderPNG("a product photo", "1:1", 0)
+	body, err := fakeapimart.RenderPNG("a product photo", 16, 16, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -652,7 +652,7 @@ func FuzzImageConfigValidation(f *testing.F) {
 		}
 		want := map[string]bool{
 			apimart.FieldPrompt: known(config.Prompt) && len(m.ValidatePrompt(prompt)) > 0,
-			apimart.FieldSize:   known(config.Size) && !slices.Contains(m.Sizes, size),
+			apimart.FieldSize:   known(config.Size) && (len(m.ValidateSize(size)) > 0 || slices.Contains(m.SizesNeedingReferences, size)),
 			apimart.FieldN:      known(config.N) && !slices.Contains(m.Counts, n),
 		}
 		for field, bad := range want {

@@ -60,6 +60,7 @@ type imageInputs struct {
 	Size    string            `json:"size"`
 	N       int64             `json:"n"`
 	Keepers map[string]string `json:"keepers"`
+	argumentInputs
 	// References are the content digests of the reference images (a URL stands for itself), so a
 	// moved file or a new upload URL is the same input.
 	References []string `json:"references,omitempty"`

@@ -55,6 +55,7 @@ type imageResourceModel struct {
 	Keepers     types.Map      `tfsdk:"keepers"`
 	Interrupted types.Bool     `tfsdk:"interrupted"`
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	imageArguments
 	taskResultModel
 	referenceImagesModel
 }
@@ -64,25 +65,24 @@ func (m imageResourceModel) inputs(ctx context.Context) imageInputs {
 	// Keepers are a map of strings by schema, so the conversion cannot fail.
 	_ = m.Keepers.ElementsAs(ctx, &keepers, false)
 	return imageInputs{
-		Prompt:  m.Prompt.ValueString(),
-		Model:   m.Model.ValueString(),
-		Size:    m.Size.ValueString(),
-		N:       m.N.ValueInt64(),
-		Keepers: keepers,
-		// The content digests, so that a moved file is the same input.
-		References: m.referenceIdentities(),
+		Prompt:         m.Prompt.ValueString(),
+		Model:          m.Model.ValueString(),
+		Size:           m.Size.ValueString(),
+		N:              m.N.ValueInt64(),
+		Keepers:        keepers,
+		argumentInputs: m.imageArguments.inputs(),
+		References:     m.referenceIdentities(),
 	}
 }
 
-func (m imageResourceModel) request() apimart.GenerationRequest {
-	return apimart.GenerationRequest{
+func (m imageResourceModel) request() (apimart.GenerationRequest, error) {
+	req := apimart.GenerationRequest{
 		Model:  m.Model.ValueString(),
 		Prompt: m.Prompt.ValueString(),
 		Size:   m.Size.ValueString(),
 		N:      m.N.ValueInt64(),
-		// Known once uploadReferences has run.
-		ImageURLs: m.imageURLs(),
 	}
+	return req, m.imageArguments.applyTo(&req)
 }
 
 func (m *imageResourceModel) setTaskID(id string) {
@@ -145,13 +145,17 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			Default:  booldefault.StaticBool(false),
 		},
 	}
+	for name, a := range argumentAttributes() {
+		attributes[name] = a
+	}
 	for _, a := range taskResultAttributes {
 		attributes[a.name] = computedResultAttribute(a)
 	}
 	maps.Copy(attributes, referenceAttributes())
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Generates an image from a prompt with the APIMart API and keeps the result URLs in state. " +
-			"Every input forces a new image, because the API cannot change a finished task. Each image is charged by APIMart.",
+			"Every input forces a new image, because the API cannot change a finished task. Each image is charged by APIMart.\n\n" +
+			modelTable(),
 		Attributes: attributes,
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
@@ -188,6 +192,10 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		return
 	}
 	for _, p := range validateImageConfig(config) {
+		if p.Field == apimart.FieldModel {
+			r.modelProblem(p, config.Model.ValueString(), &resp.Diagnostics)
+			continue
+		}
 		resp.Diagnostics.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
 	}
 	resp.Diagnostics.Append(validateReferenceConfig(config)...)
@@ -217,6 +225,11 @@ func validateImageConfig(c imageResourceModel) []apimart.Problem {
 	if !c.N.IsUnknown() && !c.N.IsNull() {
 		problems = append(problems, model.ValidateCount(c.N.ValueInt64())...)
 	}
+	problems = append(problems, c.imageArguments.validate(model)...)
+	// The number of reference images decides sizes such as "auto" too.
+	if !c.Size.IsUnknown() && !c.ReferenceImages.IsUnknown() {
+		problems = append(problems, referenceCountProblems(model, c)...)
+	}
 	return problems
 }
 
@@ -226,15 +239,9 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	var plan imageResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	var configSize types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("size"), &configSize)...)
+	resp.Diagnostics.Append(planModelDefaults(ctx, req.Config, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
-	}
-	if configSize.IsNull() && !plan.Model.IsUnknown() {
-		if model, ok := apimart.LookupModel(plan.Model.ValueString()); ok {
-			plan.Size = types.StringValue(model.DefaultSize)
-		}
 	}
 	if !req.State.Raw.IsNull() {
 		var state imageResourceModel
@@ -296,11 +303,17 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, p
 		plan.Interrupted = types.BoolValue(false)
 		return apimart.WaitOptions{SubmittedAt: queued.SubmittedAt, OnProgress: logProgress(ctx)}, true
 	}
+	genReq, err := plan.request()
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("parameters"), "Invalid parameters", err.Error())
+		return apimart.WaitOptions{}, false
+	}
 	if diags := plan.uploadReferences(ctx, client, r.data); diags.HasError() {
 		resp.Diagnostics.Append(diags...)
 		return apimart.WaitOptions{}, false
 	}
-	sub, err := client.Submit(ctx, plan.request())
+	genReq.ImageURLs = plan.imageURLs()
+	sub, err := client.Submit(ctx, genReq)
 	if err != nil {
 		resp.Diagnostics.Append(submitErrorDiagnostics(err, r.data)...)
 		return apimart.WaitOptions{}, false

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
@@ -26,30 +25,6 @@ func imageConfig(baseURL, name, body string) string {
 // createTimeoutBody is the body of an image with a prompt and a create timeout.
 func createTimeoutBody(prompt, timeout string) string {
 	return fmt.Sprintf("  prompt = %q\n  timeouts {\n    create = %q\n  }", prompt, timeout)
-}
-
-// Every catalog model, with its default size and count, makes exactly one task with those values.
-func TestAccImage_everyCatalogModel(t *testing.T) {
-	for _, model := range apimart.Models() {
-		t.Run(model.ID, func(t *testing.T) {
-			fake, baseURL := startFake(t)
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config: imageConfig(baseURL, "m", fmt.Sprintf("  prompt = \"a lighthouse at dusk\"\n  model  = %q", model.ID)),
-					ConfigStateChecks: append(expectCompleted("apimart_image.m"),
-						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("size"), knownvalue.StringExact(model.DefaultSize)),
-						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("n"), knownvalue.Int64Exact(1)),
-						statecheck.ExpectKnownValue("apimart_image.m", tfjsonpath.New("urls"), knownvalue.ListSizeExact(1)),
-					),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkTasksCreated(fake, 1),
-						checkTaskRecord(fake, "apimart_image.m", model.ID, model.DefaultSize, 1),
-					),
-				}},
-			})
-		})
-	}
 }
 
 // checkTaskRecord compares the server's record of the task in state with what was asked for.
@@ -93,7 +68,7 @@ func TestAccImage_multipleImages(t *testing.T) {
 
 // Each bad input fails at plan time, names what was wrong and what is allowed, and pays nothing.
 func TestAccImage_planTimeValidation(t *testing.T) {
-	expectPlanErrors(t, map[string]planError{
+	expectPlanErrors(t, map[string]planErrorCase{
 		"unknown model": {
 			body: `  prompt = "x"
   model  = "dall-e-9"`,
@@ -130,36 +105,6 @@ func TestAccImage_planTimeValidation(t *testing.T) {
 			want: `Prompt too long(.|\n)*801(.|\n)*800`,
 		},
 	})
-}
-
-// planError is an image body whose plan must fail with an error matching want.
-type planError struct {
-	body string
-	want string
-}
-
-// expectPlanErrors plans each body against one fake server, in parallel, and checks that each
-// fails as expected and that none of them sent a request.
-func expectPlanErrors(t *testing.T, cases map[string]planError) {
-	fake, baseURL := startFake(t)
-	// Cleanup runs after the parallel subtests have finished.
-	t.Cleanup(func() {
-		if got := fake.Counters().Requests; got != 0 {
-			t.Errorf("validation sent %d requests to the API, want 0", got)
-		}
-	})
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:      imageConfig(baseURL, "bad", tc.body),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
-		})
-	}
 }
 
 // Values known only after apply are not rejected at plan time; they are checked once known.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/dynamicplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
@@ -50,6 +51,12 @@ func (replaceUnlessImportedModifiers) Int64() planmodifier.Int64 {
 
 func (replaceUnlessImportedModifiers) Map() planmodifier.Map {
 	return mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !wasImported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func (replaceUnlessImportedModifiers) Dynamic() planmodifier.Dynamic {
+	return dynamicplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.DynamicRequest, resp *dynamicplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = !wasImported(ctx, req.Private)
 	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
 }

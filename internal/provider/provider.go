@@ -59,6 +59,7 @@ type providerModel struct {
 	MaxRetries     types.Int64   `tfsdk:"max_retries"`
 	RateLimit      types.Float64 `tfsdk:"rate_limit"`
 	RequestTimeout types.String  `tfsdk:"request_timeout"`
+	AllowUnlisted  types.Bool    `tfsdk:"allow_unlisted_models"`
 }
 
 func (p *apimartProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -109,6 +110,13 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
+			"allow_unlisted_models": schema.BoolAttribute{
+				MarkdownDescription: "Whether `apimart_image` may use a model that is not in this provider's catalog, such as " +
+					"one newer than this provider version. Defaults to `false`: an unknown model is a plan error that names " +
+					"the closest catalog ids. When `true`, such a model plans with a warning and is sent as written; its " +
+					"`size`, `n`, `resolution`, optional arguments and `parameters` are not checked.",
+				Optional: true,
+			},
 		},
 	}
 }
@@ -119,7 +127,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{handover: p.handover}
+	data := &providerData{handover: p.handover, allowUnlistedModels: config.AllowUnlisted.ValueBool()}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	if anyUnknown(config) {

@@ -17,6 +17,8 @@ type providerData struct {
 	keySource     string
 	configUnknown bool
 	handover      *handoverQueue
+	// allowUnlistedModels lets apimart_image send a model id that is not in the catalog.
+	allowUnlistedModels bool
 }
 
 // Client returns the API client, or an error diagnostic that tells the user how to set the key.

@@ -43,7 +43,8 @@ type referenceImagesModel struct {
 func referenceAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		attrReferenceImages: schema.ListAttribute{
-			MarkdownDescription: "Images the model edits or draws on, in order. Each element is an `http://` or `https://` URL, " +
+			MarkdownDescription: "Images the model edits or draws on, in order; the References column of the model table " +
+				"says which models take them and how many. Each element is an `http://` or `https://` URL, " +
 				"sent as it is, or the path of a local " + apimart.UploadFormats + " file of at most 20 MB, judged by its content " +
 				"rather than its name. A relative path is resolved against the directory Terraform runs in, so write " +
 				"`\"${path.module}/photo.png\"`. Each local file is uploaded once, during create, with the API's free upload " +
@@ -95,8 +96,8 @@ func classifyReference(ref string) referenceKind {
 	return referenceFile
 }
 
-// validateReferenceConfig checks what needs no file: the form of each element, and the count
-// against the model. Values not known yet are checked when they are.
+// validateReferenceConfig checks the form of each element; validateImageConfig checks their
+// number. Files are read at plan time, not here, so that validate needs none.
 func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if c.ReferenceImages.IsUnknown() {
@@ -111,19 +112,19 @@ func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
 			diags.AddAttributeError(path.Root(attrReferenceImages).AtListIndex(i), summary, detail)
 		}
 	}
-	model, ok := c.knownModel()
-	if !ok {
-		return diags
-	}
-	// An unknown size or n reads as the default (n = 1), which only the known values can make worse.
-	for _, p := range model.ValidateReferences(len(c.ReferenceImages.Elements()), c.Size.ValueString(), c.N.ValueInt64()) {
-		field := p.Field
-		if field == apimart.FieldImageURLs {
-			field = attrReferenceImages
-		}
-		diags.AddAttributeError(path.Root(field), p.Summary, p.Detail)
-	}
 	return diags
+}
+
+// referenceCountProblems checks the number of reference images against the model, naming
+// reference_images where the catalog speaks of the request's image_urls.
+func referenceCountProblems(model apimart.Model, c imageResourceModel) []apimart.Problem {
+	problems := model.ValidateReferences(len(c.ReferenceImages.Elements()), c.Size.ValueString(), c.N.ValueInt64())
+	for i := range problems {
+		if problems[i].Field == apimart.FieldImageURLs {
+			problems[i].Field = attrReferenceImages
+		}
+	}
+	return problems
 }
 
 func referenceFormProblem(ref string) (string, string, bool) {
@@ -149,18 +150,6 @@ func abbreviate(s string) string {
 		return s
 	}
 	return s[:keep] + "…"
-}
-
-// knownModel is the catalog row of the configured model, when the model is known and listed.
-func (m imageResourceModel) knownModel() (apimart.Model, bool) {
-	if m.Model.IsUnknown() {
-		return apimart.Model{}, false
-	}
-	id := apimart.DefaultModel
-	if !m.Model.IsNull() {
-		id = m.Model.ValueString()
-	}
-	return apimart.LookupModel(id)
 }
 
 // referenceDigestsModifier plans reference_sha256 from the files as they are now, and checks

@@ -29,7 +29,7 @@ import (
 // its SHA-256.
 func writePhoto(t *testing.T, dir, name, seed string) (string, string) {
 	t.Helper()
-	content, err := fakeapimart.RenderPNG(seed, "4:3", 0)
+	content, err := fakeapimart.RenderPNG(seed, 64, 48, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tooMany := slices.Repeat([]string{photo}, 6)
-	expectPlanErrors(t, map[string]planError{
+	expectPlanErrors(t, map[string]planErrorCase{
 		"data URI":     {editBody("data:image/png;base64,iVBORw0KGgo="), `Data URI not accepted(.|\n)*file(.|\n)*path`},
 		"other scheme": {editBody("ftp://example.com/a.png"), `Unsupported reference URL(.|\n)*http`},
 		"too many":     {editBody(tooMany...), `Too many reference images(.|\n)*"gpt-4o-image"(.|\n)*at most 5(.|\n)*6`},
@@ -426,7 +426,7 @@ func TestClassifyReference(t *testing.T) {
 
 // The format is judged by content, whatever the name, and the digest covers the whole file.
 func TestDigestImage(t *testing.T) {
-	png, _ := fakeapimart.RenderPNG("digest", "1:1", 0)
+	png, _ := fakeapimart.RenderPNG("digest", 16, 16, 0)
 	webp := append([]byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00"), make([]byte, 600)...)
 	for name, content := range map[string][]byte{"png": png, "webp": webp, "jpeg": []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), "gif": []byte("GIF89a\x01\x00\x01\x00")} {
 		sum := sha256.Sum256(content)
