@@ -271,6 +271,8 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 		"not an image": {editBody(notImage), `Unsupported reference image format(.|\n)*notes\.png(.|\n)*text/plain(.|\n)*JPEG, PNG, WebP or GIF`},
 		"over 20 MB":   {editBody(huge), `Reference image too large(.|\n)*huge\.png(.|\n)*20971521 bytes(.|\n)*20 MB`},
 		"a directory":  {editBody(dir), `Reference image is not a file(.|\n)*directory`},
+		"two for flux-kontext": {fmt.Sprintf("  prompt           = \"x\"\n  model            = \"flux-kontext-pro\"\n  reference_images = [%q, %q]", photo, photo),
+			`Too many reference images(.|\n)*"flux-kontext-pro"(.|\n)*at most 1`},
 	})
 }
 
@@ -462,4 +464,27 @@ func TestAccImage_referenceEditExample(t *testing.T) {
 			Check:             checkCounters(fake, uploadsAndSubmits(1, 1)),
 		}},
 	})
+}
+
+// A size that takes the ratio of its input counts the configured references: with a local file,
+// Seedream's "auto" and FLUX Kontext's "match_input_image" plan and apply.
+func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
+	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "ratio")
+	for model, size := range map[string]string{"doubao-seedream-4-5": "auto", "flux-kontext-pro": "match_input_image"} {
+		t.Run(model, func(t *testing.T) {
+			fake, baseURL := startFake(t)
+			body := fmt.Sprintf("  prompt           = \"the same, at dusk\"\n  model            = %q\n  size             = %q\n  reference_images = [%q]", model, size, photo)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(),
+				Steps: []resource.TestStep{{
+					Config:            imageConfig(baseURL, "r", body),
+					ConfigStateChecks: append(expectCompleted("apimart_image.r"), expectDigests("apimart_image.r", sum)),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkCounters(fake, uploadsAndSubmits(1, 1)),
+						checkSentReferences(fake, "apimart_image.r", sum),
+					),
+				}},
+			})
+		})
+	}
 }
