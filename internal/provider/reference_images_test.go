@@ -488,3 +488,43 @@ func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
 		})
 	}
 }
+
+// A reference known only after apply, such as another image's result, is checked once known:
+// the plan shows the digests and URLs as unknown, and the apply sends the result URL as it is.
+func TestAccImage_referenceToAnotherImage(t *testing.T) {
+	fake, baseURL := startFake(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: providerConfig(baseURL) + `
+resource "apimart_image" "first" {
+  prompt = "a red armchair, studio light"
+  model  = "gpt-4o-image"
+}
+
+resource "apimart_image" "second" {
+  prompt           = "the same armchair in a living room"
+  model            = "gpt-4o-image"
+  reference_images = [apimart_image.first.url]
+}
+`,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue("apimart_image.second", tfjsonpath.New("reference_sha256")),
+				plancheck.ExpectUnknownValue("apimart_image.second", tfjsonpath.New("reference_urls")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.CompareValuePairs("apimart_image.first", tfjsonpath.New("url"),
+					"apimart_image.second", tfjsonpath.New("reference_urls").AtSliceIndex(0), compare.ValuesSame()),
+				statecheck.CompareValuePairs("apimart_image.first", tfjsonpath.New("url"),
+					"apimart_image.second", tfjsonpath.New("reference_sha256").AtSliceIndex(0), compare.ValuesSame()),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkCounters(fake, uploadsAndSubmits(0, 2)),
+				func(s *terraform.State) error {
+					first := s.RootModule().Resources["apimart_image.first"].Primary.Attributes["url"]
+					return checkSentReferences(fake, "apimart_image.second", first)(s)
+				},
+			),
+		}},
+	})
+}
