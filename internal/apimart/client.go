@@ -62,6 +62,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives request and retry logs; nil discards them.
 	Logger Logger
+	// Clock is what retries, the rate limiter and task waits wait on; nil means the wall clock.
+	Clock Clock
 }
 
 // Client talks to the APIMart API. It is safe for concurrent use.
@@ -72,6 +74,7 @@ type Client struct {
 	http      *retryablehttp.Client
 	limiter   *sharedLimiter
 	logger    Logger
+	clock     Clock
 	timeout   time.Duration
 	maxRetry  int
 }
@@ -94,9 +97,10 @@ func NewClient(cfg Config) (*Client, error) {
 		apiKey:    cfg.APIKey,
 		userAgent: cfg.UserAgent,
 		logger:    cfg.Logger,
+		clock:     cfg.Clock,
 		timeout:   cfg.RequestTimeout,
 		maxRetry:  cfg.MaxRetries,
-		limiter:   newSharedLimiter(cfg.RateLimit, cfg.RateBurst),
+		limiter:   newSharedLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Clock),
 	}
 	c.http = c.newRetryableClient(cfg)
 	return c, nil
@@ -177,6 +181,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.Logger == nil {
 		cfg.Logger = discardLogger{}
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
 	return cfg
 }
 
@@ -193,7 +200,8 @@ func (c *Client) newRetryableClient(cfg Config) *retryablehttp.Client {
 		RetryWaitMax: cfg.RetryWaitMax,
 		RetryMax:     cfg.MaxRetries,
 		CheckRetry:   c.checkRetry,
-		Backoff:      backoff,
+		// The backoff is waited in the transport, on the client's clock (see checkRetry).
+		Backoff: noBackoff,
 		// The caller decodes the last answer itself, so it needs it unchanged.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
@@ -210,7 +218,7 @@ func (c *Client) newHTTPClient(supplied *http.Client) *http.Client {
 	if base == nil {
 		base = ownTransport()
 	}
-	hc.Transport = &attemptTransport{base: base, limiter: c.limiter, timeout: c.timeout, logger: c.logger}
+	hc.Transport = &attemptTransport{base: base, limiter: c.limiter, timeout: c.timeout, logger: c.logger, clock: c.clock}
 	// The API does not redirect; following one could re-send a paid request or the key elsewhere.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc

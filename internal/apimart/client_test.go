@@ -250,12 +250,13 @@ func TestSubmitRetryPolicy(t *testing.T) {
 func TestSubmitWaitsForRetryAfter(t *testing.T) {
 	t.Parallel()
 	srv := startScript(t, reply(429, `{"error":{"message":"slow down"}}`, "Retry-After", "1"), reply(200, submitV1))
-	began := time.Now()
-	sub, err := newTestClient(t, testConfig(srv.URL)).Submit(context.Background(), GenerationRequest{Model: "m", Prompt: "p"})
+	cfg := testConfig(srv.URL)
+	elapsed := stopwatch(cfg.Clock)
+	sub, err := newTestClient(t, cfg).Submit(context.Background(), GenerationRequest{Model: "m", Prompt: "p"})
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
-	took := time.Since(began)
+	took := elapsed()
 	hits := srv.Hits()
 	if len(hits) != 2 {
 		t.Fatalf("server saw %d submits, want 2", len(hits))
@@ -506,36 +507,19 @@ func TestGetTaskFillsAMissingID(t *testing.T) {
 	}
 }
 
-func TestBalance(t *testing.T) {
-	srv := startScript(t, reply(200, balanceOK), reply(200, balanceFailed))
-	c := newTestClient(t, testConfig(srv.URL))
-	b, err := c.Balance(context.Background())
-	if err != nil || b.Remaining != 10.5 || b.Used != 2.3 {
-		t.Fatalf("Balance = %+v, %v", b, err)
-	}
-	_, err = c.Balance(context.Background())
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != "Token Not Found" {
-		t.Fatalf("Balance = %v, want an APIError for success:false", err)
-	}
-	if hits := srv.Hits(); hits[0].path != "/v1/balance" || hits[0].method != http.MethodGet {
-		t.Errorf("request = %s %s", hits[0].method, hits[0].path)
-	}
-}
-
 func TestRateLimiterGatesEveryAttempt(t *testing.T) {
 	t.Run("separate requests", func(t *testing.T) {
 		srv := startScript(t, reply(200, taskProcessing))
 		cfg := testConfig(srv.URL)
 		cfg.RateLimit, cfg.RateBurst = 20, 1
 		c := newTestClient(t, cfg)
-		began := time.Now()
+		elapsed := stopwatch(cfg.Clock)
 		for range 5 {
 			if _, err := c.GetTask(context.Background(), "t"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if took := time.Since(began); took < 190*time.Millisecond {
+		if took := elapsed(); took < 190*time.Millisecond {
 			t.Errorf("5 reads at 20/s with burst 1 took %s, want at least 200ms", took)
 		}
 	})
@@ -543,14 +527,13 @@ func TestRateLimiterGatesEveryAttempt(t *testing.T) {
 		srv := startScript(t, reply(429, `{}`, "Retry-After", "0"), reply(429, `{}`, "Retry-After", "0"), reply(200, submitV1))
 		cfg := testConfig(srv.URL)
 		cfg.RateLimit, cfg.RateBurst = 5, 1
-		began := time.Now()
+		elapsed := stopwatch(cfg.Clock)
 		if _, err := newTestClient(t, cfg).Submit(context.Background(), GenerationRequest{Model: "m", Prompt: "p"}); err != nil {
 			t.Fatal(err)
 		}
 		// The server asks for no wait at all, so only the limiter can hold the third attempt
-		// back until two tokens have been refilled. Arrival times at the server would be skewed
-		// by transit delays; the client's own clock is not.
-		if took := time.Since(began); took < 390*time.Millisecond {
+		// back until two tokens have been refilled.
+		if took := elapsed(); took < 390*time.Millisecond {
 			t.Errorf("3 attempts at 5/s with burst 1 took %s, want at least 400ms", took)
 		}
 		if n := len(srv.Hits()); n != 3 {
@@ -639,7 +622,7 @@ func TestTheKeyNeverAppearsInLogsOrErrors(t *testing.T) {
 	collect(a.GetTask(ctx, "t4"))
 	collect(a.WaitForTask(ctx, "t4", old))
 	collect(a.WaitForTask(ctx, "t5", old))
-	collect(a.Balance(ctx))
+	collect(a.Balance(ctx, ScopeKey))
 
 	for i, err := range errs {
 		if err == nil {
@@ -674,7 +657,7 @@ func TestBackoff(t *testing.T) {
 	for attempt := range 8 {
 		ceiling := backoffCeiling(minWait, maxWait, attempt)
 		for range 50 {
-			got := backoff(minWait, maxWait, attempt, nil)
+			got := backoff(minWait, maxWait, attempt, nil, time.Now())
 			if got < minWait || got > ceiling || got > maxWait {
 				t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, got, minWait, ceiling)
 			}
@@ -686,20 +669,20 @@ func TestBackoff(t *testing.T) {
 	resp := func(status int, retryAfterValue string) *http.Response {
 		return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {retryAfterValue}}}
 	}
-	if got := backoff(minWait, maxWait, 0, resp(429, "7")); got != 7*time.Second {
+	if got := backoff(minWait, maxWait, 0, resp(429, "7"), time.Now()); got != 7*time.Second {
 		t.Errorf("Retry-After 7 on 429 gave %s", got)
 	}
 	date := time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)
-	if got := backoff(minWait, maxWait, 0, resp(503, date)); got < time.Second || got > 3*time.Second {
+	if got := backoff(minWait, maxWait, 0, resp(503, date), time.Now()); got < time.Second || got > 3*time.Second {
 		t.Errorf("Retry-After as a date 3 s ahead gave %s", got)
 	}
-	if got := backoff(minWait, maxWait, 0, resp(500, "7")); got > maxWait {
+	if got := backoff(minWait, maxWait, 0, resp(500, "7"), time.Now()); got > maxWait {
 		t.Errorf("Retry-After on a 500 was obeyed: %s", got)
 	}
-	if got := backoff(minWait, maxWait, 0, resp(429, "soon")); got > maxWait {
+	if got := backoff(minWait, maxWait, 0, resp(429, "soon"), time.Now()); got > maxWait {
 		t.Errorf("an unreadable Retry-After gave %s", got)
 	}
-	if got := backoff(minWait, maxWait, 0, resp(429, "99999999999999")); got != maxRetryAfter {
+	if got := backoff(minWait, maxWait, 0, resp(429, "99999999999999"), time.Now()); got != maxRetryAfter {
 		t.Errorf("a huge Retry-After gave %s, want the cap", got)
 	}
 }

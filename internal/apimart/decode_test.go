@@ -285,29 +285,6 @@ func TestDecodeErrorQuotesOnlyTheStartOfALongBody(t *testing.T) {
 	}
 }
 
-func TestDecodeBalance(t *testing.T) {
-	b, err := decodeBalance(200, []byte(balanceOK))
-	if err != nil || b.Remaining != 10.5 || b.Used != 2.3 || b.Unlimited {
-		t.Fatalf("decodeBalance = %+v, %v", b, err)
-	}
-	b, err = decodeBalance(200, []byte(`{"success":true,"remain_balance":-1,"used_balance":0}`))
-	if err != nil || !b.Unlimited {
-		t.Errorf("remain_balance -1: %+v, %v; want unlimited", b, err)
-	}
-	b, err = decodeBalance(200, []byte(`{"remain_credits":"7","used_credits":3,"unlimited_quota":true}`))
-	if err != nil || b.Remaining != 7 || b.Used != 3 || !b.Unlimited {
-		t.Errorf("credits fields: %+v, %v", b, err)
-	}
-	_, err = decodeBalance(200, []byte(balanceFailed))
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != "Token Not Found" || apiErr.StatusCode != 200 {
-		t.Errorf("success false: %v, want an APIError with the message", err)
-	}
-	if _, err = decodeBalance(200, []byte(`{"success":true}`)); err == nil {
-		t.Error("a balance without remain_balance was accepted")
-	}
-}
-
 func FuzzDecodeSubmit(f *testing.F) {
 	for _, seed := range []string{submitV1, submitV2, submitV3, balanceFailed, errorDocumented,
 		`{"data":{"task_id":"x","task_info":{"estimated_time":"1e308"}}}`, `{"data":[1,"a",null]}`, "", "null", "[]"} {

@@ -3,6 +3,7 @@ package apimart_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,18 +13,23 @@ import (
 
 // These tests run the client against the fake API, which mimics the documented API.
 
-func fakeClient(t *testing.T, baseURL string) *apimart.Client {
+// startFake starts the fake and a client for it on one fake clock, so that the client's waits
+// cost no real time while the fake's tasks still take theirs.
+func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, *apimart.Client, *apimart.FakeClock) {
 	t.Helper()
+	clock := apimart.NewFakeClock()
+	srv, url := fakeapimart.Start(t, append(opts, fakeapimart.WithClock(clock.Now))...)
 	c, err := apimart.NewClient(apimart.Config{
-		BaseURL:      baseURL,
+		BaseURL:      url,
 		APIKey:       fakeapimart.DefaultKey,
 		RetryWaitMin: 10 * time.Millisecond,
 		RetryWaitMax: 50 * time.Millisecond,
+		Clock:        clock,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return srv, c, clock
 }
 
 var fox = apimart.GenerationRequest{Model: "imagen-4.0-apimart", Prompt: "a red fox in snow", Size: "1:1", N: 1}
@@ -33,9 +39,8 @@ func TestFakeSubmitAndWaitForEveryShape(t *testing.T) {
 		t.Run(shape.String(), func(t *testing.T) {
 			t.Parallel()
 			const duration = 1200 * time.Millisecond
-			srv, url := fakeapimart.Start(t, fakeapimart.WithSubmitShape(shape), fakeapimart.WithTaskDuration(duration),
+			srv, c, clock := startFake(t, fakeapimart.WithSubmitShape(shape), fakeapimart.WithTaskDuration(duration),
 				fakeapimart.WithURLAsString(shape == fakeapimart.ShapeV3))
-			c := fakeClient(t, url)
 			sub, err := c.Submit(context.Background(), fox)
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
@@ -45,7 +50,7 @@ func TestFakeSubmitAndWaitForEveryShape(t *testing.T) {
 			if err != nil || task.Status != apimart.StatusCompleted || len(task.URLs()) != 1 || task.ExpiresAt().IsZero() {
 				t.Fatalf("WaitForTask = %+v, %v", task, err)
 			}
-			if overhead := time.Since(srv.Tasks()[0].CompletedAt); overhead > 600*time.Millisecond {
+			if overhead := clock.Now().Sub(srv.Tasks()[0].CompletedAt); overhead > 600*time.Millisecond {
 				t.Errorf("returned %s after the task completed", overhead)
 			}
 			reads := srv.TaskReadTimes(sub.TaskID)
@@ -62,8 +67,7 @@ func TestFakeSubmitAndWaitForEveryShape(t *testing.T) {
 }
 
 func TestFakeIdenticalSubmitsAreTwoTasks(t *testing.T) {
-	srv, url := fakeapimart.Start(t)
-	c := fakeClient(t, url)
+	srv, c, _ := startFake(t)
 	a, errA := c.Submit(context.Background(), fox)
 	b, errB := c.Submit(context.Background(), fox)
 	if errA != nil || errB != nil || a.TaskID == b.TaskID || a.Replayed || b.Replayed {
@@ -90,18 +94,18 @@ func TestFakeSubmitFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, url := fakeapimart.Start(t)
+			srv, c, _ := startFake(t)
 			srv.FailNextSubmits(1, tt.fault)
-			sub, err := fakeClient(t, url).Submit(context.Background(), fox)
+			sub, err := c.Submit(context.Background(), fox)
 			if got := apimart.IsAmbiguousSubmit(err); got != tt.wantAmbiguous {
 				t.Fatalf("Submit = %+v, %v; ambiguous %v, want %v", sub, err, got, tt.wantAmbiguous)
 			}
 			if !tt.wantAmbiguous && (err != nil || sub.TaskID == "") {
 				t.Fatalf("Submit = %+v, %v; want success after a retry", sub, err)
 			}
-			c := srv.Counters()
-			if c.Submits != tt.wantSubmits || c.TasksCreated != tt.wantTasks {
-				t.Errorf("submits %d, tasks %d; want %d, %d", c.Submits, c.TasksCreated, tt.wantSubmits, tt.wantTasks)
+			counters := srv.Counters()
+			if counters.Submits != tt.wantSubmits || counters.TasksCreated != tt.wantTasks {
+				t.Errorf("submits %d, tasks %d; want %d, %d", counters.Submits, counters.TasksCreated, tt.wantSubmits, tt.wantTasks)
 			}
 		})
 	}
@@ -109,8 +113,7 @@ func TestFakeSubmitFaults(t *testing.T) {
 
 func TestFakeReadFaultsDuringAWait(t *testing.T) {
 	t.Parallel()
-	srv, url := fakeapimart.Start(t, fakeapimart.WithTaskDuration(600*time.Millisecond))
-	c := fakeClient(t, url)
+	srv, c, clock := startFake(t, fakeapimart.WithTaskDuration(600*time.Millisecond))
 	sub, err := c.Submit(context.Background(), fox)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +129,7 @@ func TestFakeReadFaultsDuringAWait(t *testing.T) {
 		t.Error("a 32 MiB answer was accepted")
 	}
 	srv.ForgetAllTasks()
-	_, err = c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{SubmittedAt: time.Now().Add(-time.Hour)})
+	_, err = c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{SubmittedAt: clock.Now().Add(-time.Hour)})
 	var waitErr *apimart.WaitError
 	if !errors.As(err, &waitErr) || !apimart.IsNotFound(err) {
 		t.Errorf("waiting for a forgotten task = %v, want a WaitError wrapping a 404", err)
@@ -135,10 +138,9 @@ func TestFakeReadFaultsDuringAWait(t *testing.T) {
 
 func TestFakeFailedTask(t *testing.T) {
 	t.Parallel()
-	srv, url := fakeapimart.Start(t, fakeapimart.WithTaskDuration(300*time.Millisecond))
+	srv, c, _ := startFake(t, fakeapimart.WithTaskDuration(300*time.Millisecond))
 	srv.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
 		Error: &fakeapimart.TaskError{Code: 451, Message: "prompt refused", Type: "moderation"}})
-	c := fakeClient(t, url)
 	sub, err := c.Submit(context.Background(), fox)
 	if err != nil {
 		t.Fatal(err)
@@ -150,19 +152,37 @@ func TestFakeFailedTask(t *testing.T) {
 	}
 }
 
-func TestFakeBalance(t *testing.T) {
-	_, url := fakeapimart.Start(t)
-	b, err := fakeClient(t, url).Balance(context.Background())
-	if err != nil || b.Remaining <= 0 || b.Unlimited {
-		t.Fatalf("Balance = %+v, %v", b, err)
+func TestFakeBalanceOfKeyAndAccount(t *testing.T) {
+	fake, c, _ := startFake(t)
+	fake.SetBalance(fakeapimart.DefaultKey, 4)
+	fake.SetAccountBalance(fakeapimart.Unlimited)
+	key, err := c.Balance(context.Background(), apimart.ScopeKey)
+	if err != nil || key.Remaining != 4 || key.Unlimited || key.RemainingCredits != nil {
+		t.Errorf("key balance = %+v, %v; want 4 left, limited, no credits", key, err)
 	}
-	c, err := apimart.NewClient(apimart.Config{BaseURL: url, APIKey: "sk-unknown"})
-	if err != nil {
-		t.Fatal(err)
+	account, err := c.Balance(context.Background(), apimart.ScopeAccount)
+	if err != nil || !account.Unlimited {
+		t.Errorf("account balance = %+v, %v; want unlimited", account, err)
 	}
-	_, err = c.Balance(context.Background())
+}
+
+func TestFakeBalanceFailures(t *testing.T) {
+	fake, url := fakeapimart.Start(t)
+	clientWith := func(key string) *apimart.Client {
+		c, err := apimart.NewClient(apimart.Config{BaseURL: url, APIKey: key, Clock: apimart.NewFakeClock()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	_, err := clientWith("sk-unknown").Balance(context.Background(), apimart.ScopeKey)
 	var apiErr *apimart.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Message == "" {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Message != "Token Not Found" {
 		t.Errorf("Balance with an unknown key = %v, want the 200 success:false as an APIError", err)
+	}
+	fake.FailBalanceReads("Used Quota Query Failed")
+	_, err = clientWith(fakeapimart.DefaultKey).Balance(context.Background(), apimart.ScopeAccount)
+	if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), "Used Quota Query Failed") {
+		t.Errorf("Balance with the failure knob = %v, want an APIError quoting the message", err)
 	}
 }

@@ -29,12 +29,19 @@ const matrixKey = "sk-matrix-5f0c2e7a91"
 
 var matrixRequest = apimart.GenerationRequest{Model: "imagen-4.0-apimart", Prompt: "a lighthouse in a storm"}
 
-func startMatrixFake(t *testing.T) (*fakeapimart.Server, string) {
+// startMatrixFake starts the fake and returns the config of a client for it. Both run on one
+// fake clock, so that retries, pacing and waits cost no real time while tasks still take theirs.
+func startMatrixFake(t *testing.T) (*fakeapimart.Server, apimart.Config) {
 	t.Helper()
-	return fakeapimart.Start(t, fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300*time.Millisecond))
+	cfg := matrixConfig("")
+	fake, baseURL := fakeapimart.Start(t, fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300*time.Millisecond),
+		fakeapimart.WithClock(cfg.Clock.Now))
+	cfg.BaseURL = baseURL
+	return fake, cfg
 }
 
-// matrixConfig keeps backoff short; a Retry-After from the server still applies in full.
+// matrixConfig keeps backoff short; a Retry-After from the server still applies in full, on the
+// client's fake clock.
 func matrixConfig(baseURL string) apimart.Config {
 	return apimart.Config{
 		BaseURL:        baseURL,
@@ -43,6 +50,7 @@ func matrixConfig(baseURL string) apimart.Config {
 		RetryWaitMin:   10 * time.Millisecond,
 		RetryWaitMax:   50 * time.Millisecond,
 		RequestTimeout: 2 * time.Second,
+		Clock:          apimart.NewFakeClock(),
 	}
 }
 
@@ -110,11 +118,11 @@ func TestFaultMatrix_submit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake, baseURL := startMatrixFake(t)
+			fake, cfg := startMatrixFake(t)
 			fake.FailNextSubmits(tt.faults, tt.fault)
-			began := time.Now()
-			sub, err := newMatrixClient(t, matrixConfig(baseURL)).Submit(context.Background(), matrixRequest)
-			elapsed := time.Since(began)
+			began := cfg.Clock.Now()
+			sub, err := newMatrixClient(t, cfg).Submit(context.Background(), matrixRequest)
+			elapsed := cfg.Clock.Now().Sub(began)
 
 			if got := outcomeOf(err); got != tt.want {
 				t.Fatalf("Submit = %+v, %v; got %s, want %s", sub, err, got, tt.want)
@@ -152,16 +160,16 @@ func TestFaultMatrix_submit(t *testing.T) {
 // A Retry-After that ends after the caller's deadline is not waited for.
 func TestFaultMatrix_submitRetryAfterPastTheDeadline(t *testing.T) {
 	t.Parallel()
-	fake, baseURL := startMatrixFake(t)
+	fake, cfg := startMatrixFake(t)
 	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	began := time.Now()
-	_, err := newMatrixClient(t, matrixConfig(baseURL)).Submit(ctx, matrixRequest)
+	began := cfg.Clock.Now()
+	_, err := newMatrixClient(t, cfg).Submit(ctx, matrixRequest)
 	if !apimart.IsRateLimited(err) || apimart.IsAmbiguousSubmit(err) {
 		t.Fatalf("Submit = %v, want the 429 as a plain refusal", err)
 	}
-	if took := time.Since(began); took > time.Second {
+	if took := cfg.Clock.Now().Sub(began); took > time.Second {
 		t.Errorf("Submit took %s; a wait past the deadline should be skipped", took)
 	}
 	if c := fake.Counters(); c.Submits != 1 || c.TasksCreated != 0 {
@@ -172,8 +180,7 @@ func TestFaultMatrix_submitRetryAfterPastTheDeadline(t *testing.T) {
 // A rejected key is never retried, whatever max_retries says.
 func TestFaultMatrix_unauthorizedIsNotRetried(t *testing.T) {
 	t.Parallel()
-	fake, baseURL := startMatrixFake(t)
-	cfg := matrixConfig(baseURL)
+	fake, cfg := startMatrixFake(t)
 	cfg.APIKey, cfg.MaxRetries = "sk-revoked-key", 10
 	c := newMatrixClient(t, cfg)
 	_, submitErr := c.Submit(context.Background(), matrixRequest)
@@ -208,8 +215,7 @@ func TestFaultMatrix_polling(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake, baseURL := startMatrixFake(t)
-			cfg := matrixConfig(baseURL)
+			fake, cfg := startMatrixFake(t)
 			if tt.timeout > 0 {
 				cfg.RequestTimeout = tt.timeout
 			}
@@ -292,9 +298,9 @@ func waitUntilSettled(counter *atomic.Int64) {
 
 func TestFaultMatrix_nonJSONTaskAnswer(t *testing.T) {
 	t.Parallel()
-	fake, baseURL := startMatrixFake(t)
+	fake, cfg := startMatrixFake(t)
 	fake.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadNonJSON, Status: http.StatusOK})
-	_, err := newMatrixClient(t, matrixConfig(baseURL)).GetTask(context.Background(), "task_01HTML")
+	_, err := newMatrixClient(t, cfg).GetTask(context.Background(), "task_01HTML")
 	if err == nil || !strings.Contains(err.Error(), "not JSON") || !strings.Contains(err.Error(), "<html>") {
 		t.Fatalf("GetTask = %v, want an error that says the answer is not JSON and quotes its start", err)
 	}
@@ -315,14 +321,19 @@ func TestFaultMatrix_unreachable(t *testing.T) {
 		want    string
 		// notWant is a cause that would mislead: a refused connection is not a timeout.
 		notWant string
+		// realTime marks a row that waits for the request timeout on the wall clock.
+		realTime bool
 	}{
 		{name: "closed port", baseURL: fakeapimart.ClosedPortURL, want: "connection refused", notWant: "request timeout"},
 		{name: "DNS failure", baseURL: func(testing.TB) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
 		{name: "untrusted certificate", baseURL: untrustedTLSURL, want: "certificate", notWant: "request timeout"},
-		{name: "no TLS handshake", baseURL: silentListenerURL, want: "request timeout"},
+		{name: "no TLS handshake", baseURL: silentListenerURL, want: "request timeout", realTime: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.realTime {
+				apimart.RequireRealTime(t)
+			}
 			t.Parallel()
 			cfg := matrixConfig(tt.baseURL(t))
 			cfg.RequestTimeout, cfg.MaxRetries = timeout, -1
@@ -361,9 +372,9 @@ func silentListenerURL(tb testing.TB) string {
 
 func TestFaultMatrix_unknownStatusIsNotTheEnd(t *testing.T) {
 	t.Parallel()
-	fake, baseURL := startMatrixFake(t)
+	fake, cfg := startMatrixFake(t)
 	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "quarantined"})
-	c := newMatrixClient(t, matrixConfig(baseURL))
+	c := newMatrixClient(t, cfg)
 	sub, err := c.Submit(context.Background(), matrixRequest)
 	if err != nil {
 		t.Fatal(err)
@@ -411,13 +422,15 @@ func TestFaultMatrix_unknownStatusThenExtraFields(t *testing.T) {
 }
 
 // A server limit below what the client sends is absorbed by retries: every task is made once.
+// The fake's rate limit runs on the wall clock, and this test is about meeting it there.
 func TestFaultMatrix_rateLimitedServer(t *testing.T) {
+	apimart.RequireRealTime(t)
 	t.Parallel()
 	const images = 20
-	fake, baseURL := startMatrixFake(t)
+	fake, baseURL := fakeapimart.Start(t, fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300*time.Millisecond))
 	fake.SetRateLimit(20, 5)
 	cfg := matrixConfig(baseURL)
-	cfg.MaxRetries = 10
+	cfg.MaxRetries, cfg.Clock = 10, nil
 	c := newMatrixClient(t, cfg)
 
 	ids := make([]string, images)
@@ -656,10 +669,12 @@ func FuzzClientAnswer(f *testing.F) {
 		if err == nil && task.Error != nil && strings.Contains(task.Error.Code+task.Error.Message+task.Error.Type, matrixKey) {
 			t.Fatalf("the task's error, which goes into state, holds the key: %+v", task.Error)
 		}
-		balance, err := c.Balance(ctx)
-		checkAnswerError(t, "Balance", err)
-		if err == nil && status >= 300 {
-			t.Fatalf("Balance accepted HTTP %d as %+v", status, balance)
+		for _, scope := range apimart.BalanceScopes() {
+			balance, err := c.Balance(ctx, scope)
+			checkAnswerError(t, "Balance", err)
+			if err == nil && (status >= 300 || (balance.Remaining == -1 && !balance.Unlimited)) {
+				t.Fatalf("Balance accepted HTTP %d as %+v", status, balance)
+			}
 		}
 		// A client of its own, so that the 429 of an earlier call does not pace the upload.
 		checkUploadAnswer(t, answerClient(t, status, body), status)
@@ -670,7 +685,7 @@ func FuzzClientAnswer(f *testing.F) {
 func answerClient(t *testing.T, status int, body []byte) *apimart.Client {
 	t.Helper()
 	c, err := apimart.NewClient(apimart.Config{
-		BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1,
+		BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1, Clock: apimart.NewFakeClock(),
 		HTTPClient: &http.Client{Transport: answerTransport{status: status, body: body}},
 	})
 	if err != nil {

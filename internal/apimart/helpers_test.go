@@ -25,6 +25,7 @@ type hit struct {
 // scriptedServer answers requests in order from a list of handlers; the last one repeats.
 type scriptedServer struct {
 	*httptest.Server
+	clock   Clock // stamps the hits
 	mu      sync.Mutex
 	hits    []hit
 	answers []http.HandlerFunc
@@ -32,7 +33,13 @@ type scriptedServer struct {
 
 func startScript(t *testing.T, answers ...http.HandlerFunc) *scriptedServer {
 	t.Helper()
-	s := &scriptedServer{answers: answers}
+	return startScriptOn(t, realClock{}, answers...)
+}
+
+// startScriptOn stamps the hits with the clock of the client under test.
+func startScriptOn(t *testing.T, clock Clock, answers ...http.HandlerFunc) *scriptedServer {
+	t.Helper()
+	s := &scriptedServer{clock: clock, answers: answers}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -41,7 +48,7 @@ func startScript(t *testing.T, answers ...http.HandlerFunc) *scriptedServer {
 func (s *scriptedServer) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
-	s.hits = append(s.hits, hit{method: r.Method, path: r.URL.EscapedPath(), header: r.Header.Clone(), body: body, at: time.Now()})
+	s.hits = append(s.hits, hit{method: r.Method, path: r.URL.EscapedPath(), header: r.Header.Clone(), body: body, at: s.clock.Now()})
 	answer := s.answers[min(len(s.hits), len(s.answers))-1]
 	s.mu.Unlock()
 	answer(w, r)
@@ -99,7 +106,8 @@ func hugeBody(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, `"}}`)
 }
 
-// testConfig keeps retries fast and sets no rate ceiling.
+// testConfig keeps retries short and sets no rate ceiling. Its fake clock makes every wait of
+// the client instant; a test measures what the client waited on that clock (see elapsedOn).
 func testConfig(baseURL string) Config {
 	return Config{
 		BaseURL:        baseURL,
@@ -108,7 +116,14 @@ func testConfig(baseURL string) Config {
 		RetryWaitMin:   10 * time.Millisecond,
 		RetryWaitMax:   40 * time.Millisecond,
 		RequestTimeout: 2 * time.Second,
+		Clock:          NewFakeClock(),
 	}
+}
+
+// stopwatch returns how much time has passed on the clock since it was called.
+func stopwatch(clock Clock) func() time.Duration {
+	began := clock.Now()
+	return func() time.Duration { return clock.Now().Sub(began) }
 }
 
 func newTestClient(t *testing.T, cfg Config) *Client {

@@ -39,7 +39,7 @@ var errPastDeadline = errors.New("the wait for a send slot would outlast the req
 // sharedLimiter paces every request of one client, retries included. Without a user ceiling it
 // lets everything through until the first 429.
 type sharedLimiter struct {
-	now func() time.Time
+	clock Clock
 
 	mu           sync.Mutex
 	limiter      *rate.Limiter
@@ -54,9 +54,9 @@ type sharedLimiter struct {
 }
 
 // newSharedLimiter takes a ceiling in requests per second (<= 0: none) and its burst (<= 0: one
-// second's worth).
-func newSharedLimiter(ceiling float64, burst int) *sharedLimiter {
-	l := &sharedLimiter{now: time.Now, ceiling: rate.Inf}
+// second's worth), and the clock it reads and waits on.
+func newSharedLimiter(ceiling float64, burst int, clock Clock) *sharedLimiter {
+	l := &sharedLimiter{clock: clock, ceiling: rate.Inf}
 	if ceiling > 0 {
 		l.ceiling = rate.Limit(ceiling)
 	}
@@ -76,9 +76,9 @@ func (l *sharedLimiter) Wait(ctx context.Context) error {
 		if delay <= 0 {
 			return nil
 		}
-		err := fitsDeadline(ctx, l.now().Add(delay))
+		err := fitsDeadline(ctx, l.clock.Now().Add(delay))
 		if err == nil {
-			err = sleep(ctx, delay)
+			err = l.clock.Sleep(ctx, delay)
 		}
 		if err != nil {
 			l.release(slot)
@@ -96,7 +96,7 @@ func (l *sharedLimiter) Wait(ctx context.Context) error {
 func (l *sharedLimiter) reserve() (*rate.Reservation, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := l.clock.Now()
 	if pause := l.pauseUntil.Sub(now); pause > 0 {
 		return nil, pause
 	}
@@ -107,14 +107,14 @@ func (l *sharedLimiter) reserve() (*rate.Reservation, time.Duration) {
 // release hands back a slot the caller will not use, so that others need not wait for it.
 func (l *sharedLimiter) release(slot *rate.Reservation) {
 	if slot != nil {
-		slot.CancelAt(l.now())
+		slot.CancelAt(l.clock.Now())
 	}
 }
 
 func (l *sharedLimiter) paused() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.now().Before(l.pauseUntil)
+	return l.clock.Now().Before(l.pauseUntil)
 }
 
 func fitsDeadline(ctx context.Context, sendAt time.Time) error {
@@ -128,7 +128,7 @@ func fitsDeadline(ctx context.Context, sendAt time.Time) error {
 func (l *sharedLimiter) observe(resp *http.Response, sentAt time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := l.clock.Now()
 	l.forgetAdmittedBefore(now.Add(-admittedWindow))
 	if resp.StatusCode == http.StatusTooManyRequests {
 		l.slowDown(now, sentAt, resp)
@@ -141,7 +141,7 @@ func (l *sharedLimiter) observe(resp *http.Response, sentAt time.Time) {
 // slowDown pauses everyone for the Retry-After and drops the rate to what the server admitted
 // in the last second, and below the rate that was refused.
 func (l *sharedLimiter) slowDown(now, sentAt time.Time, resp *http.Response) {
-	if wait, ok := retryAfter(resp); ok {
+	if wait, ok := retryAfter(resp, now); ok {
 		l.pauseUntil = later(l.pauseUntil, now.Add(wait))
 	}
 	if sentAt.Before(l.lastCut) {

@@ -18,9 +18,11 @@ import (
 const maxRetryAfter = 24 * time.Hour
 
 // checkRetry is the retryablehttp policy. It never returns an error, so that the caller always
-// sees the last response or the last transport error rather than a policy message.
+// sees the last response or the last transport error rather than a policy message. It also picks
+// the wait before the retry, which the transport then waits on the client's clock: retryablehttp
+// can only wait on the wall clock.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if contextDone(ctx) || refusedByLimiter(err) {
+	if contextDone(ctx) || waitRefused(err) {
 		return false, nil
 	}
 	cl := callFrom(ctx)
@@ -30,10 +32,18 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	} else {
 		retry = retryUnlessProcessed(ctx, resp, err)
 	}
-	if !retry || !c.nextWaitFits(ctx, resp, int(cl.attempts.Load())-1) {
+	if !retry {
 		return false, nil
 	}
-	c.logger.Log(ctx, LogDebug, "retrying APIMart request", retryFields(cl, resp, err))
+	now := c.clock.Now()
+	wait := backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, int(cl.attempts.Load())-1, resp, now)
+	if !waitFits(ctx, now, wait) {
+		return false, nil
+	}
+	cl.backoff.Store(int64(wait))
+	fields := retryFields(cl, resp, err)
+	fields["wait"] = wait.String()
+	c.logger.Log(ctx, LogDebug, "retrying APIMart request", fields)
 	return true, nil
 }
 
@@ -78,29 +88,25 @@ func sentNothing(err error) bool {
 	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
-func refusedByLimiter(err error) bool {
+func waitRefused(err error) bool {
 	var notSent *notSentError
-	return errors.As(err, &notSent) && notSent.byLimiter
+	return errors.As(err, &notSent) && notSent.waitRefused
 }
 
-// nextWaitFits reports whether the longest wait the backoff could pick still ends before the
-// context deadline; otherwise retrying is pointless and the last answer is returned at once.
-func (c *Client) nextWaitFits(ctx context.Context, resp *http.Response, attempt int) bool {
+// waitFits reports whether a wait from now still ends before the context deadline; otherwise
+// retrying is pointless and the last answer is returned at once.
+func waitFits(ctx context.Context, now time.Time, wait time.Duration) bool {
 	deadline, ok := ctx.Deadline()
-	if !ok {
-		return true
-	}
-	wait, ok := retryAfter(resp)
-	if !ok {
-		wait = backoffCeiling(c.http.RetryWaitMin, c.http.RetryWaitMax, attempt)
-	}
-	return time.Now().Add(wait).Before(deadline)
+	return !ok || now.Add(wait).Before(deadline)
 }
 
-// backoff is the retryablehttp Backoff: the server's Retry-After when it sent one, otherwise an
+// noBackoff is the retryablehttp Backoff: checkRetry has picked the wait already.
+func noBackoff(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
+
+// backoff is the wait before a retry: the server's Retry-After when it sent one, otherwise an
 // exponential delay with jitter, never below minWait.
-func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if wait, ok := retryAfter(resp); ok {
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
+	if wait, ok := retryAfter(resp, now); ok {
 		return wait
 	}
 	ceiling := backoffCeiling(minWait, maxWait, attempt)
@@ -123,8 +129,9 @@ func backoffCeiling(minWait, maxWait time.Duration, attempt int) time.Duration {
 	return min(wait, maxWait)
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date) from a 429 or 503 answer.
-func retryAfter(resp *http.Response) (time.Duration, bool) {
+// retryAfter reads Retry-After (seconds, or an HTTP date measured from now) from a 429 or 503
+// answer.
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
 		return 0, false
 	}
@@ -142,5 +149,5 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return min(max(time.Until(when), 0), maxRetryAfter), true
+	return min(max(when.Sub(now), 0), maxRetryAfter), true
 }

@@ -131,8 +131,8 @@ func statusMayHaveProcessed(status int) bool {
 }
 
 // mayHaveReachedServer tells a transport failure after which a task (or an uploaded file) may
-// exist. retryablehttp returns a bare context error only when the context ended during its wait
-// between attempts, and every attempt before such a wait was one that created nothing.
+// exist. A context that ended during a wait between attempts ends the call with a not-sent
+// error, and every attempt before such a wait was one that created nothing.
 func mayHaveReachedServer(err error) bool {
 	if sentNothing(err) {
 		return false

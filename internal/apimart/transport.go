@@ -40,6 +40,8 @@ func (k requestKind) repeatable() bool { return k == kindRead }
 type call struct {
 	kind     requestKind
 	attempts atomic.Int32
+	// backoff is the wait before the next attempt, picked by checkRetry, in nanoseconds.
+	backoff atomic.Int64
 }
 
 type callKey struct{}
@@ -60,9 +62,9 @@ func callFrom(ctx context.Context) *call {
 // the server cannot have seen the request.
 type notSentError struct {
 	err error
-	// byLimiter is set when the client-side rate limiter refused to wait (context done or its
-	// deadline too close); retrying would fail the same way.
-	byLimiter bool
+	// waitRefused is set when a client-side wait (the rate limiter or the retry backoff) could not
+	// end before the context did; retrying would fail the same way.
+	waitRefused bool
 }
 
 func (e *notSentError) Error() string { return e.err.Error() }
@@ -76,13 +78,19 @@ type attemptTransport struct {
 	limiter *sharedLimiter
 	timeout time.Duration
 	logger  Logger
+	clock   Clock
 }
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := callFrom(req.Context())
 	attempt := c.attempts.Add(1)
+	if wait := time.Duration(c.backoff.Swap(0)); wait > 0 {
+		if err := t.clock.Sleep(req.Context(), wait); err != nil {
+			return nil, &notSentError{err: fmt.Errorf("waiting %s before retrying: %w", wait, err), waitRefused: true}
+		}
+	}
 	if err := t.limiter.Wait(req.Context()); err != nil {
-		return nil, &notSentError{err: fmt.Errorf("waiting for the client-side rate limit: %w", err), byLimiter: true}
+		return nil, &notSentError{err: fmt.Errorf("waiting for the client-side rate limit: %w", err), waitRefused: true}
 	}
 
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
@@ -95,9 +103,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		out.GetBody = nil
 	}
 
-	start := time.Now()
+	start := t.clock.Now()
 	resp, err := t.base.RoundTrip(out)
-	t.log(req, c, attempt, time.Since(start), resp, err)
+	t.log(req, c, attempt, t.clock.Now().Sub(start), resp, err)
 	if err == nil {
 		t.limiter.observe(resp, start)
 	}

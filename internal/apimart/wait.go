@@ -51,7 +51,7 @@ type WaitOptions struct {
 // returns the last state seen (nil if none) and a *WaitError wrapping the cause. A read that
 // failed transiently after its own retries does not end the wait; the next read is just later.
 func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOptions) (*Task, error) {
-	began := time.Now()
+	began := c.clock.Now()
 	if err := checkTaskID(taskID); err != nil {
 		return nil, &WaitError{TaskID: taskID, Err: err}
 	}
@@ -66,26 +66,26 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 	// between the arrivals at the server, whatever the transit times.
 	var lastReadEnd time.Time
 	stop := func(err error) (*Task, error) {
-		return last, &WaitError{TaskID: taskID, Last: last, Elapsed: time.Since(began), Err: err}
+		return last, &WaitError{TaskID: taskID, Last: last, Elapsed: c.clock.Now().Sub(began), Err: err}
 	}
 
 	for {
-		wait := p.next(time.Since(start))
+		wait := p.next(c.clock.Now().Sub(start))
 		if !lastReadEnd.IsZero() {
-			wait = max(wait, time.Until(lastReadEnd.Add(MinPollInterval)))
+			wait = max(wait, lastReadEnd.Add(MinPollInterval).Sub(c.clock.Now()))
 		}
 		c.logger.Log(ctx, LogDebug, "waiting before the next task read",
 			map[string]any{"task_id": taskID, "wait": wait.String(), "expected_end": p.expectedEnd.String()})
-		if err := sleep(ctx, wait); err != nil {
+		if err := c.clock.Sleep(ctx, wait); err != nil {
 			if lastErr != nil {
 				err = fmt.Errorf("%w (the last read had failed: %w)", err, lastErr)
 			}
 			return stop(err)
 		}
 
-		readAt := time.Since(start)
+		readAt := c.clock.Now().Sub(start)
 		task, err := c.GetTask(ctx, taskID)
-		lastReadEnd = time.Now()
+		lastReadEnd = c.clock.Now()
 		if err != nil {
 			if ctx.Err() != nil || !transientReadError(err) {
 				return stop(err)
@@ -125,24 +125,6 @@ func transientReadError(err error) bool {
 		return retry
 	}
 	return true
-}
-
-// sleep waits for d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }
 
 // progressPoint is a read that reported progress; at is measured from the submission.

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// timedTask answers task reads for a task that runs for duration from start, with linear
-// progress, and then ends with finalStatus.
-func timedTask(start time.Time, duration time.Duration, estimateSeconds int, finalStatus string) http.HandlerFunc {
+// timedTask answers task reads for a task that runs for duration from start on the clock, with
+// linear progress, and then ends with finalStatus.
+func timedTask(clock Clock, start time.Time, duration time.Duration, estimateSeconds int, finalStatus string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		elapsed := time.Since(start)
+		elapsed := clock.Now().Sub(start)
 		status, progress, extra := StatusProcessing, int64(100*elapsed/duration), ""
 		if elapsed >= duration {
 			status, progress = finalStatus, 100
@@ -31,15 +31,17 @@ func timedTask(start time.Time, duration time.Duration, estimateSeconds int, fin
 func TestWaitForTaskReadsSparinglyAndFinishesSoon(t *testing.T) {
 	t.Parallel()
 	const duration = 1500 * time.Millisecond
-	start := time.Now()
-	srv := startScript(t, timedTask(start, duration, 2, StatusCompleted))
-	c := newTestClient(t, testConfig(srv.URL))
+	cfg := testConfig("")
+	start := cfg.Clock.Now()
+	srv := startScriptOn(t, cfg.Clock, timedTask(cfg.Clock, start, duration, 2, StatusCompleted))
+	cfg.BaseURL = srv.URL
+	c := newTestClient(t, cfg)
 	var progressCalls atomic.Int32
 	task, err := c.WaitForTask(context.Background(), "task_1", WaitOptions{
 		SubmittedAt: start,
 		OnProgress:  func(*Task) { progressCalls.Add(1) },
 	})
-	finished := time.Since(start)
+	finished := cfg.Clock.Now().Sub(start)
 	if err != nil || task.Status != StatusCompleted || len(task.URLs()) != 1 {
 		t.Fatalf("WaitForTask = %+v, %v", task, err)
 	}
@@ -62,9 +64,11 @@ func TestWaitForTaskReadsSparinglyAndFinishesSoon(t *testing.T) {
 
 func TestWaitForTaskUsesTheSubmitEstimate(t *testing.T) {
 	t.Parallel()
-	start := time.Now()
-	srv := startScript(t, timedTask(start, time.Second, 1, StatusCompleted))
-	c := newTestClient(t, testConfig(srv.URL))
+	cfg := testConfig("")
+	start := cfg.Clock.Now()
+	srv := startScriptOn(t, cfg.Clock, timedTask(cfg.Clock, start, time.Second, 1, StatusCompleted))
+	cfg.BaseURL = srv.URL
+	c := newTestClient(t, cfg)
 	if _, err := c.WaitForTask(context.Background(), "task_1", WaitOptions{SubmittedAt: start, EstimatedTime: time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,15 +83,16 @@ func TestWaitForTaskUsesTheSubmitEstimate(t *testing.T) {
 
 func TestWaitForTaskReadsAnOldTaskAtOnce(t *testing.T) {
 	srv := startScript(t, reply(200, taskCompletedURLArray))
-	c := newTestClient(t, testConfig(srv.URL))
-	began := time.Now()
+	cfg := testConfig(srv.URL)
+	c := newTestClient(t, cfg)
+	took := stopwatch(cfg.Clock)
 	_, err := c.WaitForTask(context.Background(), "task_01AAA", WaitOptions{
-		SubmittedAt: began.Add(-10 * time.Minute), EstimatedTime: time.Minute,
+		SubmittedAt: cfg.Clock.Now().Add(-10 * time.Minute), EstimatedTime: time.Minute,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(began); took > 200*time.Millisecond {
+	if took := took(); took > 200*time.Millisecond {
 		t.Errorf("an adopted task past its estimate was first read after %s", took)
 	}
 }
@@ -171,9 +176,12 @@ func TestWaitForTaskEndings(t *testing.T) {
 	}
 }
 
+// The cancel must arrive while the wait sleeps, so this test runs on the wall clock.
 func TestWaitForTaskReturnsAtOnceWhenCancelled(t *testing.T) {
 	srv := startScript(t, reply(200, taskProcessing))
-	c := newTestClient(t, testConfig(srv.URL))
+	cfg := testConfig(srv.URL)
+	cfg.Clock = realClock{}
+	c := newTestClient(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var cancelledAt atomic.Int64
 	time.AfterFunc(150*time.Millisecond, func() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -59,17 +60,62 @@ func TestBalance(t *testing.T) {
 	if unknown.status != http.StatusOK || string(unknown.body) != `{"message":"Token Not Found","success":false}` {
 		t.Errorf("unknown key: %d %s, want the HTTP 200 quirk", unknown.status, unknown.body)
 	}
-	before := readBalance(t, base, "/v1/balance")
+	fake.SetBalance(key, 1)
+	fake.SetAccountBalance(50)
+	fake.SetPrice("gpt-4o-image", 0.25)
 	submit(t, base, imagenBody)
-	after := readBalance(t, base, "/v1/user/balance")
-	if !before.Success || !after.Success || after.UnlimitedQuota {
-		t.Fatalf("balance answers: %+v / %+v", before, after)
+	submit(t, base, `{"model":"gpt-4o-image","prompt":"two kittens","n":2}`)
+	// An imagen image at the default price, and two gpt-4o-image images at 0.25.
+	const paid = fakeapimart.DefaultPrice + 2*0.25
+	want := map[string]balance{
+		"/v1/balance":      {Success: true, RemainBalance: 1 - paid, UsedBalance: paid},
+		"/v1/user/balance": {Success: true, RemainBalance: 50 - paid, UsedBalance: paid},
 	}
-	if after.UsedBalance <= before.UsedBalance || after.RemainBalance >= before.RemainBalance {
-		t.Errorf("a paid task did not move the balance: before %+v, after %+v", before, after)
+	for path, w := range want {
+		if got := readBalance(t, base, path); math.Abs(got.RemainBalance-w.RemainBalance) > 1e-9 ||
+			math.Abs(got.UsedBalance-w.UsedBalance) > 1e-9 || got.UnlimitedQuota || !got.Success {
+			t.Errorf("%s = %+v, want %+v", path, got, w)
+		}
 	}
-	if fake.Counters().Unauthorized != 1 {
-		t.Errorf("Unauthorized = %d, want 1", fake.Counters().Unauthorized)
+	if c := fake.Counters(); c.Unauthorized != 1 || c.BalanceReads != 2 {
+		t.Errorf("Unauthorized = %d, BalanceReads = %d; want 1 and 2", c.Unauthorized, c.BalanceReads)
+	}
+}
+
+func TestBalanceNeverBelowZero(t *testing.T) {
+	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake.SetBalance(key, 0.01)
+	submit(t, base, imagenBody)
+	if got := readBalance(t, base, "/v1/balance"); got.RemainBalance != 0 || got.UsedBalance != fakeapimart.DefaultPrice {
+		t.Errorf("balance = %+v, want 0 left and the price used", got)
+	}
+}
+
+func TestBalanceUnlimited(t *testing.T) {
+	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake.SetBalance(key, fakeapimart.Unlimited)
+	submit(t, base, imagenBody)
+	got := readBalance(t, base, "/v1/balance")
+	if got.RemainBalance != -1 || !got.UnlimitedQuota || got.UsedBalance != fakeapimart.DefaultPrice {
+		t.Errorf("unlimited key after a task = %+v, want -1, unlimited and the price used", got)
+	}
+	if account := readBalance(t, base, "/v1/user/balance"); account.UnlimitedQuota || account.RemainBalance >= fakeapimart.StartingBalance {
+		t.Errorf("the account (%+v) has a quota of its own, which the task draws on", account)
+	}
+}
+
+func TestBalanceFailure(t *testing.T) {
+	fake, base := fakeapimart.Start(t)
+	fake.FailBalanceReads("User Quota Query Failed")
+	for _, path := range []string{"/v1/balance", "/v1/user/balance"} {
+		a := call(t, "GET", base+path, key, "")
+		if a.status != http.StatusOK || string(a.body) != `{"message":"User Quota Query Failed","success":false}` {
+			t.Errorf("%s: %d %s, want the HTTP 200 failure form", path, a.status, a.body)
+		}
+	}
+	fake.FailBalanceReads("")
+	if got := readBalance(t, base, "/v1/balance"); !got.Success {
+		t.Errorf("after clearing the failure: %+v", got)
 	}
 }
 

@@ -40,6 +40,12 @@ type Knobs struct {
 	RateLimit         *RateLimitSettings `json:"rate_limit,omitempty"`
 	LatencyMS         *int64             `json:"latency_ms,omitempty"`
 	Idempotency       *bool              `json:"idempotency,omitempty"`
+	// Balances sets the remaining balance of each key named; -1 is unlimited.
+	Balances       map[string]float64 `json:"balances,omitempty"`
+	AccountBalance *float64           `json:"account_balance,omitempty"`
+	// Prices sets the price of one image of each model named.
+	Prices         map[string]float64 `json:"prices,omitempty"`
+	BalanceFailure *string            `json:"balance_failure,omitempty"`
 }
 
 // SubmitFaultJSON is FailNextSubmits in the control JSON.
@@ -95,6 +101,11 @@ type KnobState struct {
 	PendingTaskReadFaults int               `json:"pending_task_read_faults"`
 	PendingTaskOutcomes   int               `json:"pending_task_outcomes"`
 	PendingUploadFaults   int               `json:"pending_upload_faults"`
+	// AccountBalance is what the account has left; the keys' balances are read through
+	// /v1/balance, so that no key is echoed here.
+	AccountBalance float64            `json:"account_balance"`
+	Prices         map[string]float64 `json:"prices"`
+	BalanceFailure string             `json:"balance_failure"`
 }
 
 // Apply sets every knob the body names, through the same methods tests call.
@@ -135,6 +146,22 @@ func (s *Server) Apply(k Knobs) {
 	if k.Idempotency != nil {
 		s.SetIdempotency(*k.Idempotency)
 	}
+	s.applyBalanceKnobs(k)
+}
+
+func (s *Server) applyBalanceKnobs(k Knobs) {
+	for key, remain := range k.Balances {
+		s.SetBalance(key, remain)
+	}
+	if k.AccountBalance != nil {
+		s.SetAccountBalance(*k.AccountBalance)
+	}
+	for model, price := range k.Prices {
+		s.SetPrice(model, price)
+	}
+	if k.BalanceFailure != nil {
+		s.FailBalanceReads(*k.BalanceFailure)
+	}
 }
 
 // Knobs returns the current settings and how many injected faults are still queued.
@@ -153,6 +180,9 @@ func (s *Server) Knobs() KnobState {
 		PendingTaskReadFaults: s.readFaults.left,
 		PendingTaskOutcomes:   s.taskOutcomes.left,
 		PendingUploadFaults:   s.uploadFaults.left,
+		AccountBalance:        roundAmount(s.account.remain),
+		Prices:                s.pricesLocked(),
+		BalanceFailure:        s.balanceFailure,
 	}
 	if s.limiter != nil {
 		state.RateLimit = RateLimitSettings{PerSecond: float64(s.limiter.Limit()), Burst: s.limiter.Burst()}

@@ -15,7 +15,8 @@
 //
 //	POST /v1/images/generations   submit; answers shape V1, V2 or V3 (SetSubmitShape)
 //	GET  /v1/tasks/{id}           task state, computed from the clock (?language= is accepted)
-//	GET  /v1/balance              also /v1/user/balance
+//	GET  /v1/balance              the key's balance
+//	GET  /v1/user/balance         the account's balance; every key belongs to the one account
 //	POST /v1/uploads/images       multipart "file" field: JPEG, PNG, WebP or GIF by content, 20 MB
 //	GET  /files/{task}/{i}.png    result images: real PNGs, no auth, 403 once expired
 //	GET  /uploads/{id}/{name}     uploaded files as stored, no auth, 403 after 72 hours
@@ -33,8 +34,14 @@
 // answers 413. A submit whose image_urls name an upload of this server that does not exist
 // answers 400, as the API cannot fetch it; the task records the image_urls it was sent.
 //
-// Counters: Requests counts every request except the control routes; Submits, Uploads and
-// TaskReads count the requests that passed latency, rate limit and auth; UploadsStored counts
+// Every key and the account start with StartingBalance. Each created task (seeded ones too)
+// costs n times its model's price (SetPrice; DefaultPrice otherwise), fixed at creation, and
+// lowers the balance of its key and of the account; a balance never drops below 0, and an
+// Unlimited (-1) one does not drop at all, while used_balance grows either way. FailBalanceReads
+// makes both balance endpoints answer HTTP 200 {"success":false,"message":...}.
+//
+// Counters: Requests counts every request except the control routes; Submits, Uploads, TaskReads
+// and BalanceReads count the requests that passed latency, rate limit and auth; UploadsStored counts
 // the files kept (an injected fault with store or reset keeps one too); ImageDownloads counts
 // PNGs served; Faults counts every injected submit, upload or read fault served and every task
 // given an outcome by FailNextTasks; RateLimited counts every 429 sent, injected ones included.
@@ -53,8 +60,8 @@
 //
 // Counters JSON:
 //
-//	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"image_downloads":0,
-//	 "unauthorized":0,"rate_limited":0,"idempotent_replays":0,"faults":0,
+//	{"requests":0,"submits":0,"tasks_created":0,"task_reads":0,"balance_reads":0,
+//	 "image_downloads":0,"unauthorized":0,"rate_limited":0,"idempotent_replays":0,"faults":0,
 //	 "uploads":0,"uploads_stored":0}
 //
 // POST /_fake/faults body (unknown fields are refused, to catch typos):
@@ -75,7 +82,11 @@
 //	  "forget_all_tasks": true,
 //	  "rate_limit": {"per_second": 2, "burst": 1},  // per_second <= 0 disables
 //	  "latency_ms": 50,
-//	  "idempotency": false
+//	  "idempotency": false,
+//	  "balances": {"sk-fake-key": 5},   // remaining balance per key; -1 = unlimited
+//	  "account_balance": 50,            // -1 = unlimited
+//	  "prices": {"gpt-image-2": 0.25},  // per image, for tasks created from now on
+//	  "balance_failure": "Token Not Found"  // "" restores the normal answer
 //	}
 //
 // The knobs JSON answered by GET and POST /_fake/faults:
@@ -83,5 +94,8 @@
 //	{"submit_shape":"v2","url_as_string":true,"task_duration_ms":500,"estimated_time_ms":0,
 //	 "url_lifetime_ms":86400000,"rate_limit":{"per_second":2,"burst":1},"latency_ms":50,
 //	 "idempotency":false,"pending_submit_faults":1,"pending_task_read_faults":2,
-//	 "pending_task_outcomes":1,"pending_upload_faults":2}
+//	 "pending_task_outcomes":1,"pending_upload_faults":2,"account_balance":50,
+//	 "prices":{"gpt-image-2":0.25},"balance_failure":""}
+//
+// The keys' balances are not in it, so that no key is echoed; read them from /v1/balance.
 package fakeapimart

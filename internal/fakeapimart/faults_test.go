@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -325,7 +326,9 @@ func TestControlEndpoint(t *testing.T) {
 	  "forget_all_tasks": true,
 	  "rate_limit": {"per_second": 50, "burst": 7},
 	  "latency_ms": 5,
-	  "idempotency": false
+	  "idempotency": false,
+	  "balances": {"sk-fake-key": 3.5}, "account_balance": 50,
+	  "prices": {"gpt-image-2": 0.25}, "balance_failure": "User Quota Query Failed"
 	}`
 	a := call(t, "POST", base+"/_fake/faults", "", body)
 	if a.status != 200 {
@@ -335,13 +338,14 @@ func TestControlEndpoint(t *testing.T) {
 		SubmitShape: fakeapimart.ShapeV3, URLAsString: true, TaskDurationMS: 1500, EstimatedTimeMS: 30000,
 		URLLifetimeMS: (24 * time.Hour).Milliseconds(), RateLimit: fakeapimart.RateLimitSettings{PerSecond: 50, Burst: 7},
 		LatencyMS: 5, Idempotency: false, PendingSubmitFaults: 2, PendingTaskReadFaults: 3, PendingTaskOutcomes: 4,
-		PendingUploadFaults: 5,
+		PendingUploadFaults: 5, AccountBalance: 50, Prices: map[string]float64{"gpt-image-2": 0.25},
+		BalanceFailure: "User Quota Query Failed",
 	}
 	var got fakeapimart.KnobState
-	if err := json.Unmarshal(call(t, "GET", base+"/_fake/faults", "", "").body, &got); err != nil || got != want {
+	if err := json.Unmarshal(call(t, "GET", base+"/_fake/faults", "", "").body, &got); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("knobs = %+v (%v), want %+v", got, err, want)
 	}
-	if fake.Knobs() != want {
+	if !reflect.DeepEqual(fake.Knobs(), want) {
 		t.Errorf("Knobs() = %+v", fake.Knobs())
 	}
 	if a := call(t, "GET", base+"/v1/tasks/"+id, key, ""); a.status != 504 || json.Valid(a.body) {
@@ -360,6 +364,9 @@ func TestControlEndpoint(t *testing.T) {
 	}
 	if a := call(t, "POST", base+"/_fake/reset-counters", "", ""); a.status != 200 || fake.Counters() != (fakeapimart.Counters{}) {
 		t.Errorf("reset: %d, counters %+v", a.status, fake.Counters())
+	}
+	if a := call(t, "GET", base+"/v1/user/balance", key, ""); a.status != 200 || a.json(t)["message"] != "User Quota Query Failed" {
+		t.Errorf("the balance failure set by JSON did not apply: %d %s", a.status, a.body)
 	}
 	if a := call(t, "POST", base+"/_fake/faults", "", `{"latency":5}`); a.status != 400 {
 		t.Errorf("unknown control field: %d, want 400", a.status)

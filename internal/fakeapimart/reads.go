@@ -183,8 +183,8 @@ func (s *Server) taskView(t *task, now time.Time, origin string, urlAsString boo
 		Progress:      progress,
 		Created:       t.rec.CreatedAt.Unix(),
 		EstimatedTime: max(1, wholeSecondsUp(t.estimated)),
-		Cost:          t.cost(),
-		CreditsCost:   math.Round(t.cost() * 1000),
+		Cost:          t.cost,
+		CreditsCost:   math.Round(t.cost * 1000),
 	}
 	switch {
 	case status == StatusCompleted:
@@ -211,8 +211,6 @@ func (s *Server) resultImages(t *task, origin string, urlAsString bool) []result
 	return images
 }
 
-func (t *task) cost() float64 { return float64(t.rec.N) * pricePerImage }
-
 // requestOrigin is scheme://host as the client reached the server, so that result URLs work
 // through whatever address the test or demo used.
 func requestOrigin(r *http.Request) string {
@@ -221,24 +219,6 @@ func requestOrigin(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
-}
-
-func (s *Server) handleBalance(w http.ResponseWriter, _ *http.Request, c call) {
-	s.mu.Lock()
-	var used float64
-	for _, t := range s.order {
-		if t.rec.Owner == c.owner {
-			used += t.cost()
-		}
-	}
-	s.mu.Unlock()
-	used = math.Round(used*1e4) / 1e4
-	writeOK(w, map[string]any{
-		"success":         true,
-		"remain_balance":  math.Round((startingBalance-used)*1e4) / 1e4,
-		"used_balance":    used,
-		"unlimited_quota": false,
-	})
 }
 
 // submitResponse renders the submit answer in the selected documented shape.

@@ -99,6 +99,11 @@ type Server struct {
 	readTimes     map[string][]time.Time
 	uploads       map[string]*upload
 	uploadOrder   []*upload
+	wallets       map[string]*wallet // per key
+	account       *wallet
+	prices        map[string]float64 // per image, by model; DefaultPrice for the others
+	// balanceFailure, when set, is the message of a {"success":false} balance answer.
+	balanceFailure string
 }
 
 // Option configures a Server in New.
@@ -167,6 +172,9 @@ func New(opts ...Option) *Server {
 		replays:      map[replayKey]*task{},
 		readTimes:    map[string][]time.Time{},
 		uploads:      map[string]*upload{},
+		wallets:      map[string]*wallet{},
+		account:      newWallet(),
+		prices:       map[string]float64{},
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -180,8 +188,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("POST /v1/images/generations", s.v1(s.handleSubmit, rejectUnknownKey))
 	mux.Handle("GET /v1/tasks/{id}", s.v1(s.handleTask, rejectUnknownKey))
 	mux.Handle("POST /v1/uploads/images", s.v1(s.handleUpload, rejectUnknownKey))
-	mux.Handle("GET /v1/balance", s.v1(s.handleBalance, balanceQuirk))
-	mux.Handle("GET /v1/user/balance", s.v1(s.handleBalance, balanceQuirk))
+	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false), balanceQuirk))
+	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true), balanceQuirk))
 	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
 	mux.HandleFunc("GET /files/{task}/{file}", s.handleFile)
 	mux.HandleFunc("GET /uploads/{id}/{file}", s.handleUploadedFile)
@@ -269,6 +277,7 @@ type Counters struct {
 	Submits           int64 `json:"submits"`
 	TasksCreated      int64 `json:"tasks_created"`
 	TaskReads         int64 `json:"task_reads"`
+	BalanceReads      int64 `json:"balance_reads"`
 	ImageDownloads    int64 `json:"image_downloads"`
 	Unauthorized      int64 `json:"unauthorized"`
 	RateLimited       int64 `json:"rate_limited"`
@@ -279,12 +288,12 @@ type Counters struct {
 }
 
 type counterSet struct {
-	requests, submits, tasksCreated, taskReads, imageDownloads, unauthorized, rateLimited,
-	idempotentReplays, faults, uploads, uploadsStored atomic.Int64
+	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, unauthorized,
+	rateLimited, idempotentReplays, faults, uploads, uploadsStored atomic.Int64
 }
 
 func (c *counterSet) all() []*atomic.Int64 {
-	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.imageDownloads,
+	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.balanceReads, &c.imageDownloads,
 		&c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults, &c.uploads, &c.uploadsStored}
 }
 
@@ -296,6 +305,7 @@ func (s *Server) Counters() Counters {
 		Submits:           c.submits.Load(),
 		TasksCreated:      c.tasksCreated.Load(),
 		TaskReads:         c.taskReads.Load(),
+		BalanceReads:      c.balanceReads.Load(),
 		ImageDownloads:    c.imageDownloads.Load(),
 		Unauthorized:      c.unauthorized.Load(),
 		RateLimited:       c.rateLimited.Load(),

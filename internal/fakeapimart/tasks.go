@@ -21,12 +21,6 @@ const (
 // pendingShare is the part of a task's duration it spends queued before processing starts.
 const pendingShare = 0.10
 
-// pricePerImage and startingBalance make /v1/balance move as tasks are paid for.
-const (
-	pricePerImage   = 0.02
-	startingBalance = 100.0
-)
-
 // TaskRecord is what the server knows about a task.
 type TaskRecord struct {
 	ID            string
@@ -73,6 +67,7 @@ type task struct {
 	estimated time.Duration
 	outcome   TaskOutcome
 	forgotten bool
+	cost      float64 // what the owner paid, fixed at creation
 }
 
 // newTask is the request a task is created from, after the API's own defaults were applied.
@@ -124,6 +119,7 @@ func (s *Server) createTask(req newTask) *task {
 	}
 	s.tasks[t.rec.ID] = t
 	s.order = append(s.order, t)
+	s.chargeLocked(t)
 	s.counters.tasksCreated.Add(1)
 	return t
 }

@@ -79,13 +79,33 @@ func readErrorDiagnostics(err error, taskID string, data *providerData) diag.Dia
 	return diags
 }
 
+// balanceErrorDiagnostics explains a balance that could not be read. The run stops, so that no
+// guard passes or fails on a made-up number.
+func balanceErrorDiagnostics(err error, scope apimart.BalanceScope, data *providerData) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if summary, detail, ok := accessErrorText(err, data); ok {
+		diags.AddError(summary, detail)
+		return diags
+	}
+	var apiErr *apimart.APIError
+	// A 2xx APIError is the balance endpoints' HTTP 200 {"success":false} form.
+	if errors.As(err, &apiErr) && apiErr.StatusCode >= 200 && apiErr.StatusCode < 300 {
+		diags.AddError("APIMart did not report the balance",
+			fmt.Sprintf("%s.\n\nThe API answered the read of scope = %q with success false, so no balance is known and "+
+				"nothing was planned from one. \"Token Not Found\" means the API does not know the key from %s: check "+
+				"that it is complete and still active. Other messages come from the API's own quota lookup: try again "+
+				"later.", err, string(scope), keySource(data)))
+		return diags
+	}
+	diags.AddError("Unable to read the balance", fmt.Sprintf("Reading the balance of scope = %q failed: %s. Nothing was "+
+		"planned from it; try again.", string(scope), err))
+	return diags
+}
+
 // accessErrorText covers the answers that retrying cannot fix: a rejected key, another key's
 // task, and a rate limit that outlasted the retries.
 func accessErrorText(err error, data *providerData) (string, string, bool) {
-	source := "the provider configuration"
-	if data != nil && data.keySource != "" {
-		source = data.keySource
-	}
+	source := keySource(data)
 	switch {
 	case apimart.IsUnauthorized(err):
 		return "APIMart rejected the API key", fmt.Sprintf("%s.\n\nThe key came from %s. Check that it is complete "+
@@ -103,4 +123,12 @@ func accessErrorText(err error, data *providerData) (string, string, bool) {
 func isTaskFailure(err error) bool {
 	var failed *apimart.TaskFailedError
 	return errors.As(err, &failed)
+}
+
+// keySource says where the key came from, for error details.
+func keySource(data *providerData) string {
+	if data != nil && data.keySource != "" {
+		return data.keySource
+	}
+	return "the provider configuration"
 }

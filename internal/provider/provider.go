@@ -175,7 +175,7 @@ func (p *apimartProvider) Resources(context.Context) []func() resource.Resource 
 }
 
 func (p *apimartProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewTaskDataSource}
+	return []func() datasource.DataSource{NewTaskDataSource, NewBalanceDataSource}
 }
 
 // settings are the provider's arguments after configuration, environment and defaults.
