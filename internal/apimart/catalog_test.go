@@ -154,7 +154,7 @@ func TestValidateReportsEveryProblemOfARequest(t *testing.T) {
 func TestUnknownModelNamesTheClosestIDs(t *testing.T) {
 	tests := map[string]string{
 		"imagen-4-apimart":    `Did you mean "imagen-4.0-apimart"?`,
-		"gpt-image-1-offical": `Did you mean "gpt-image-1-official"`,
+		"gpt-image-1-oficial": `Did you mean "gpt-image-1-official"`,
 		"seedream-4.5":        `"seedream-4-5"`,
 		"QWEN-IMAGE-2.0":      `"qwen-image-2.0"`,
 	}

@@ -25,8 +25,8 @@ func ValidateModel(id string) []Problem {
 		return nil
 	}
 	detail := fmt.Sprintf("The model %q is not in this provider's catalog.", id)
-	if close := closestIDs(id, 3); len(close) > 0 {
-		detail += fmt.Sprintf(" Did you mean %s?", strings.Join(quoted(close), " or "))
+	if nearest := closestIDs(id, 3); len(nearest) > 0 {
+		detail += fmt.Sprintf(" Did you mean %s?", strings.Join(quoted(nearest), " or "))
 	}
 	detail += fmt.Sprintf(" Supported models: %s. A model newer than this provider can be used with allow_unlisted_models = true in the provider block.",
 		quoteList(ModelIDs()))

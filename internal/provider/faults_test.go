@@ -550,11 +550,12 @@ func FuzzProviderConfigure(f *testing.F) {
 			return // HCL has no NaN
 		}
 		raw := tftypes.NewValue(schemaResp.Schema.Type().TerraformType(context.Background()), map[string]tftypes.Value{
-			"api_key":         tftypes.NewValue(tftypes.String, apiKey),
-			"base_url":        tftypes.NewValue(tftypes.String, baseURL),
-			"max_retries":     tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(retries)),
-			"rate_limit":      tftypes.NewValue(tftypes.Number, big.NewFloat(rateLimit)),
-			"request_timeout": tftypes.NewValue(tftypes.String, timeout),
+			"api_key":               tftypes.NewValue(tftypes.String, apiKey),
+			"base_url":              tftypes.NewValue(tftypes.String, baseURL),
+			"max_retries":           tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(retries)),
+			"rate_limit":            tftypes.NewValue(tftypes.Number, big.NewFloat(rateLimit)),
+			"request_timeout":       tftypes.NewValue(tftypes.String, timeout),
+			"allow_unlisted_models": tftypes.NewValue(tftypes.Bool, nil),
 		})
 		var resp provider.ConfigureResponse
 		p.Configure(context.Background(), provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, &resp)

@@ -257,10 +257,16 @@ func (a imageArguments) inputs() argumentInputs {
 
 // planModelDefaults plans the size and resolution that the API uses when the configuration
 // leaves them out: the model's defaults, or null when it has none or is not in the catalog.
-func planModelDefaults(ctx context.Context, config tfsdk.Config, plan *imageResourceModel) diag.Diagnostics {
-	var configSize, configResolution types.String
+// An image made before the provider knew tiers keeps its null resolution, because the API used
+// the same default for it, and planning the tier now would replace a paid image for nothing.
+func planModelDefaults(ctx context.Context, config tfsdk.Config, state tfsdk.State, plan *imageResourceModel) diag.Diagnostics {
+	var configSize, configResolution, priorModel, priorResolution types.String
 	diags := config.GetAttribute(ctx, path.Root("size"), &configSize)
 	diags.Append(config.GetAttribute(ctx, path.Root("resolution"), &configResolution)...)
+	if !state.Raw.IsNull() {
+		diags.Append(state.GetAttribute(ctx, path.Root("model"), &priorModel)...)
+		diags.Append(state.GetAttribute(ctx, path.Root("resolution"), &priorResolution)...)
+	}
 	if diags.HasError() || plan.Model.IsUnknown() {
 		return diags
 	}
@@ -270,6 +276,9 @@ func planModelDefaults(ctx context.Context, config tfsdk.Config, plan *imageReso
 	}
 	if configResolution.IsNull() {
 		plan.Resolution = stringOrNull(model.DefaultResolution)
+		if priorModel.Equal(plan.Model) && priorResolution.IsNull() {
+			plan.Resolution = priorResolution
+		}
 	}
 	return diags
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -95,16 +97,16 @@ func TestAccImage_argumentsCheckedPerModel(t *testing.T) {
 			`Argument not supported by the model(.|\n)*"imagen-4.0-apimart" takes no(.|\n)*quality(.|\n)*"gpt-image-1-official"`},
 		"background value":                    {"  prompt = \"x\"\n  model = \"gpt-image-1\"\n  background = \"clear\"", `Unsupported background(.|\n)*"clear"(.|\n)*"transparent"`},
 		"output_format value":                 {"  prompt = \"x\"\n  model = \"seedream-5-0-lite\"\n  output_format = \"webp\"", `Unsupported output_format(.|\n)*"jpeg", "png"`},
-		"negative_prompt on imagen":           {`  negative_prompt = "fog"`, `takes no negative_prompt(.|\n)*"qwen-image-2.0"`},
+		"negative_prompt on imagen":           {"  prompt = \"x\"\n" + `  negative_prompt = "fog"`, `takes no negative_prompt(.|\n)*"qwen-image-2.0"`},
 		"negative_prompt too long":            {fmt.Sprintf("  prompt = \"x\"\n  model = \"qwen-image-2.0\"\n  negative_prompt = %q", strings.Repeat("n", 501)), `501(.|\n)*500`},
 		"resolution on a model without tiers": {"  prompt = \"x\"\n" + `  resolution = "2K"`, `takes no resolution tiers(.|\n)*"gemini-3-pro-image-preview"`},
 		"unknown tier":                        {"  prompt = \"x\"\n  model = \"gemini-3-pro-image-preview\"\n  resolution = \"8K\"", `Unsupported resolution(.|\n)*"8K"(.|\n)*"1K", "2K", "4K"`},
 		"tier the API would downgrade":        {"  prompt = \"x\"\n  model = \"gemini-3.1-flash-lite-image\"\n  resolution = \"2k\"", `silently generate a 1K image`},
 		"n the API would clamp":               {"  prompt = \"x\"\n  model = \"gpt-image-1\"\n  n = 6", `n = 6(.|\n)*silently generate 4`},
 		"auto without references":             {"  prompt = \"x\"\n  model = \"seedream-4-5\"\n  size = \"auto\"", `Size needs reference images(.|\n)*"auto"`},
-		"reserved parameter":                  {`  parameters = { seed = 1, size = "1:1", resolution = "2K" }`, `Reserved key in parameters(.|\n)*"resolution", "size"`},
-		"parameters not an object":            {`  parameters = ["seed"]`, `parameters must be an object`},
-		"typo of a model":                     {`  model = "imagen-4-apimart"`, `Did you mean "imagen-4.0-apimart"\?`},
+		"reserved parameter":                  {"  prompt = \"x\"\n" + `  parameters = { seed = 1, size = "1:1", resolution = "2K" }`, `Reserved key in parameters(.|\n)*"resolution", "size"`},
+		"parameters not an object":            {"  prompt = \"x\"\n" + `  parameters = ["seed"]`, `parameters must be an object`},
+		"typo of a model":                     {"  prompt = \"x\"\n" + `  model = "imagen-4-apimart"`, `Did you mean "imagen-4.0-apimart"\?`},
 	})
 }
 
@@ -274,8 +276,68 @@ resource "apimart_image" "new" {
 	}
 }
 
+// onlyInstanceAttributes returns the attributes of the one resource instance in a state file.
+func onlyInstanceAttributes(t *testing.T, state map[string]any) map[string]any {
+	t.Helper()
+	resources, _ := state["resources"].([]any)
+	if len(resources) != 1 {
+		t.Fatalf("state has %d resources, want 1", len(resources))
+	}
+	res, _ := resources[0].(map[string]any)
+	instances, _ := res["instances"].([]any)
+	if len(instances) != 1 {
+		t.Fatalf("state has %d instances, want 1", len(instances))
+	}
+	instance, _ := instances[0].(map[string]any)
+	attributes, ok := instance["attributes"].(map[string]any)
+	if !ok {
+		t.Fatalf("state instance has no attributes: %v", instance)
+	}
+	return attributes
+}
+
 // wrappedText compiles a pattern whose spaces also match the line breaks Terraform wraps
 // diagnostics with.
 func wrappedText(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+// State written before the provider had these arguments plans no change, so an upgrade never
+// replaces a paid image.
+func TestAccImage_stateWithoutArgumentsPlansNoChange(t *testing.T) {
+	fake, baseURL := startFake(t)
+	w := cliWorkspace(t, baseURL, `
+resource "apimart_image" "old" {
+  prompt = "made by an older provider"
+  model  = "qwen-image-2.0"
+}
+`)
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	statePath := filepath.Join(w.Dir, "terraform.tfstate")
+	raw, err := os.ReadFile(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state map[string]any
+	if err := json.Unmarshal(raw, &state); err != nil {
+		t.Fatal(err)
+	}
+	attributes := onlyInstanceAttributes(t, state)
+	if attributes["resolution"] != "1K" {
+		t.Fatalf("a new image should record the default tier, got %v", attributes["resolution"])
+	}
+	for name := range argumentAttributes() {
+		delete(attributes, name)
+	}
+	raw, _ = json.Marshal(state)
+	if err := os.WriteFile(statePath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plan := w.MustRun(t, "plan", "-no-color")
+	if !strings.Contains(plan.Stdout, "No changes") {
+		t.Fatalf("an image from before the arguments existed should plan no change:\n%s", plan.Stdout)
+	}
+	if got := fake.Counters().TasksCreated; got != 1 {
+		t.Fatalf("tasks created = %d, want 1", got)
+	}
 }

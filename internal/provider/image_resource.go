@@ -82,7 +82,7 @@ func (m imageResourceModel) request() (apimart.GenerationRequest, error) {
 		Size:   m.Size.ValueString(),
 		N:      m.N.ValueInt64(),
 	}
-	return req, m.imageArguments.applyTo(&req)
+	return req, m.applyTo(&req)
 }
 
 func (m *imageResourceModel) setTaskID(id string) {
@@ -225,7 +225,7 @@ func validateImageConfig(c imageResourceModel) []apimart.Problem {
 	if !c.N.IsUnknown() && !c.N.IsNull() {
 		problems = append(problems, model.ValidateCount(c.N.ValueInt64())...)
 	}
-	problems = append(problems, c.imageArguments.validate(model)...)
+	problems = append(problems, c.validate(model)...)
 	// The number of reference images decides sizes such as "auto" too.
 	if !c.Size.IsUnknown() && !c.ReferenceImages.IsUnknown() {
 		problems = append(problems, referenceCountProblems(model, c)...)
@@ -239,7 +239,7 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	var plan imageResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(planModelDefaults(ctx, req.Config, &plan)...)
+	resp.Diagnostics.Append(planModelDefaults(ctx, req.Config, req.State, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
