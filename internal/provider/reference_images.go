@@ -105,9 +105,10 @@ func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
 	}
 	for i, element := range c.ReferenceImages.Elements() {
 		ref, ok := element.(types.String)
-		if !ok || ref.IsUnknown() || ref.IsNull() {
+		if !ok || ref.IsUnknown() {
 			continue
 		}
+		// A null element reads as "", which referenceFormProblem calls empty.
 		if summary, detail, bad := referenceFormProblem(ref.ValueString()); bad {
 			diags.AddAttributeError(path.Root(attrReferenceImages).AtListIndex(i), summary, detail)
 		}
@@ -146,10 +147,10 @@ func referenceFormProblem(ref string) (string, string, bool) {
 // abbreviate keeps error messages short when a value is a long data URI.
 func abbreviate(s string) string {
 	const keep = 60
-	if len(s) <= keep {
-		return s
+	if runes := []rune(s); len(runes) > keep {
+		return string(runes[:keep]) + "…"
 	}
-	return s[:keep] + "…"
+	return s
 }
 
 // referenceDigestsModifier plans reference_sha256 from the files as they are now, and checks
