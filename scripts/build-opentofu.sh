@@ -4,16 +4,18 @@
 #   scripts/build-opentofu.sh VERSION OUTPUT
 #
 # `go install` refuses OpenTofu's module because its go.mod has a replace directive, so this
-# downloads the module through the Go module proxy, copies it to a writable scratch directory
-# and builds ./cmd/tofu there.
+# downloads the module through the Go module proxy, copies it to a writable directory and builds
+# ./cmd/tofu there. The directory's path is the same on every run, because Go's build cache keys
+# each package by its source path: a new path each time would compile all of OpenTofu again.
 set -euo pipefail
 
 version=${1:?usage: build-opentofu.sh VERSION OUTPUT}
 output=${2:?usage: build-opentofu.sh VERSION OUTPUT}
 output=$(realpath -m "$output")
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+scratch="${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-apimart/opentofu-$version"
+rm -rf "$scratch"
+mkdir -p "$scratch"
 
 # Outside any module, so that the download cannot touch this project's go.mod or go.sum.
 cd "$scratch"
