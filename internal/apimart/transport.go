@@ -18,6 +18,8 @@ const (
 	kindRead requestKind = iota
 	// kindSubmit is a paid request: it is retried only when the server certainly created nothing.
 	kindSubmit
+	// kindUpload is free but not idempotent, since each one stores a file: it has the submit's policy.
+	kindUpload
 	// kindDownload fetches a result file from its host, without the key; it is retried as a read.
 	kindDownload
 )
@@ -26,11 +28,16 @@ func (k requestKind) String() string {
 	switch k {
 	case kindSubmit:
 		return "submit"
+	case kindUpload:
+		return "upload"
 	case kindDownload:
 		return "download"
 	}
 	return "read"
 }
+
+// repeatable reports whether sending the request twice does no harm.
+func (k requestKind) repeatable() bool { return k == kindRead || k == kindDownload }
 
 // call is what one logical request (with all its retries) shares with the transport and the
 // retry policy, through the request context.
@@ -94,9 +101,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	var connected atomic.Bool
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
 	out := req.Clone(httptrace.WithClientTrace(ctx, trace))
-	if c.kind == kindSubmit {
-		// Without GetBody the standard transport cannot silently replay a paid request on a
-		// reused connection that broke after the request was written.
+	if !c.kind.repeatable() {
+		// Without GetBody the standard transport cannot silently replay a paid request or an
+		// upload on a reused connection that broke after the request was written.
 		out.GetBody = nil
 	}
 

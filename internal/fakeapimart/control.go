@@ -58,6 +58,7 @@ type Knobs struct {
 	FailNextSubmits   *SubmitFaultJSON   `json:"fail_next_submits,omitempty"`
 	FailNextTaskReads *ReadFaultJSON     `json:"fail_next_task_reads,omitempty"`
 	FailNextTasks     *TaskOutcomeJSON   `json:"fail_next_tasks,omitempty"`
+	FailNextUploads   *UploadFaultJSON   `json:"fail_next_uploads,omitempty"`
 	ForgetAllTasks    bool               `json:"forget_all_tasks,omitempty"`
 	RateLimit         *RateLimitSettings `json:"rate_limit,omitempty"`
 	LatencyMS         *int64             `json:"latency_ms,omitempty"`
@@ -85,6 +86,15 @@ type SubmitFaultJSON struct {
 	Status       int   `json:"status"`
 	RetryAfterMS int64 `json:"retry_after_ms"`
 	CreateTask   bool  `json:"create_task"`
+	Reset        bool  `json:"reset"`
+}
+
+// UploadFaultJSON is FailNextUploads in the control JSON.
+type UploadFaultJSON struct {
+	N            int   `json:"n"`
+	Status       int   `json:"status"`
+	RetryAfterMS int64 `json:"retry_after_ms"`
+	Store        bool  `json:"store"`
 	Reset        bool  `json:"reset"`
 }
 
@@ -122,6 +132,7 @@ type KnobState struct {
 	PendingSubmitFaults   int               `json:"pending_submit_faults"`
 	PendingTaskReadFaults int               `json:"pending_task_read_faults"`
 	PendingTaskOutcomes   int               `json:"pending_task_outcomes"`
+	PendingUploadFaults   int               `json:"pending_upload_faults"`
 	MinImageBytes         int64             `json:"min_image_bytes"`
 	PendingDownloadFaults int               `json:"pending_download_faults"`
 	// AccountBalance is what the account has left; the keys' balances are read through
@@ -153,6 +164,9 @@ func (s *Server) Apply(k Knobs) {
 	}
 	if f := k.FailNextTasks; f != nil {
 		s.FailNextTasks(f.N, TaskOutcome{Status: f.Status, Error: f.Error})
+	}
+	if f := k.FailNextUploads; f != nil {
+		s.FailNextUploads(f.N, UploadFault{Status: f.Status, RetryAfter: millis(f.RetryAfterMS), Store: f.Store, Reset: f.Reset})
 	}
 	if k.ForgetAllTasks {
 		s.ForgetAllTasks()
@@ -205,6 +219,7 @@ func (s *Server) Knobs() KnobState {
 		PendingSubmitFaults:   s.submitFaults.left,
 		PendingTaskReadFaults: s.readFaults.left,
 		PendingTaskOutcomes:   s.taskOutcomes.left,
+		PendingUploadFaults:   s.uploadFaults.left,
 		MinImageBytes:         s.minImageBytes,
 		PendingDownloadFaults: s.downloadFaults.left,
 		AccountBalance:        roundAmount(s.account.remain),

@@ -322,6 +322,7 @@ func TestControlEndpoint(t *testing.T) {
 	  "fail_next_submits": {"n": 2, "status": 503, "retry_after_ms": 2500},
 	  "fail_next_task_reads": {"n": 3, "kind": "non_json", "status": 504},
 	  "fail_next_tasks": {"n": 4, "status": "failed", "error": {"code": 1, "message": "m", "type": "t"}},
+	  "fail_next_uploads": {"n": 5, "status": 429, "store": true},
 	  "forget_all_tasks": true,
 	  "rate_limit": {"per_second": 50, "burst": 7},
 	  "latency_ms": 5,
@@ -340,7 +341,8 @@ func TestControlEndpoint(t *testing.T) {
 		URLLifetimeMS: (24 * time.Hour).Milliseconds(), RateLimit: fakeapimart.RateLimitSettings{PerSecond: 50, Burst: 7},
 		LatencyMS: 5, Idempotency: false, PendingSubmitFaults: 2, PendingTaskReadFaults: 3, PendingTaskOutcomes: 4,
 		MinImageBytes: 4096, PendingDownloadFaults: 5,
-		AccountBalance: 50, Prices: map[string]float64{"gpt-image-2": 0.25}, BalanceFailure: "User Quota Query Failed",
+		PendingUploadFaults: 5, AccountBalance: 50, Prices: map[string]float64{"gpt-image-2": 0.25},
+		BalanceFailure: "User Quota Query Failed",
 	}
 	var got fakeapimart.KnobState
 	if err := json.Unmarshal(call(t, "GET", base+"/_fake/faults", "", "").body, &got); err != nil || !reflect.DeepEqual(got, want) {

@@ -91,6 +91,7 @@ type Server struct {
 	limiter        *rate.Limiter // nil when no limit is set
 	submitFaults   queue[SubmitFault]
 	readFaults     queue[ReadFault]
+	uploadFaults   queue[UploadFault]
 	taskOutcomes   queue[TaskOutcome]
 	downloadFaults queue[DownloadFault]
 	minImageBytes  int64
@@ -98,6 +99,8 @@ type Server struct {
 	order          []*task
 	replays        map[replayKey]*task
 	readTimes      map[string][]time.Time
+	uploads        map[string]*upload
+	uploadOrder    []*upload
 	wallets        map[string]*wallet // per key
 	account        *wallet
 	prices         map[string]float64 // per image, by model; DefaultPrice for the others
@@ -170,6 +173,7 @@ func New(opts ...Option) *Server {
 		tasks:        map[string]*task{},
 		replays:      map[replayKey]*task{},
 		readTimes:    map[string][]time.Time{},
+		uploads:      map[string]*upload{},
 		wallets:      map[string]*wallet{},
 		account:      newWallet(),
 		prices:       map[string]float64{},
@@ -185,10 +189,12 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/images/generations", s.v1(s.handleSubmit, rejectUnknownKey))
 	mux.Handle("GET /v1/tasks/{id}", s.v1(s.handleTask, rejectUnknownKey))
+	mux.Handle("POST /v1/uploads/images", s.v1(s.handleUpload, rejectUnknownKey))
 	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false), balanceQuirk))
 	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true), balanceQuirk))
 	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
 	mux.HandleFunc("GET /files/{task}/{file}", s.handleFile)
+	mux.HandleFunc("GET /uploads/{id}/{file}", s.handleUploadedFile)
 	if s.control {
 		mux.Handle("GET /_fake/counters", loopbackOnly(s.handleCounters))
 		mux.Handle("POST /_fake/reset-counters", loopbackOnly(s.handleResetCounters))
@@ -283,16 +289,20 @@ type Counters struct {
 	RateLimited                int64 `json:"rate_limited"`
 	IdempotentReplays          int64 `json:"idempotent_replays"`
 	Faults                     int64 `json:"faults"`
+	Uploads                    int64 `json:"uploads"`
+	UploadsStored              int64 `json:"uploads_stored"`
 }
 
 type counterSet struct {
 	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, imageHeads,
-	downloadsWithAuthorization, unauthorized, rateLimited, idempotentReplays, faults atomic.Int64
+	downloadsWithAuthorization, unauthorized, rateLimited, idempotentReplays, faults, uploads,
+	uploadsStored atomic.Int64
 }
 
 func (c *counterSet) all() []*atomic.Int64 {
 	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.balanceReads, &c.imageDownloads,
-		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults}
+		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults,
+		&c.uploads, &c.uploadsStored}
 }
 
 // Counters returns a snapshot of the counters.
@@ -311,6 +321,8 @@ func (s *Server) Counters() Counters {
 		RateLimited:                c.rateLimited.Load(),
 		IdempotentReplays:          c.idempotentReplays.Load(),
 		Faults:                     c.faults.Load(),
+		Uploads:                    c.uploads.Load(),
+		UploadsStored:              c.uploadsStored.Load(),
 	}
 }
 

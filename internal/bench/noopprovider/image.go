@@ -56,6 +56,9 @@ func withoutLogic(attr schema.Attribute) (schema.Attribute, error) {
 	case schema.Float64Attribute:
 		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
 		return a, nil
+	case schema.DynamicAttribute:
+		a.PlanModifiers, a.Validators, a.Default = nil, nil, nil
+		return a, nil
 	}
 	return nil, fmt.Errorf("attribute type %T is not handled by the no-op copy", attr)
 }
