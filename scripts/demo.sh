@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# make demo: apply examples/demo with the provider built from this checkout, save the images it
-# generated into demo-output/, and show what Terraform recorded.
+# make demo: apply examples/demo with the provider built from this checkout, which generates the
+# images and saves them into demo-output/ with apimart_image_file, and show what Terraform recorded.
 #
 # Without APIMART_API_KEY it runs against the fake API (internal/cmd/apimart-fake) on a loopback
 # port: free, offline, and from an empty state every run. With APIMART_API_KEY set it calls the
 # real API, which charges per image; that state is kept in .demo/real so a second run costs nothing.
 #
-# Knobs: DEMO_TASK_DURATION (fake only, default 3s), APIMART_BASE_URL (real only).
+# Knobs: DEMO_TASK_DURATION and DEMO_IMAGE_SCALE (fake only, default 3s and 0.5), APIMART_BASE_URL
+# (real only).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,8 @@ bin="$work/bin"
 out="$root/demo-output"
 log="$work/provider.log"
 task_duration=${DEMO_TASK_DURATION:-3s}
+# Half the models' real pixel size: large enough to read the prompt drawn on each image.
+image_scale=${DEMO_IMAGE_SCALE:-0.5}
 
 fake_pid=""
 follower_pid=""
@@ -32,19 +35,18 @@ stop_started_processes() {
 trap stop_started_processes EXIT
 
 build_binaries() {
-  say "Building the provider, the fake API and the download helper"
+  say "Building the provider and the fake API"
   mkdir -p "$bin"
   (cd "$root" &&
     go build -o "$bin/terraform-provider-apimart" . &&
-    go build -o "$bin/apimart-fake" ./internal/cmd/apimart-fake &&
-    go build -o "$bin/demofetch" ./scripts/demofetch)
+    go build -o "$bin/apimart-fake" ./internal/cmd/apimart-fake)
 }
 
 # start_fake runs the fake on a free loopback port and waits for the base URL it prints first.
 start_fake() {
   local key="sk-demo-$RANDOM$RANDOM" url_file="$work/fake.url"
   : >"$url_file"
-  "$bin/apimart-fake" -listen 127.0.0.1:0 -keys "$key" -task-duration "$task_duration" \
+  "$bin/apimart-fake" -listen 127.0.0.1:0 -keys "$key" -task-duration "$task_duration" -image-scale "$image_scale" \
     >"$url_file" 2>"$work/fake.log" &
   fake_pid=$!
   for _ in $(seq 100); do
@@ -97,28 +99,33 @@ show_progress() {
     -e 's/^.*provider\.terraform-provider-apimart: //' \
     -e 's/ (@[a-z_]+|tf_[a-z_]+|timestamp)=[^ ]*//g' \
     -e '/ is [a-z_]+ \([0-9]+%\)/s/ (task_id|status|progress)=[^ ]*//g' \
+    -e '/^saved image file /s/ (path|bytes|sha256)=[^ ]*//g' \
     -e 's/:$//' \
     -e 's/^/    provider: /p'
 }
 
+# apply saves the images into demo-output/ through apimart_image_file. The fake's state starts
+# empty, so its old files go first; the real API's files stay, and an intact file costs nothing.
 apply() {
-  local dir=$1
+  local dir=$1 fresh=$2
+  mkdir -p "$out"
+  if [[ $fresh == yes ]]; then rm -f "$out"/*.png; fi
   say "terraform apply in ${dir#"$root"/} (no terraform init: the provider comes from dev_overrides)"
   : >"$log"
   tail -n +1 -F "$log" 2>/dev/null > >(show_progress) &
   follower_pid=$!
-  TF_LOG_PROVIDER=INFO TF_LOG_PATH="$log" terraform -chdir="$dir" apply -auto-approve -input=false
+  # output_dir is relative to the working directory, two levels below the repository.
+  TF_LOG_PROVIDER=INFO TF_LOG_PATH="$log" terraform -chdir="$dir" apply -auto-approve -input=false -var "output_dir=../../${out#"$root"/}"
   sleep 0.5 # let the follower print the last lines it has not read yet
   kill "$follower_pid" 2>/dev/null || true
   follower_pid=""
 }
 
-download_images() {
+show_files() {
   local dir=$1
-  say "Saving every image into demo-output/"
-  mkdir -p "$out"
-  rm -f "$out"/*.png
-  terraform -chdir="$dir" output -json images | "$bin/demofetch" -out "${out#"$root"/}"
+  say "Image files saved into demo-output/ by apimart_image_file"
+  terraform -chdir="$dir" output -raw files
+  echo
 }
 
 show_summary() {
@@ -126,7 +133,7 @@ show_summary() {
   say "Task ids (kept in state from the moment each task was submitted)"
   terraform -chdir="$dir" output task_ids
   if [[ -n $fake_pid ]] && command -v curl >/dev/null; then
-    say "What the fake API counted (one submit per image resource, no retries of a submit)"
+    say "What the fake API counted (one submit per image resource, one download per file, none carrying the key)"
     curl -fsS "$APIMART_BASE_URL/_fake/counters"
     echo
   fi
@@ -139,19 +146,18 @@ main() {
   mkdir -p "$work"
   build_binaries
 
-  local dir
+  local dir fresh
   if [[ -n ${APIMART_API_KEY:-} ]]; then
     warn_real_api
-    dir="$work/real"
-    prepare_workdir "$dir" no
+    dir="$work/real" fresh=no
   else
     start_fake
-    dir="$work/fake"
-    prepare_workdir "$dir" yes
+    dir="$work/fake" fresh=yes
   fi
+  prepare_workdir "$dir" "$fresh"
   write_cli_config
-  apply "$dir"
-  download_images "$dir"
+  apply "$dir" "$fresh"
+  show_files "$dir"
   show_summary "$dir"
   say "Done. Open the PNGs in demo-output/."
 }

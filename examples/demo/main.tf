@@ -1,6 +1,6 @@
-# The configuration `make demo` applies. It needs no arguments: the key and the base URL come
-# from APIMART_API_KEY and APIMART_BASE_URL, which scripts/demo.sh points at the fake API
-# unless you set a real key yourself.
+# The configuration `make demo` applies. The key and the base URL come from APIMART_API_KEY and
+# APIMART_BASE_URL, which scripts/demo.sh points at the fake API unless you set a real key
+# yourself; the script also sets output_dir to the repository's demo-output/.
 
 terraform {
   required_providers {
@@ -11,6 +11,12 @@ terraform {
 }
 
 provider "apimart" {}
+
+variable "output_dir" {
+  description = "The directory the image files are saved into."
+  type        = string
+  default     = "demo-output"
+}
 
 # The default model, imagen-4.0-apimart, at its default size (16:9).
 resource "apimart_image" "hero" {
@@ -36,6 +42,30 @@ resource "apimart_image" "portrait" {
   size   = "3:4"
 }
 
+# Each image saved as a file. The files stay after the URLs expire, and a plan makes no request
+# while they are intact.
+resource "apimart_image_file" "hero" {
+  url  = apimart_image.hero.url
+  path = "${var.output_dir}/hero.png"
+}
+
+resource "apimart_image_file" "avatar" {
+  url  = apimart_image.avatar.url
+  path = "${var.output_dir}/avatar.png"
+}
+
+# n is known at plan time, the URLs only after apply.
+resource "apimart_image_file" "posters" {
+  count = apimart_image.posters.n
+  url   = apimart_image.posters.urls[count.index]
+  path  = "${var.output_dir}/posters-${count.index + 1}.png"
+}
+
+resource "apimart_image_file" "portrait" {
+  url  = apimart_image.portrait.url
+  path = "${var.output_dir}/portrait.png"
+}
+
 # Looks a task up by id, as you would for a task created outside Terraform.
 data "apimart_task" "hero" {
   task_id = apimart_image.hero.task_id
@@ -49,6 +79,14 @@ output "images" {
     posters  = apimart_image.posters.urls
     portrait = apimart_image.portrait.urls
   }
+}
+
+output "files" {
+  description = "One line per saved file: name, size, pixels and SHA-256."
+  value = join("\n", [
+    for f in concat([apimart_image_file.hero, apimart_image_file.avatar], apimart_image_file.posters, [apimart_image_file.portrait]) :
+    format("  %-14s %7d bytes  %4dx%-4d  %s  sha256 %s", basename(f.path), f.bytes, f.width, f.height, f.content_type, f.sha256)
+  ])
 }
 
 output "task_ids" {

@@ -252,7 +252,14 @@ func (c *Client) send(ctx context.Context, kind requestKind, method string, u *u
 	var rawBody interface{}
 	if body != nil {
 		rawBody = body
+		header = withDefault(header, "Content-Type", "application/json")
 	}
+	return c.sendBody(ctx, kind, method, u, rawBody, header)
+}
+
+// sendBody is send for any body retryablehttp can replay, such as a ReaderFunc that streams a
+// file anew for every attempt; header must name the Content-Type of a body.
+func (c *Client) sendBody(ctx context.Context, kind requestKind, method string, u *url.URL, rawBody interface{}, header http.Header) (*http.Response, error) {
 	req, err := retryablehttp.NewRequestWithContext(withCall(ctx, &call{kind: kind}), method, u.String(), rawBody)
 	if err != nil {
 		return nil, fmt.Errorf("building the %s %s request: %w", method, u.EscapedPath(), err)
@@ -263,9 +270,6 @@ func (c *Client) send(ctx context.Context, kind requestKind, method string, u *u
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if resp != nil {
@@ -274,6 +278,18 @@ func (c *Client) send(ctx context.Context, kind requestKind, method string, u *u
 		return nil, err
 	}
 	return resp, nil
+}
+
+// withDefault returns a copy of header that has value under name unless header already sets one.
+func withDefault(header http.Header, name, value string) http.Header {
+	out := header.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	if out.Get(name) == "" {
+		out.Set(name, value)
+	}
+	return out
 }
 
 func isSuccess(status int) bool { return status >= 200 && status < 300 }

@@ -637,6 +637,8 @@ func FuzzClientAnswer(f *testing.F) {
 		`{"success":true,"remain_balance":"10.5","used_balance":2.3,"unlimited_quota":"false"}`,
 		`{"success":false,"message":"Token Not Found"}`,
 		`{"error":{"code":401,"message":"invalid token ` + matrixKey + `","type":"auth"}}`,
+		`{"url":"https://upload.apimart.ai/f/image/a.png","filename":"a.png","bytes":12,"created_at":1743436800}`,
+		`{"url":"https://upload.apimart.ai/f/` + matrixKey + `.png"}`,
 		`<html><body>502 Bad Gateway</body></html>`,
 		``,
 	}
@@ -649,13 +651,7 @@ func FuzzClientAnswer(f *testing.F) {
 		if status < 100 || status > 999 {
 			return // not an HTTP status line a client could receive
 		}
-		c, err := apimart.NewClient(apimart.Config{
-			BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1, Clock: apimart.NewFakeClock(),
-			HTTPClient: &http.Client{Transport: answerTransport{status: status, body: body}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := answerClient(t, status, body)
 		ctx := context.Background()
 		sub, err := c.Submit(ctx, matrixRequest)
 		checkAnswerError(t, "Submit", err)
@@ -680,7 +676,37 @@ func FuzzClientAnswer(f *testing.F) {
 				t.Fatalf("Balance accepted HTTP %d as %+v", status, balance)
 			}
 		}
+		// A client of its own, so that the 429 of an earlier call does not pace the upload.
+		checkUploadAnswer(t, answerClient(t, status, body), status)
 	})
+}
+
+// answerClient is a client without retries whose every request gets status and body.
+func answerClient(t *testing.T, status int, body []byte) *apimart.Client {
+	t.Helper()
+	c, err := apimart.NewClient(apimart.Config{
+		BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1, Clock: apimart.NewFakeClock(),
+		HTTPClient: &http.Client{Transport: answerTransport{status: status, body: body}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkUploadAnswer: an upload is accepted only with a 2xx and a URL, which goes into state and
+// so must not hold the key, and a 4xx refusal never reads as "may have been stored".
+func checkUploadAnswer(t *testing.T, c *apimart.Client, status int) {
+	t.Helper()
+	up, err := c.UploadImage(context.Background(), "photo.png", bytes.NewReader([]byte("\x89PNG\r\n\x1a\n")))
+	checkAnswerError(t, "UploadImage", err)
+	if err == nil && (strings.TrimSpace(up.URL) == "" || status >= 300 || strings.Contains(up.URL, matrixKey)) {
+		t.Fatalf("UploadImage accepted HTTP %d as %+v", status, up)
+	}
+	var ambiguous *apimart.AmbiguousUploadError
+	if status >= 400 && status < 500 && errors.As(err, &ambiguous) {
+		t.Fatalf("a %d refusal of an upload was reported as ambiguous: %v", status, err)
+	}
 }
 
 func checkAnswerError(t *testing.T, call string, err error) {

@@ -27,10 +27,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	cl := callFrom(ctx)
 	var retry bool
-	if cl.kind == kindSubmit {
-		retry = retrySubmit(ctx, resp, err)
-	} else {
+	if cl.kind.repeatable() {
 		retry, _ = retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	} else {
+		retry = retryUnlessProcessed(ctx, resp, err)
 	}
 	if !retry {
 		return false, nil
@@ -59,9 +59,9 @@ func retryFields(cl *call, resp *http.Response, err error) map[string]any {
 
 func contextDone(ctx context.Context) bool { return ctx.Err() != nil }
 
-// retrySubmit allows a retry only when the server certainly created no task: it refused the
-// request with 408, 429 or 503, or it never received it.
-func retrySubmit(ctx context.Context, resp *http.Response, err error) bool {
+// retryUnlessProcessed allows a retry only when the server certainly created no task and stored
+// no file: it refused the request with 408, 429 or 503, or it never received it.
+func retryUnlessProcessed(ctx context.Context, resp *http.Response, err error) bool {
 	if err != nil {
 		// The default policy still vetoes hopeless errors such as a bad certificate.
 		retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)

@@ -101,7 +101,7 @@ func (c *Client) submit(ctx context.Context, req GenerationRequest) (*Submission
 	respBody, readErr := c.readResponse(resp)
 	if !isSuccess(resp.StatusCode) {
 		apiErr := c.redactAPIError(decodeError(resp.StatusCode, respBody))
-		if submitStatusAmbiguous(resp.StatusCode) {
+		if statusMayHaveProcessed(resp.StatusCode) {
 			return nil, ambiguous(apiErr)
 		}
 		return nil, apiErr
@@ -123,16 +123,16 @@ func (c *Client) submit(ctx context.Context, req GenerationRequest) (*Submission
 	return sub, nil
 }
 
-// submitStatusAmbiguous reports an error status after which a task may still have been created:
-// a server or gateway failure (500, 502, 504 and other 5xx), but not 501 or 503, which say the
-// request was not processed.
-func submitStatusAmbiguous(status int) bool {
+// statusMayHaveProcessed reports an error status after which a task may still have been created
+// (or a file stored): a server or gateway failure (500, 502, 504 and other 5xx), but not 501 or
+// 503, which say the request was not processed.
+func statusMayHaveProcessed(status int) bool {
 	return status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable
 }
 
-// mayHaveReachedServer tells a transport failure after which a task may exist. A context that
-// ended during a wait between attempts ends the call with a not-sent error, and every attempt
-// before such a wait was one that created nothing.
+// mayHaveReachedServer tells a transport failure after which a task (or an uploaded file) may
+// exist. A context that ended during a wait between attempts ends the call with a not-sent
+// error, and every attempt before such a wait was one that created nothing.
 func mayHaveReachedServer(err error) bool {
 	if sentNothing(err) {
 		return false

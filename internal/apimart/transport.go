@@ -18,14 +18,26 @@ const (
 	kindRead requestKind = iota
 	// kindSubmit is a paid request: it is retried only when the server certainly created nothing.
 	kindSubmit
+	// kindUpload is free but not idempotent, since each one stores a file: it has the submit's policy.
+	kindUpload
+	// kindDownload fetches a result file from its host, without the key; it is retried as a read.
+	kindDownload
 )
 
 func (k requestKind) String() string {
-	if k == kindSubmit {
+	switch k {
+	case kindSubmit:
 		return "submit"
+	case kindUpload:
+		return "upload"
+	case kindDownload:
+		return "download"
 	}
 	return "read"
 }
+
+// repeatable reports whether sending the request twice does no harm.
+func (k requestKind) repeatable() bool { return k == kindRead || k == kindDownload }
 
 // call is what one logical request (with all its retries) shares with the transport and the
 // retry policy, through the request context.
@@ -89,9 +101,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	var connected atomic.Bool
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
 	out := req.Clone(httptrace.WithClientTrace(ctx, trace))
-	if c.kind == kindSubmit {
-		// Without GetBody the standard transport cannot silently replay a paid request on a
-		// reused connection that broke after the request was written.
+	if !c.kind.repeatable() {
+		// Without GetBody the standard transport cannot silently replay a paid request or an
+		// upload on a reused connection that broke after the request was written.
 		out.GetBody = nil
 	}
 
@@ -118,12 +130,14 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 func (t *attemptTransport) log(req *http.Request, c *call, attempt int32, took time.Duration, resp *http.Response, err error) {
 	fields := map[string]any{
-		"method":        req.Method,
-		"path":          req.URL.EscapedPath(),
-		"kind":          c.kind.String(),
-		"attempt":       attempt,
-		"duration":      took.Round(time.Millisecond).String(),
-		"authorization": "Bearer [REDACTED]",
+		"method":   req.Method,
+		"path":     req.URL.EscapedPath(),
+		"kind":     c.kind.String(),
+		"attempt":  attempt,
+		"duration": took.Round(time.Millisecond).String(),
+	}
+	if req.Header.Get("Authorization") != "" {
+		fields["authorization"] = "Bearer [REDACTED]"
 	}
 	if err != nil {
 		fields["error"] = err.Error()

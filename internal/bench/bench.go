@@ -91,6 +91,7 @@ var benchmarks = []benchmark{
 	{BenchThroughput, "2, 5", "Throughput and peak memory", runThroughput},
 	{BenchScale, "3, 4", "Refresh and apply cost of 1,000 resources", runScale},
 	{BenchRateLimit, "6", "Rate-limited server", runRateLimit},
+	{BenchImageFile, "7", "Image files: download memory and plans of intact files", runImageFile},
 }
 
 // Names lists every benchmark's name in the order they run.

@@ -489,6 +489,9 @@ func TestPNGIsDeterministicPerPrompt(t *testing.T) {
 	if bytes.Equal(first, other) || bytes.Equal(first, second) {
 		t.Error("different prompts or indexes gave the same image")
 	}
+}
+
+func TestImageDimensionsFollowTheRatio(t *testing.T) {
 	for _, tt := range []struct {
 		size string
 		w, h int

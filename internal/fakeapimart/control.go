@@ -11,15 +11,38 @@ import (
 // UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",
 // "reset", "huge", "non_json") or the numbers of the constants.
 func (k *ReadFaultKind) UnmarshalJSON(b []byte) error {
+	i, err := parseFaultKind(b, "read", readFaultNames)
+	*k = ReadFaultKind(i)
+	return err
+}
+
+// UnmarshalJSON accepts "cut", "status" and "html", or the numbers of the constants.
+func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
+	i, err := parseFaultKind(b, "download", downloadFaultNames)
+	*k = DownloadFaultKind(i)
+	return err
+}
+
+// MarshalJSON writes the kind by name.
+func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+
+// faultKindName is the control JSON's name of a fault kind, or the Go form of a number past them.
+func faultKindName(k int, names []string, typeName string) string {
+	if k >= 0 && k < len(names) {
+		return names[k]
+	}
+	return fmt.Sprintf("%s(%d)", typeName, k)
+}
+
+func parseFaultKind(b []byte, what string, names []string) (int, error) {
 	text := strings.ToLower(strings.Trim(string(b), `"`))
 	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)
-	for i, name := range readFaultNames {
+	for i, name := range names {
 		if text == name || text == fmt.Sprint(i) {
-			*k = ReadFaultKind(i)
-			return nil
+			return i, nil
 		}
 	}
-	return fmt.Errorf("unknown read fault kind %s; use one of %s", b, strings.Join(readFaultNames, ", "))
+	return 0, fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
 }
 
 // MarshalJSON writes the kind by name.
@@ -35,6 +58,7 @@ type Knobs struct {
 	FailNextSubmits   *SubmitFaultJSON   `json:"fail_next_submits,omitempty"`
 	FailNextTaskReads *ReadFaultJSON     `json:"fail_next_task_reads,omitempty"`
 	FailNextTasks     *TaskOutcomeJSON   `json:"fail_next_tasks,omitempty"`
+	FailNextUploads   *UploadFaultJSON   `json:"fail_next_uploads,omitempty"`
 	ForgetAllTasks    bool               `json:"forget_all_tasks,omitempty"`
 	RateLimit         *RateLimitSettings `json:"rate_limit,omitempty"`
 	LatencyMS         *int64             `json:"latency_ms,omitempty"`
@@ -43,8 +67,17 @@ type Knobs struct {
 	Balances       map[string]float64 `json:"balances,omitempty"`
 	AccountBalance *float64           `json:"account_balance,omitempty"`
 	// Prices sets the price of one image of each model named.
-	Prices         map[string]float64 `json:"prices,omitempty"`
-	BalanceFailure *string            `json:"balance_failure,omitempty"`
+	Prices            map[string]float64 `json:"prices,omitempty"`
+	BalanceFailure    *string            `json:"balance_failure,omitempty"`
+	FailNextDownloads *DownloadFaultJSON `json:"fail_next_downloads,omitempty"`
+	MinImageBytes     *int64             `json:"min_image_bytes,omitempty"`
+}
+
+// DownloadFaultJSON is FailNextDownloads in the control JSON.
+type DownloadFaultJSON struct {
+	N      int               `json:"n"`
+	Kind   DownloadFaultKind `json:"kind"`
+	Status int               `json:"status"`
 }
 
 // SubmitFaultJSON is FailNextSubmits in the control JSON.
@@ -53,6 +86,15 @@ type SubmitFaultJSON struct {
 	Status       int   `json:"status"`
 	RetryAfterMS int64 `json:"retry_after_ms"`
 	CreateTask   bool  `json:"create_task"`
+	Reset        bool  `json:"reset"`
+}
+
+// UploadFaultJSON is FailNextUploads in the control JSON.
+type UploadFaultJSON struct {
+	N            int   `json:"n"`
+	Status       int   `json:"status"`
+	RetryAfterMS int64 `json:"retry_after_ms"`
+	Store        bool  `json:"store"`
 	Reset        bool  `json:"reset"`
 }
 
@@ -90,6 +132,9 @@ type KnobState struct {
 	PendingSubmitFaults   int               `json:"pending_submit_faults"`
 	PendingTaskReadFaults int               `json:"pending_task_read_faults"`
 	PendingTaskOutcomes   int               `json:"pending_task_outcomes"`
+	PendingUploadFaults   int               `json:"pending_upload_faults"`
+	MinImageBytes         int64             `json:"min_image_bytes"`
+	PendingDownloadFaults int               `json:"pending_download_faults"`
 	// AccountBalance is what the account has left; the keys' balances are read through
 	// /v1/balance, so that no key is echoed here.
 	AccountBalance float64            `json:"account_balance"`
@@ -120,6 +165,9 @@ func (s *Server) Apply(k Knobs) {
 	if f := k.FailNextTasks; f != nil {
 		s.FailNextTasks(f.N, TaskOutcome{Status: f.Status, Error: f.Error})
 	}
+	if f := k.FailNextUploads; f != nil {
+		s.FailNextUploads(f.N, UploadFault{Status: f.Status, RetryAfter: millis(f.RetryAfterMS), Store: f.Store, Reset: f.Reset})
+	}
 	if k.ForgetAllTasks {
 		s.ForgetAllTasks()
 	}
@@ -131,6 +179,12 @@ func (s *Server) Apply(k Knobs) {
 	}
 	if k.Idempotency != nil {
 		s.SetIdempotency(*k.Idempotency)
+	}
+	if f := k.FailNextDownloads; f != nil {
+		s.FailNextDownloads(f.N, DownloadFault{Kind: f.Kind, Status: f.Status})
+	}
+	if k.MinImageBytes != nil {
+		s.SetMinImageBytes(*k.MinImageBytes)
 	}
 	s.applyBalanceKnobs(k)
 }
@@ -165,6 +219,9 @@ func (s *Server) Knobs() KnobState {
 		PendingSubmitFaults:   s.submitFaults.left,
 		PendingTaskReadFaults: s.readFaults.left,
 		PendingTaskOutcomes:   s.taskOutcomes.left,
+		PendingUploadFaults:   s.uploadFaults.left,
+		MinImageBytes:         s.minImageBytes,
+		PendingDownloadFaults: s.downloadFaults.left,
 		AccountBalance:        roundAmount(s.account.remain),
 		Prices:                s.pricesLocked(),
 		BalanceFailure:        s.balanceFailure,

@@ -322,10 +322,13 @@ func TestControlEndpoint(t *testing.T) {
 	  "fail_next_submits": {"n": 2, "status": 503, "retry_after_ms": 2500},
 	  "fail_next_task_reads": {"n": 3, "kind": "non_json", "status": 504},
 	  "fail_next_tasks": {"n": 4, "status": "failed", "error": {"code": 1, "message": "m", "type": "t"}},
+	  "fail_next_uploads": {"n": 5, "status": 429, "store": true},
 	  "forget_all_tasks": true,
 	  "rate_limit": {"per_second": 50, "burst": 7},
 	  "latency_ms": 5,
 	  "idempotency": false,
+	  "fail_next_downloads": {"n": 5, "kind": "html"},
+	  "min_image_bytes": 4096,
 	  "balances": {"sk-fake-key": 3.5}, "account_balance": 50,
 	  "prices": {"gpt-image-2": 0.25}, "balance_failure": "User Quota Query Failed"
 	}`
@@ -337,7 +340,9 @@ func TestControlEndpoint(t *testing.T) {
 		SubmitShape: fakeapimart.ShapeV3, URLAsString: true, TaskDurationMS: 1500, EstimatedTimeMS: 30000,
 		URLLifetimeMS: (24 * time.Hour).Milliseconds(), RateLimit: fakeapimart.RateLimitSettings{PerSecond: 50, Burst: 7},
 		LatencyMS: 5, Idempotency: false, PendingSubmitFaults: 2, PendingTaskReadFaults: 3, PendingTaskOutcomes: 4,
-		AccountBalance: 50, Prices: map[string]float64{"gpt-image-2": 0.25}, BalanceFailure: "User Quota Query Failed",
+		MinImageBytes: 4096, PendingDownloadFaults: 5,
+		PendingUploadFaults: 5, AccountBalance: 50, Prices: map[string]float64{"gpt-image-2": 0.25},
+		BalanceFailure: "User Quota Query Failed",
 	}
 	var got fakeapimart.KnobState
 	if err := json.Unmarshal(call(t, "GET", base+"/_fake/faults", "", "").body, &got); err != nil || !reflect.DeepEqual(got, want) {
@@ -368,6 +373,9 @@ func TestControlEndpoint(t *testing.T) {
 	}
 	if a := call(t, "POST", base+"/_fake/faults", "", `{"latency":5}`); a.status != 400 {
 		t.Errorf("unknown control field: %d, want 400", a.status)
+	}
+	if a := call(t, "POST", base+"/_fake/faults", "", `{"fail_next_downloads":{"n":1,"kind":"sideways"}}`); a.status != 400 {
+		t.Errorf("unknown download fault kind: %d", a.status)
 	}
 	if a := call(t, "POST", base+"/_fake/faults", "", `{"fail_next_task_reads":{"n":1,"kind":"sideways"}}`); a.status != 400 {
 		t.Errorf("unknown read fault kind: %d, want 400", a.status)

@@ -7,65 +7,59 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"net/http"
-	"strconv"
 	"strings"
+
+	"golang.org/x/image/draw"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 )
 
-func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
-	index, ok := parseImageFileName(r.PathValue("file"))
-	if !ok {
-		writeError(w, http.StatusNotFound, "file not found")
-		return
-	}
-	s.mu.Lock()
-	t, found := s.tasks[r.PathValue("task")]
-	var snapshot task
-	if found {
-		snapshot = *t
-	}
-	s.mu.Unlock()
+// textColumnsPerScale is how many pixels of width one step of the text scale takes: a wide
+// image draws its words larger, so they stay readable at any size.
+const textColumnsPerScale = 192
 
-	now := s.now()
-	switch {
-	case !found || index >= snapshot.rec.N || !snapshot.done(now) || snapshot.outcome.Status != StatusCompleted:
-		writeError(w, http.StatusNotFound, "file not found")
-		return
-	case now.After(snapshot.rec.CompletedAt.Add(s.urlLifetime)):
-		writeError(w, http.StatusForbidden, "the file URL has expired")
-		return
-	}
-	width, height := Dimensions(snapshot.rec, s.imageScale)
-	body, err := RenderPNG(snapshot.rec.Prompt, width, height, int(index))
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	s.counters.imageDownloads.Add(1)
-	writeBody(w, http.StatusOK, "image/png", body)
-}
+var ink = color.NRGBA{R: 24, G: 24, B: 32, A: 255}
 
-// parseImageFileName reads "<index>.png".
-func parseImageFileName(name string) (int64, bool) {
-	digits, ok := strings.CutSuffix(name, ".png")
-	if !ok {
-		return 0, false
-	}
-	index, err := strconv.ParseInt(digits, 10, 64)
-	return index, err == nil && index >= 0
-}
-
-// RenderPNG draws result number index of a task: two colors and a stripe width taken from a
-// hash of the prompt and index, so the same prompt always yields the same bytes.
+// RenderPNG draws result number index of a task at width × height pixels: the prompt's words,
+// wrapped to the width, on a background whose colors come from a hash of the prompt and index.
+// The same arguments always yield the same bytes.
 func RenderPNG(prompt string, width, height, index int) ([]byte, error) {
-	seed := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s", index, prompt)))
-	background := color.NRGBA{R: seed[0], G: seed[1], B: seed[2], A: 255}
-	stripe := color.NRGBA{R: ^seed[0], G: ^seed[1], B: ^seed[2], A: 255}
-	period := 4 + int(seed[3]%12)
+	if width < 1 || height < 1 {
+		return nil, fmt.Errorf("result image size %dx%d is not positive", width, height)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, drawResult(prompt, width, height, index)); err != nil {
+		return nil, fmt.Errorf("encode result image: %w", err)
+	}
+	return buf.Bytes(), nil
+}
 
-	img := image.NewNRGBA(image.Rect(0, 0, width, height))
-	for y := range height {
-		for x := range width {
+// drawResult draws on a canvas 1/scale of the result's size with the 7×13 bitmap font, then
+// enlarges it pixel for pixel, so that the letters keep their crisp bitmap shape.
+func drawResult(prompt string, width, height, index int) *image.NRGBA {
+	scale := max(1, width/textColumnsPerScale)
+	canvas := image.NewNRGBA(image.Rect(0, 0, ceilDiv(width, scale), ceilDiv(height, scale)))
+	paintBackground(canvas, sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", index, prompt)))
+	drawText(canvas, prompt, index)
+	if scale == 1 {
+		return canvas
+	}
+	result := image.NewNRGBA(image.Rect(0, 0, width, height))
+	draw.NearestNeighbor.Scale(result, result.Bounds(), canvas, canvas.Bounds(), draw.Src, nil)
+	return result
+}
+
+// paintBackground fills img with light diagonal stripes of two colors picked by seed; light
+// colors keep the dark text readable.
+func paintBackground(img *image.NRGBA, seed [32]byte) {
+	light := func(b byte) uint8 { return 160 + b%96 }
+	background := color.NRGBA{R: light(seed[0]), G: light(seed[1]), B: light(seed[2]), A: 255}
+	stripe := color.NRGBA{R: background.R - 24, G: background.G - 24, B: background.B - 24, A: 255}
+	period := 6 + int(seed[3]%10)
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
 			c := background
 			if ((x+y)/period)%2 == 1 {
 				c = stripe
@@ -73,9 +67,55 @@ func RenderPNG(prompt string, width, height, index int) ([]byte, error) {
 			img.SetNRGBA(x, y, c)
 		}
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("encode result image: %w", err)
-	}
-	return buf.Bytes(), nil
 }
+
+// drawText writes the prompt from the top left, wrapped to the width, and the result's number
+// at the bottom; lines that do not fit are left out.
+func drawText(img *image.NRGBA, prompt string, index int) {
+	face := basicfont.Face7x13
+	const margin = 6
+	advance := face.Advance
+	lineHeight := face.Height + 2
+	columns := max(1, (img.Bounds().Dx()-2*margin)/advance)
+	rows := max(0, (img.Bounds().Dy()-2*margin)/lineHeight-1) // one row is the footer's
+	d := &font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face}
+	for i, line := range wrapWords(prompt, columns) {
+		if i == rows {
+			break
+		}
+		d.Dot = fixed.P(margin, margin+face.Ascent+i*lineHeight)
+		d.DrawString(line)
+	}
+	d.Dot = fixed.P(margin, img.Bounds().Dy()-margin-face.Descent)
+	d.DrawString(fmt.Sprintf("image %d", index+1))
+}
+
+// wrapWords breaks text into lines of at most columns characters, at spaces where it can and
+// inside a word longer than a line.
+func wrapWords(text string, columns int) []string {
+	var lines []string
+	var line []rune
+	for _, word := range strings.Fields(text) {
+		runes := []rune(word)
+		for len(runes) > columns {
+			if len(line) > 0 {
+				lines, line = append(lines, string(line)), nil
+			}
+			lines, runes = append(lines, string(runes[:columns])), runes[columns:]
+		}
+		switch {
+		case len(line) == 0:
+			line = runes
+		case len(line)+1+len(runes) <= columns:
+			line = append(append(line, ' '), runes...)
+		default:
+			lines, line = append(lines, string(line)), runes
+		}
+	}
+	if len(line) > 0 {
+		lines = append(lines, string(line))
+	}
+	return lines
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -22,12 +22,7 @@ const (
 
 var readFaultNames = []string{"status", "malformed", "slow", "reset", "huge", "non_json"}
 
-func (k ReadFaultKind) String() string {
-	if k >= 0 && int(k) < len(readFaultNames) {
-		return readFaultNames[k]
-	}
-	return fmt.Sprintf("ReadFaultKind(%d)", int(k))
-}
+func (k ReadFaultKind) String() string { return faultKindName(int(k), readFaultNames, "ReadFaultKind") }
 
 // ReadFault makes a task read fail.
 type ReadFault struct {

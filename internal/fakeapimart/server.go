@@ -81,24 +81,29 @@ type Server struct {
 	stopOnce    sync.Once
 	counters    counterSet
 
-	mu            sync.Mutex
-	shape         Shape
-	urlAsString   bool
-	taskDuration  time.Duration
-	estimatedTime time.Duration // 0 derives the estimate from the duration
-	idempotency   bool
-	latency       time.Duration
-	limiter       *rate.Limiter // nil when no limit is set
-	submitFaults  queue[SubmitFault]
-	readFaults    queue[ReadFault]
-	taskOutcomes  queue[TaskOutcome]
-	tasks         map[string]*task
-	order         []*task
-	replays       map[replayKey]*task
-	readTimes     map[string][]time.Time
-	wallets       map[string]*wallet // per key
-	account       *wallet
-	prices        map[string]float64 // per image, by model; DefaultPrice for the others
+	mu             sync.Mutex
+	shape          Shape
+	urlAsString    bool
+	taskDuration   time.Duration
+	estimatedTime  time.Duration // 0 derives the estimate from the duration
+	idempotency    bool
+	latency        time.Duration
+	limiter        *rate.Limiter // nil when no limit is set
+	submitFaults   queue[SubmitFault]
+	readFaults     queue[ReadFault]
+	uploadFaults   queue[UploadFault]
+	taskOutcomes   queue[TaskOutcome]
+	downloadFaults queue[DownloadFault]
+	minImageBytes  int64
+	tasks          map[string]*task
+	order          []*task
+	replays        map[replayKey]*task
+	readTimes      map[string][]time.Time
+	uploads        map[string]*upload
+	uploadOrder    []*upload
+	wallets        map[string]*wallet // per key
+	account        *wallet
+	prices         map[string]float64 // per image, by model; DefaultPrice for the others
 	// balanceFailure, when set, is the message of a {"success":false} balance answer.
 	balanceFailure string
 }
@@ -168,6 +173,7 @@ func New(opts ...Option) *Server {
 		tasks:        map[string]*task{},
 		replays:      map[replayKey]*task{},
 		readTimes:    map[string][]time.Time{},
+		uploads:      map[string]*upload{},
 		wallets:      map[string]*wallet{},
 		account:      newWallet(),
 		prices:       map[string]float64{},
@@ -183,10 +189,12 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/images/generations", s.v1(s.handleSubmit, rejectUnknownKey))
 	mux.Handle("GET /v1/tasks/{id}", s.v1(s.handleTask, rejectUnknownKey))
+	mux.Handle("POST /v1/uploads/images", s.v1(s.handleUpload, rejectUnknownKey))
 	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false), balanceQuirk))
 	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true), balanceQuirk))
 	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
 	mux.HandleFunc("GET /files/{task}/{file}", s.handleFile)
+	mux.HandleFunc("GET /uploads/{id}/{file}", s.handleUploadedFile)
 	if s.control {
 		mux.Handle("GET /_fake/counters", loopbackOnly(s.handleCounters))
 		mux.Handle("POST /_fake/reset-counters", loopbackOnly(s.handleResetCounters))
@@ -267,42 +275,54 @@ func (s *Server) SetRateLimit(perSecond float64, burst int) {
 
 // Counters is a snapshot of what the server has seen; see the package doc for what each counts.
 type Counters struct {
-	Requests          int64 `json:"requests"`
-	Submits           int64 `json:"submits"`
-	TasksCreated      int64 `json:"tasks_created"`
-	TaskReads         int64 `json:"task_reads"`
-	BalanceReads      int64 `json:"balance_reads"`
-	ImageDownloads    int64 `json:"image_downloads"`
-	Unauthorized      int64 `json:"unauthorized"`
-	RateLimited       int64 `json:"rate_limited"`
-	IdempotentReplays int64 `json:"idempotent_replays"`
-	Faults            int64 `json:"faults"`
+	Requests       int64 `json:"requests"`
+	Submits        int64 `json:"submits"`
+	TasksCreated   int64 `json:"tasks_created"`
+	TaskReads      int64 `json:"task_reads"`
+	BalanceReads   int64 `json:"balance_reads"`
+	ImageDownloads int64 `json:"image_downloads"`
+	ImageHeads     int64 `json:"image_heads"`
+	// DownloadsWithAuthorization counts requests for result files (GET or HEAD) that carried an
+	// Authorization header, which no client should send to a file host.
+	DownloadsWithAuthorization int64 `json:"downloads_with_authorization"`
+	Unauthorized               int64 `json:"unauthorized"`
+	RateLimited                int64 `json:"rate_limited"`
+	IdempotentReplays          int64 `json:"idempotent_replays"`
+	Faults                     int64 `json:"faults"`
+	Uploads                    int64 `json:"uploads"`
+	UploadsStored              int64 `json:"uploads_stored"`
 }
 
 type counterSet struct {
-	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, unauthorized,
-	rateLimited, idempotentReplays, faults atomic.Int64
+	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, imageHeads,
+	downloadsWithAuthorization, unauthorized, rateLimited, idempotentReplays, faults, uploads,
+	uploadsStored atomic.Int64
 }
 
 func (c *counterSet) all() []*atomic.Int64 {
 	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.balanceReads, &c.imageDownloads,
-		&c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults}
+		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults,
+		&c.uploads, &c.uploadsStored}
 }
 
 // Counters returns a snapshot of the counters.
 func (s *Server) Counters() Counters {
 	c := &s.counters
 	return Counters{
-		Requests:          c.requests.Load(),
-		Submits:           c.submits.Load(),
-		TasksCreated:      c.tasksCreated.Load(),
-		TaskReads:         c.taskReads.Load(),
-		BalanceReads:      c.balanceReads.Load(),
-		ImageDownloads:    c.imageDownloads.Load(),
-		Unauthorized:      c.unauthorized.Load(),
-		RateLimited:       c.rateLimited.Load(),
-		IdempotentReplays: c.idempotentReplays.Load(),
-		Faults:            c.faults.Load(),
+		Requests:                   c.requests.Load(),
+		Submits:                    c.submits.Load(),
+		TasksCreated:               c.tasksCreated.Load(),
+		TaskReads:                  c.taskReads.Load(),
+		BalanceReads:               c.balanceReads.Load(),
+		ImageDownloads:             c.imageDownloads.Load(),
+		ImageHeads:                 c.imageHeads.Load(),
+		DownloadsWithAuthorization: c.downloadsWithAuthorization.Load(),
+		Unauthorized:               c.unauthorized.Load(),
+		RateLimited:                c.rateLimited.Load(),
+		IdempotentReplays:          c.idempotentReplays.Load(),
+		Faults:                     c.faults.Load(),
+		Uploads:                    c.uploads.Load(),
+		UploadsStored:              c.uploadsStored.Load(),
 	}
 }
 

@@ -83,6 +83,10 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 		return
 	}
 	req.owner = c.owner
+	if unknown, ok := s.unknownUploadURL(requestOrigin(r), req.imageURLs); ok {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("image_urls: %s cannot be fetched: no such uploaded file", unknown))
+		return
+	}
 	req.idempotencyKey = r.Header.Get("Idempotency-Key")
 	if req.idempotencyKey != "" && !validIdempotencyKey(req.idempotencyKey) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key must be 1 to 191 visible ASCII characters")
@@ -93,7 +97,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	fault, faulted := s.submitFaults.take()
 	s.mu.Unlock()
 	if faulted && !fault.CreateTask && !fault.Reset {
-		s.serveSubmitFault(w, fault)
+		s.serveFault(w, fault.Status, fault.RetryAfter)
 		return
 	}
 	t, replayed, shape := s.createOrReplay(req)
@@ -103,7 +107,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 			abortConnection(w)
 			return
 		}
-		s.serveSubmitFault(w, fault)
+		s.serveFault(w, fault.Status, fault.RetryAfter)
 		return
 	}
 	if replayed {
@@ -112,17 +116,17 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	writeOK(w, submitResponse(shape, t))
 }
 
-func (s *Server) serveSubmitFault(w http.ResponseWriter, f SubmitFault) {
+// serveFault answers an injected submit or upload fault; status 0 means 500.
+func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
 	s.counters.faults.Add(1)
-	status := f.Status
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
 	if status == http.StatusTooManyRequests {
 		s.counters.rateLimited.Add(1)
 	}
-	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterValue(f.RetryAfter))
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
 	}
 	writeError(w, status, http.StatusText(status))
 }
@@ -183,6 +187,7 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 	if body.Resolution != nil {
 		req.requestedResolution = *body.Resolution
 	}
+	req.imageURLs = body.ImageURLs
 	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
 		return newTask{}, rerr
 	}

@@ -34,6 +34,7 @@ type TaskRecord struct {
 	RequestedResolution string
 	Resolution          string
 	N                   int64
+	ImageURLs           []string // the reference images sent, in order
 	// Body is the submit's JSON body as received, so tests can check each field's JSON type.
 	Body           json.RawMessage
 	IdempotencyKey string
@@ -75,6 +76,7 @@ type newTask struct {
 	requestedResolution, resolution                           string
 	n                                                         int64
 	references                                                int
+	imageURLs                                                 []string
 	body                                                      []byte
 	// forced, when set, is an outcome the request itself causes; it does not use FailNextTasks.
 	forced *TaskOutcome
@@ -106,6 +108,7 @@ func (s *Server) createTask(req newTask) *task {
 		RequestedSize:       req.requestedSize,
 		Size:                req.size,
 		N:                   req.n,
+		ImageURLs:           req.imageURLs,
 		Body:                json.RawMessage(req.body),
 		RequestedResolution: req.requestedResolution,
 		Resolution:          req.resolution,

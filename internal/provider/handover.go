@@ -22,6 +22,8 @@ type handoverQueue struct {
 type handedOverTask struct {
 	TaskID      string
 	SubmittedAt time.Time
+	// ReferenceURLs are the image_urls the task was submitted with, so the replacement uploads nothing.
+	ReferenceURLs []string
 }
 
 func newHandoverQueue() *handoverQueue {
@@ -59,6 +61,9 @@ type imageInputs struct {
 	N       int64             `json:"n"`
 	Keepers map[string]string `json:"keepers"`
 	argumentInputs
+	// References are the content digests of the reference images (a URL stands for itself), so a
+	// moved file or a new upload URL is the same input.
+	References []string `json:"references,omitempty"`
 }
 
 // handoverKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -56,6 +57,7 @@ type imageResourceModel struct {
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 	imageArguments
 	taskResultModel
+	referenceImagesModel
 }
 
 func (m imageResourceModel) inputs(ctx context.Context) imageInputs {
@@ -69,6 +71,7 @@ func (m imageResourceModel) inputs(ctx context.Context) imageInputs {
 		N:              m.N.ValueInt64(),
 		Keepers:        keepers,
 		argumentInputs: m.imageArguments.inputs(),
+		References:     m.referenceIdentities(),
 	}
 }
 
@@ -146,6 +149,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 	for _, a := range taskResultAttributes {
 		attributes[a.name] = computedResultAttribute(a)
 	}
+	maps.Copy(attributes, referenceAttributes())
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Generates an image from a prompt with the APIMart API and keeps the result URLs in state. " +
 			"Every input forces a new image, because the API cannot change a finished task. Each image is charged by APIMart.\n\n" +
@@ -211,6 +215,7 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		}
 		resp.Diagnostics.AddAttributeError(path.Root(p.Field), p.Summary, p.Detail)
 	}
+	resp.Diagnostics.Append(validateReferenceConfig(config)...)
 }
 
 // validateImageConfig checks the known values against the model catalog. A value that is not
@@ -238,9 +243,9 @@ func validateImageConfig(c imageResourceModel) []apimart.Problem {
 		problems = append(problems, model.ValidateCount(c.N.ValueInt64())...)
 	}
 	problems = append(problems, c.validate(model)...)
-	// apimart_image sends no reference images yet; the count still decides sizes such as "auto".
-	if !c.Size.IsUnknown() {
-		problems = append(problems, model.ValidateReferences(0, c.Size.ValueString(), c.N.ValueInt64())...)
+	// The number of reference images decides sizes such as "auto" too.
+	if !c.Size.IsUnknown() && !c.ReferenceImages.IsUnknown() {
+		problems = append(problems, referenceCountProblems(model, c)...)
 	}
 	return problems
 }
@@ -325,6 +330,7 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, p
 			map[string]any{"task_id": queued.TaskID})
 		plan.setTaskID(queued.TaskID)
 		plan.taskResultModel = pendingTaskResult(&apimart.Submission{TaskID: queued.TaskID})
+		plan.takeHandedOverURLs(queued.ReferenceURLs)
 		plan.Interrupted = types.BoolValue(false)
 		return apimart.WaitOptions{SubmittedAt: queued.SubmittedAt, OnProgress: logProgress(ctx)}, true
 	}
@@ -333,6 +339,11 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, p
 		resp.Diagnostics.AddAttributeError(path.Root("parameters"), "Invalid parameters", err.Error())
 		return apimart.WaitOptions{}, false
 	}
+	if diags := plan.uploadReferences(ctx, client, r.data); diags.HasError() {
+		resp.Diagnostics.Append(diags...)
+		return apimart.WaitOptions{}, false
+	}
+	genReq.ImageURLs = plan.imageURLs()
 	sub, err := client.Submit(ctx, genReq)
 	if err != nil {
 		resp.Diagnostics.Append(submitErrorDiagnostics(err, r.data)...)
@@ -451,7 +462,8 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 	if state.Interrupted.ValueBool() && state.TaskID.ValueString() != "" {
 		tflog.Info(ctx, "keeping the interrupted image task for its replacement", map[string]any{"task_id": state.TaskID.ValueString()})
-		r.data.handover.push(state.inputs(ctx).handoverKey(), handedOverTask{TaskID: state.TaskID.ValueString()})
+		r.data.handover.push(state.inputs(ctx).handoverKey(),
+			handedOverTask{TaskID: state.TaskID.ValueString(), ReferenceURLs: state.imageURLs()})
 	}
 	tflog.Debug(ctx, "APIMart has no delete API; the image is only removed from state", map[string]any{"task_id": state.TaskID.ValueString()})
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/dynamicplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -56,6 +57,12 @@ func (replaceUnlessImportedModifiers) Map() planmodifier.Map {
 
 func (replaceUnlessImportedModifiers) Dynamic() planmodifier.Dynamic {
 	return dynamicplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.DynamicRequest, resp *dynamicplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !wasImported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func (replaceUnlessImportedModifiers) List() planmodifier.List {
+	return listplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = !wasImported(ctx, req.Private)
 	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
 }

@@ -87,7 +87,8 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How often one request is retried after a transient failure (connection "+
-					"errors, HTTP 429 and 5xx for task reads; only 408, 429, 503 and failed connections for a paid submit). "+
+					"errors, HTTP 429 and 5xx for task reads and file downloads; only 408, 429, 503 and failed connections for "+
+					"a paid submit). "+
 					"Defaults to the `%s` environment variable, then %d. `0` disables retries.", EnvMaxRetries, apimart.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
@@ -104,7 +105,7 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, as a Go duration such as `30s` or "+
+				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, a file download to its last byte included, as a Go duration such as `30s` or "+
 					"`2m`. Defaults to the `%s` environment variable, then `%s`. Waiting for a task is bounded by the "+
 					"resource's `timeouts` instead.", EnvRequestTimeout, apimart.DefaultRequestTimeout),
 				Optional:   true,
@@ -141,6 +142,13 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data.keySource = settings.keySource
+	userAgent := fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion)
+	data.downloader = apimart.NewDownloader(apimart.Config{
+		UserAgent:      userAgent,
+		MaxRetries:     settings.maxRetries,
+		RequestTimeout: settings.requestTimeout,
+		Logger:         tflogLogger{},
+	})
 	// A blank key is a missing key, reported as such by the first operation that needs one; the
 	// client would refuse it anyway, and that error must not read as a base_url problem.
 	if settings.apiKey == "" {
@@ -150,7 +158,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	client, err := apimart.NewClient(apimart.Config{
 		BaseURL:        settings.baseURL,
 		APIKey:         settings.apiKey,
-		UserAgent:      fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion),
+		UserAgent:      userAgent,
 		MaxRetries:     settings.maxRetries,
 		RateLimit:      settings.rateLimit,
 		RequestTimeout: settings.requestTimeout,
@@ -171,7 +179,7 @@ func anyUnknown(c providerModel) bool {
 }
 
 func (p *apimartProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewImageResource}
+	return []func() resource.Resource{NewImageResource, NewImageFileResource}
 }
 
 func (p *apimartProvider) DataSources(context.Context) []func() datasource.DataSource {

@@ -44,6 +44,7 @@ type options struct {
 	estimatedTime time.Duration
 	urlLifetime   time.Duration
 	shape         string
+	imageScale    float64
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -57,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.estimatedTime, "estimated-time", 0, "estimated_time reported; 0 derives it from -task-duration")
 	fs.DurationVar(&o.urlLifetime, "url-lifetime", fakeapimart.DefaultURLLifetime, "how long result URLs stay valid after completion")
 	fs.StringVar(&o.shape, "submit-shape", "v1", "submit response shape: v1, v2 or v3")
+	fs.Float64Var(&o.imageScale, "image-scale", fakeapimart.DefaultImageScale, "factor applied to the real pixel size of result images; 1 is full size")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -105,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fakeapimart.WithEstimatedTime(o.estimatedTime),
 		fakeapimart.WithURLLifetime(o.urlLifetime),
 		fakeapimart.WithSubmitShape(shape),
+		fakeapimart.WithImageScale(o.imageScale),
 		fakeapimart.WithControlEndpoint(),
 	)
 	ln, err := net.Listen("tcp", o.listen)

@@ -1,0 +1,225 @@
+package fakeapimart
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+)
+
+// UploadURLLifetime is how long an uploaded file's URL works (doc §6: 72 hours).
+const UploadURLLifetime = 72 * time.Hour
+
+// maxUploadRequest bounds a whole upload request: the file limit plus room for the multipart
+// framing, so that a file just under the limit is not refused for its headers.
+const maxUploadRequest = apimart.MaxUploadBytes + 64<<10
+
+// UploadFault makes an upload fail.
+type UploadFault struct {
+	// Status is the HTTP status answered, e.g. 429 or 503 (nothing stored) or 500, 502; 0 means 500.
+	Status int
+	// RetryAfter, when > 0, is sent as Retry-After in whole seconds, rounded up.
+	RetryAfter time.Duration
+	// Store keeps the file before answering the error: an ambiguous failure.
+	Store bool
+	// Reset stores the file, then closes the connection without any response.
+	Reset bool
+}
+
+// FailNextUploads makes the next n uploads of an acceptable file fail with f.
+func (s *Server) FailNextUploads(n int, f UploadFault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uploadFaults.set(n, f)
+}
+
+// UploadRecord is what the server knows about an uploaded file.
+type UploadRecord struct {
+	ID          string
+	Owner       string // the API key that uploaded it
+	Filename    string
+	ContentType string
+	Bytes       int64
+	SHA256      string // hex digest of the content
+	CreatedAt   time.Time
+}
+
+type upload struct {
+	rec  UploadRecord
+	body []byte
+}
+
+// Uploads returns every stored upload, in upload order.
+func (s *Server) Uploads() []UploadRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	records := make([]UploadRecord, len(s.uploadOrder))
+	for i, u := range s.uploadOrder {
+		records[i] = u.rec
+	}
+	return records
+}
+
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
+	s.counters.uploads.Add(1)
+	filename, body, rerr := readUploadedFile(w, r)
+	if rerr != nil {
+		writeError(w, rerr.status, rerr.message)
+		return
+	}
+	contentType, ok := apimart.DetectUploadType(body)
+	if !ok {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("unsupported file format %s; upload a JPEG, PNG, WebP or GIF image", contentType))
+		return
+	}
+	s.mu.Lock()
+	fault, faulted := s.uploadFaults.take()
+	s.mu.Unlock()
+	if faulted && !fault.Store && !fault.Reset {
+		s.serveFault(w, fault.Status, fault.RetryAfter)
+		return
+	}
+	rec := s.storeUpload(c.owner, filename, contentType, body)
+	switch {
+	case faulted && fault.Reset:
+		s.counters.faults.Add(1)
+		abortConnection(w)
+	case faulted:
+		s.serveFault(w, fault.Status, fault.RetryAfter)
+	default:
+		writeOK(w, map[string]any{
+			"url":          requestOrigin(r) + uploadPath(rec),
+			"filename":     rec.Filename,
+			"content_type": rec.ContentType,
+			"bytes":        rec.Bytes,
+			"created_at":   rec.CreatedAt.Unix(),
+		})
+	}
+}
+
+// readUploadedFile finds the multipart "file" field and reads it under the size limit.
+func readUploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, *requestError) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUploadRequest)
+	parts, err := r.MultipartReader()
+	if err != nil {
+		return "", nil, badRequest("the request must be multipart/form-data with a file field: %v", err)
+	}
+	for {
+		part, err := parts.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", nil, badRequest("missing file field")
+		}
+		if err != nil {
+			return "", nil, uploadReadProblem(err)
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		body, err := io.ReadAll(io.LimitReader(part, apimart.MaxUploadBytes+1))
+		if err != nil {
+			return "", nil, uploadReadProblem(err)
+		}
+		if len(body) > apimart.MaxUploadBytes {
+			return "", nil, tooLarge()
+		}
+		return part.FileName(), body, nil
+	}
+}
+
+func uploadReadProblem(err error) *requestError {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return tooLarge()
+	}
+	return badRequest("could not read the multipart body: %v", err)
+}
+
+func tooLarge() *requestError {
+	return &requestError{status: http.StatusRequestEntityTooLarge,
+		message: fmt.Sprintf("file too large; the limit is %d MB", apimart.MaxUploadBytes>>20)}
+}
+
+func (s *Server) storeUpload(owner, filename, contentType string, body []byte) UploadRecord {
+	sum := sha256.Sum256(body)
+	rec := UploadRecord{
+		ID:          newUploadID(),
+		Owner:       owner,
+		Filename:    uploadFilename(filename, contentType),
+		ContentType: contentType,
+		Bytes:       int64(len(body)),
+		SHA256:      hex.EncodeToString(sum[:]),
+		CreatedAt:   s.now(),
+	}
+	u := &upload{rec: rec, body: body}
+	s.mu.Lock()
+	s.uploads[rec.ID] = u
+	s.uploadOrder = append(s.uploadOrder, u)
+	s.mu.Unlock()
+	s.counters.uploadsStored.Add(1)
+	return rec
+}
+
+// uploadFilename keeps the base of the name the client sent, or makes one up from the format.
+func uploadFilename(sent, contentType string) string {
+	name := path.Base(strings.ReplaceAll(sent, `\`, "/"))
+	if name == "." || name == "/" || name == "" {
+		return "image." + strings.TrimPrefix(contentType, "image/")
+	}
+	return name
+}
+
+func newUploadID() string {
+	raw := make([]byte, 12)
+	_, _ = rand.Read(raw)
+	return hex.EncodeToString(raw)
+}
+
+// uploadPath is where an uploaded file is served, like the API's upload.apimart.ai/f/image/... URLs.
+func uploadPath(rec UploadRecord) string {
+	return "/uploads/" + rec.ID + "/" + url.PathEscape(rec.Filename)
+}
+
+// handleUploadedFile serves an uploaded file back, without auth, until its URL expires.
+func (s *Server) handleUploadedFile(w http.ResponseWriter, r *http.Request) {
+	u, found := s.lookupUpload(r.PathValue("id"))
+	switch {
+	case !found || r.PathValue("file") != u.rec.Filename:
+		writeError(w, http.StatusNotFound, "file not found")
+	case s.now().After(u.rec.CreatedAt.Add(UploadURLLifetime)):
+		writeError(w, http.StatusForbidden, "the file URL has expired")
+	default:
+		writeBody(w, http.StatusOK, u.rec.ContentType, u.body)
+	}
+}
+
+func (s *Server) lookupUpload(id string) (*upload, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.uploads[id]
+	return u, ok
+}
+
+// unknownUploadURL returns the first reference that points at this server's uploads but names no
+// stored file, as the API's fetch of such a URL would fail.
+func (s *Server) unknownUploadURL(origin string, urls []string) (string, bool) {
+	for _, raw := range urls {
+		rest, ok := strings.CutPrefix(raw, origin+"/uploads/")
+		if !ok {
+			continue
+		}
+		id, _, _ := strings.Cut(rest, "/")
+		if _, found := s.lookupUpload(id); !found {
+			return raw, true
+		}
+	}
+	return "", false
+}

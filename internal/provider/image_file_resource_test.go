@@ -1,0 +1,505 @@
+package provider
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
+)
+
+// fileCounts is what the fake server counted for images and their files over a whole test.
+type fileCounts struct {
+	tasks, downloads, heads int64
+}
+
+// checkFileCounts asserts the fake's task, download and HEAD counts, and that no request for a
+// file ever carried an Authorization header.
+func checkFileCounts(fake *fakeapimart.Server, want fileCounts) resource.TestCheckFunc {
+	return func(*terraform.State) error { return compareFileCounts(fake, want) }
+}
+
+func compareFileCounts(fake *fakeapimart.Server, want fileCounts) error {
+	c := fake.Counters()
+	got := fileCounts{tasks: c.TasksCreated, downloads: c.ImageDownloads, heads: c.ImageHeads}
+	if got != want {
+		return fmt.Errorf("fake counted %d tasks, %d downloads, %d HEADs; want %d, %d, %d",
+			got.tasks, got.downloads, got.heads, want.tasks, want.downloads, want.heads)
+	}
+	if c.DownloadsWithAuthorization != 0 {
+		return fmt.Errorf("%d requests for files carried an Authorization header", c.DownloadsWithAuthorization)
+	}
+	return nil
+}
+
+// heroConfig is one image and the file it is saved to.
+func heroConfig(baseURL, filePath string) string {
+	return providerConfig(baseURL) + fmt.Sprintf(`
+resource "apimart_image" "hero" {
+  prompt = "a lighthouse at dusk"
+}
+
+resource "apimart_image_file" "hero" {
+  url  = apimart_image.hero.url
+  path = %q
+}
+`, filePath)
+}
+
+// fileSHA256 is the hex SHA-256 of a file, or "" when it cannot be read.
+func fileSHA256(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// checkFileMatchesState asserts that the file at the path in state is the one state describes.
+func checkFileMatchesState(address string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		attrs := s.RootModule().Resources[address].Primary.Attributes
+		info, err := os.Stat(attrs["path"])
+		if err != nil {
+			return fmt.Errorf("the file of %s: %w", address, err)
+		}
+		if sum := fileSHA256(attrs["path"]); sum != attrs["sha256"] || fmt.Sprint(info.Size()) != attrs["bytes"] || attrs["id"] != sum {
+			return fmt.Errorf("file %s has SHA-256 %s and %d bytes; state says %s (id %s) and %s", attrs["path"], sum, info.Size(), attrs["sha256"], attrs["id"], attrs["bytes"])
+		}
+		return nil
+	}
+}
+
+// checkPixelsOfOnlyTask compares the width and height in state with the size the fake drew the
+// result of its only task at.
+func checkPixelsOfOnlyTask(fake *fakeapimart.Server, address string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		tasks := fake.Tasks()
+		if len(tasks) != 1 {
+			return fmt.Errorf("server has %d tasks, want 1", len(tasks))
+		}
+		width, height := fakeapimart.Dimensions(tasks[0], fakeapimart.DefaultImageScale)
+		attrs := s.RootModule().Resources[address].Primary.Attributes
+		if attrs["width"] != fmt.Sprint(width) || attrs["height"] != fmt.Sprint(height) {
+			return fmt.Errorf("state says %sx%s pixels, the fake drew %dx%d", attrs["width"], attrs["height"], width, height)
+		}
+		return nil
+	}
+}
+
+func checkNoFile(path string) resource.TestCheckFunc {
+	return func(*terraform.State) error { return noFileAt(path) }
+}
+
+// noFileAt asserts that neither path nor a temporary file beside it exists.
+func noFileAt(path string) error {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s exists (stat: %v)", path, err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*"))
+	if len(leftovers) > 0 {
+		return fmt.Errorf("temporary files were left behind: %v", leftovers)
+	}
+	return nil
+}
+
+func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
+	fake, baseURL := startFake(t)
+	target := filepath.Join(t.TempDir(), "assets", "img", "hero.png")
+	config := heroConfig(baseURL, target)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("apimart_image_file.hero", tfjsonpath.New("content_type"), knownvalue.StringExact("image/png")),
+					statecheck.ExpectKnownValue("apimart_image_file.hero", tfjsonpath.New("keep_on_destroy"), knownvalue.Bool(false)),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkFileMatchesState("apimart_image_file.hero"),
+					checkPixelsOfOnlyTask(fake, "apimart_image_file.hero"),
+					checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+				),
+				PostApplyFunc: fake.ResetCounters,
+			},
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(*terraform.State) error {
+					if n := fake.Counters().Requests; n != 0 {
+						return fmt.Errorf("plans of an intact file sent %d requests, want 0", n)
+					}
+					return nil
+				},
+			},
+		},
+		CheckDestroy: checkNoFile(target),
+	})
+}
+
+func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.SetMinImageBytes(1 << 20) // large enough to be cut in the middle of the body
+	target := filepath.Join(t.TempDir(), "hero.png")
+	config := heroConfig(baseURL, target)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadCut}) },
+				Config:      config,
+				ExpectError: regexp.MustCompile(`Unable to download the image(.|\n)*cut(.|\n)*off(.|\n)*Nothing(.|\n)*was(.|\n)*written`),
+			},
+			{
+				PreConfig: func() {
+					if err := noFileAt(target); err != nil {
+						t.Errorf("after the cut download: %v", err)
+					}
+					fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadHTML})
+				},
+				Config:      config,
+				ExpectError: regexp.MustCompile(`Download is not an image(.|\n)*<html>`),
+			},
+			{
+				PreConfig: func() {
+					if err := noFileAt(target); err != nil {
+						t.Errorf("after the HTML page: %v", err)
+					}
+				},
+				// Downloads are free, so applying again simply downloads again.
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkFileMatchesState("apimart_image_file.hero"),
+					checkFileCounts(fake, fileCounts{tasks: 1, downloads: 2}), // the cut one and the whole one
+				),
+			},
+		},
+	})
+}
+
+func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
+	fake, baseURL := startFake(t)
+	fake.FailNextDownloads(2, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadStatus, Status: 503})
+	target := filepath.Join(t.TempDir(), "hero.png")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: heroConfig(baseURL, target),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkFileMatchesState("apimart_image_file.hero"),
+				checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+				func(*terraform.State) error {
+					if f := fake.Counters().Faults; f != 2 {
+						return fmt.Errorf("%d faults served, want the 2 503s", f)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// testClock is a clock for the fake that tests move forward.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
+	clock := &testClock{}
+	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	dir := t.TempDir()
+	from, to := filepath.Join(dir, "hero.png"), filepath.Join(dir, "moved", "hero-final.png")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: heroConfig(baseURL, from), PostApplyFunc: func() { clock.Advance(2 * time.Hour) }},
+			{
+				Config: heroConfig(baseURL, to),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image_file.hero", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("apimart_image.hero", plancheck.ResourceActionNoop),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkFileMatchesState("apimart_image_file.hero"),
+					checkNoFile(from),
+					checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+				),
+			},
+		},
+	})
+}
+
+func TestAccImageFile_keepOnDestroy(t *testing.T) {
+	fake, baseURL := startFake(t)
+	dir := t.TempDir()
+	kept, removed := filepath.Join(dir, "kept.png"), filepath.Join(dir, "removed.png")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: providerConfig(baseURL) + fmt.Sprintf(`
+resource "apimart_image" "hero" {
+  prompt = "kept and removed"
+}
+
+resource "apimart_image_file" "kept" {
+  url             = apimart_image.hero.url
+  path            = %q
+  keep_on_destroy = true
+}
+
+resource "apimart_image_file" "removed" {
+  url  = apimart_image.hero.url
+  path = %q
+}
+`, kept, removed),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkFileMatchesState("apimart_image_file.kept"),
+				checkFileMatchesState("apimart_image_file.removed"),
+			),
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if _, err := os.Stat(kept); err != nil {
+				return fmt.Errorf("the file with keep_on_destroy was removed: %w", err)
+			}
+			if err := noFileAt(removed); err != nil {
+				return err
+			}
+			return compareFileCounts(fake, fileCounts{tasks: 1, downloads: 2})
+		},
+	})
+}
+
+// A destroy leaves a file alone that someone changed since it was saved.
+func TestAccImageFile_destroyLeavesAChangedFile(t *testing.T) {
+	clock := &testClock{}
+	_, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	target := filepath.Join(t.TempDir(), "hero.png")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: heroConfig(baseURL, target),
+			PostApplyFunc: func() {
+				// Expired, so refresh keeps the object in state instead of planning a download.
+				clock.Advance(2 * time.Hour)
+				if err := os.WriteFile(target, []byte("edited by hand"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if data, err := os.ReadFile(target); err != nil || string(data) != "edited by hand" {
+				return fmt.Errorf("destroy touched a file it did not write: %q, %v", data, err)
+			}
+			return nil
+		},
+	})
+}
+
+// Changing the URL is a new image: the file is replaced, and only the old file is removed.
+func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
+	fake, baseURL := startFake(t)
+	first := seedCompletedTask(t, fake, "imagen-4.0-apimart", "first picture", "1:1", 1)
+	second := seedCompletedTask(t, fake, "imagen-4.0-apimart", "second picture", "1:1", 1)
+	target := filepath.Join(t.TempDir(), "pic.png")
+	config := func(rec fakeapimart.TaskRecord) string {
+		return fileConfig(baseURL, "pic", fileURL(baseURL, rec), target)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{Config: config(first), Check: checkFileMatchesState("apimart_image_file.pic")},
+			{
+				Config: config(second),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apimart_image_file.pic", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkFileMatchesState("apimart_image_file.pic"),
+					checkFileCounts(fake, fileCounts{tasks: 2, downloads: 2}),
+				),
+			},
+		},
+	})
+}
+
+// fileConfig is one file saved from a literal URL.
+func fileConfig(baseURL, name, url, filePath string) string {
+	return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image_file\" %q {\n  url  = %q\n  path = %q\n}\n", name, url, filePath)
+}
+
+// fileURL is the first result URL of a task on the fake, as its task answer would give it.
+func fileURL(baseURL string, rec fakeapimart.TaskRecord) string {
+	return fmt.Sprintf("%s/files/%s/0.png", baseURL, rec.ID)
+}
+
+func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
+	fake, baseURL := startFake(t)
+	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "saved by another tool", "4:3", 1)
+	target := filepath.Join(t.TempDir(), "saved.png")
+	width, height := fakeapimart.Dimensions(rec, fakeapimart.DefaultImageScale)
+	body, err := fakeapimart.RenderPNG(rec.Prompt, width, height, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := fileConfig(baseURL, "saved", fileURL(baseURL, rec), target)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       "apimart_image_file.saved",
+				ImportState:        true,
+				ImportStateId:      target + "=" + fileURL(baseURL, rec),
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["sha256"] != fileSHA256(target) || states[0].Attributes["width"] != fmt.Sprint(width) {
+						return fmt.Errorf("imported state does not describe the file: %+v", states)
+					}
+					return compareFileCounts(fake, fileCounts{tasks: 1})
+				},
+			},
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            checkFileCounts(fake, fileCounts{tasks: 1}),
+			},
+		},
+	})
+}
+
+func TestAccImageFile_importIDMustNameAPathAndAURL(t *testing.T) {
+	_, baseURL := startFake(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config:        fileConfig(baseURL, "x", "https://cdn.example.com/x.png", "x.png"),
+			ResourceName:  "apimart_image_file.x",
+			ImportState:   true,
+			ImportStateId: "x.png",
+			ExpectError:   regexp.MustCompile(`Invalid import id(.|\n)*<path>=<url>`),
+		}},
+	})
+}
+
+func TestSplitImportID(t *testing.T) {
+	for _, tt := range []struct{ id, path, url string }{
+		{"assets/hero.png=https://cdn.example.com/a.png?x=1&y=2", "assets/hero.png", "https://cdn.example.com/a.png?x=1&y=2"},
+		{"a=b.png=http://127.0.0.1:9/f/0.png?expires=1", "a=b.png", "http://127.0.0.1:9/f/0.png?expires=1"},
+	} {
+		p, u, ok := splitImportID(tt.id)
+		if !ok || p != tt.path || u != tt.url {
+			t.Errorf("splitImportID(%q) = %q, %q, %v", tt.id, p, u, ok)
+		}
+	}
+	if _, _, ok := splitImportID("=https://cdn.example.com/a.png"); ok {
+		t.Error("an id without a path was accepted")
+	}
+}
+
+// The tests below drive the terraform binary directly, so that each plan is one refresh and
+// the fake's HEAD count is exact.
+
+func fileWorkspace(t *testing.T, baseURL string) (*tfharness.Workspace, string) {
+	t.Helper()
+	w := cliWorkspace(t, baseURL, `
+resource "apimart_image" "hero" {
+  prompt = "a lighthouse at dusk"
+}
+
+resource "apimart_image_file" "hero" {
+  url  = apimart_image.hero.url
+  path = "assets/hero.png"
+}
+`)
+	return w, filepath.Join(w.Dir, "assets", "hero.png")
+}
+
+func TestAccImageFile_missingFileIsDownloadedAgainForFree(t *testing.T) {
+	fake, baseURL := startFake(t)
+	w, target := fileWorkspace(t, baseURL)
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	saved := fileSHA256(target)
+	if err := os.Remove(target); err != nil {
+		t.Fatal(err)
+	}
+	plan := w.MustRun(t, "plan", "-no-color")
+	if !strings.Contains(plan.Stdout, "apimart_image_file.hero will be created") || !strings.Contains(plan.Stdout, "1 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the plan should download the file again and do nothing else:\n%s", plan.Stdout)
+	}
+	if err := compareFileCounts(fake, fileCounts{tasks: 1, downloads: 1, heads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	if got := fileSHA256(target); got != saved {
+		t.Fatalf("the file downloaded again has SHA-256 %q, want %s", got, saved)
+	}
+	if err := compareFileCounts(fake, fileCounts{tasks: 1, downloads: 2, heads: 2}); err != nil {
+		t.Fatal(err) // the apply's own refresh asked once more
+	}
+}
+
+func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
+	clock := &testClock{}
+	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	w, target := fileWorkspace(t, baseURL)
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	saved := fileSHA256(target)
+	clock.Advance(2 * time.Hour)
+	if err := os.Remove(target); err != nil {
+		t.Fatal(err)
+	}
+	plan := w.MustRun(t, "plan", "-no-color", "-detailed-exitcode")
+	out := plan.Stdout + plan.Stderr
+	for _, want := range []string{"No changes", "Image file cannot be downloaded again", saved, "-replace=apimart_image.NAME", "HTTP 403"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("the plan output lacks %q:\n%s", want, out)
+		}
+	}
+	if err := compareFileCounts(fake, fileCounts{tasks: 1, downloads: 1, heads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if res := w.Resources(t)["apimart_image_file.hero"]; res.Values["sha256"] != saved {
+		t.Fatalf("state changed: %+v", res.Values)
+	}
+}
+
+// A download needs no API key: a file of an image made elsewhere is saved without one.
+func TestAccImageFile_needsNoKey(t *testing.T) {
+	fake, baseURL := startFake(t)
+	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made with another key", "1:1", 1)
+	target := filepath.Join(t.TempDir(), "keyless.png")
+	t.Setenv(EnvAPIKey, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"apimart\" {}\n\nresource \"apimart_image_file\" \"k\" {\n  url  = %q\n  path = %q\n}\n",
+				fileURL(baseURL, rec), target),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkFileMatchesState("apimart_image_file.k"),
+				checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+			),
+		}},
+	})
+}

@@ -1,0 +1,482 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+)
+
+// Reference images are URLs, sent as they are, or local files, uploaded during create. What makes
+// a new image is the content of the files, never their paths or their upload URLs: each file's
+// sha256 is kept in state and compared at plan time.
+
+const (
+	attrReferenceImages = "reference_images"
+	attrReferenceURLs   = "reference_urls"
+	attrReferenceSHA256 = "reference_sha256"
+)
+
+// referenceImagesModel is the reference-image part of apimart_image.
+type referenceImagesModel struct {
+	ReferenceImages types.List `tfsdk:"reference_images"`
+	ReferenceURLs   types.List `tfsdk:"reference_urls"`
+	ReferenceSHA256 types.List `tfsdk:"reference_sha256"`
+}
+
+func referenceAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		attrReferenceImages: schema.ListAttribute{
+			MarkdownDescription: "Images the model edits or draws on, in order; the References column of the model table " +
+				"says which models take them and how many. Each element is an `http://` or `https://` URL, " +
+				"sent as it is, or the path of a local " + apimart.UploadFormats + " file of at most 20 MB, judged by its content " +
+				"rather than its name. A relative path is resolved against the directory Terraform runs in, so write " +
+				"`\"${path.module}/photo.png\"`. Each local file is uploaded once, during create, with the API's free upload " +
+				"endpoint. `data:` URIs are refused: save the image to a file and give its path. The plan fails when the model " +
+				"takes no reference images, or not this many, or when a file is missing, unreadable, too large or not an image. A new image is made when the content of a file changes; touching a file, or moving it to another path, " +
+				"is an in-place update that sends nothing. See `reference_sha256`.",
+			ElementType: types.StringType,
+			Optional:    true,
+		},
+		attrReferenceURLs: schema.ListAttribute{
+			MarkdownDescription: "The URLs sent to the API as `image_urls`, in the order of `reference_images`: a URL as it was " +
+				"given, a local file as the URL its upload returned. Upload URLs expire after about 72 hours; that never makes " +
+				"a new image, and refresh uploads nothing.",
+			ElementType:   types.StringType,
+			Computed:      true,
+			PlanModifiers: []planmodifier.List{referenceURLsModifier{}},
+		},
+		attrReferenceSHA256: schema.ListAttribute{
+			MarkdownDescription: "One value per element of `reference_images`: the hex SHA-256 of a local file's content, or the " +
+				"URL itself for a URL, which the provider never fetches. It is read at every plan; when it changes, a new image " +
+				"is made.",
+			ElementType:   types.StringType,
+			Computed:      true,
+			PlanModifiers: []planmodifier.List{referenceDigestsModifier{}, replaceUnlessImported.List()},
+		},
+	}
+}
+
+// referenceKind is what an element of reference_images names.
+type referenceKind int
+
+const (
+	referenceFile referenceKind = iota
+	referenceURL
+	referenceDataURI
+	referenceOtherScheme
+)
+
+func classifyReference(ref string) referenceKind {
+	lower := strings.ToLower(ref)
+	switch {
+	case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://"):
+		return referenceURL
+	case strings.HasPrefix(lower, "data:"):
+		return referenceDataURI
+	case strings.Contains(ref, "://"):
+		return referenceOtherScheme
+	}
+	return referenceFile
+}
+
+// validateReferenceConfig checks the form of each element; validateImageConfig checks their
+// number. Files are read at plan time, not here, so that validate needs none.
+func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if c.ReferenceImages.IsUnknown() {
+		return diags
+	}
+	for i, element := range c.ReferenceImages.Elements() {
+		ref, ok := element.(types.String)
+		if !ok || ref.IsUnknown() {
+			continue
+		}
+		// A null element reads as "", which referenceFormProblem calls empty.
+		if summary, detail, bad := referenceFormProblem(ref.ValueString()); bad {
+			diags.AddAttributeError(path.Root(attrReferenceImages).AtListIndex(i), summary, detail)
+		}
+	}
+	return diags
+}
+
+// referenceCountProblems checks the number of reference images against the model, naming
+// reference_images where the catalog speaks of the request's image_urls.
+func referenceCountProblems(model apimart.Model, c imageResourceModel) []apimart.Problem {
+	problems := model.ValidateReferences(len(c.ReferenceImages.Elements()), c.Size.ValueString(), c.N.ValueInt64())
+	for i := range problems {
+		if problems[i].Field == apimart.FieldImageURLs {
+			problems[i].Field = attrReferenceImages
+		}
+	}
+	return problems
+}
+
+func referenceFormProblem(ref string) (string, string, bool) {
+	switch classifyReference(ref) {
+	case referenceDataURI:
+		return "Data URI not accepted", fmt.Sprintf("The reference image %q is a data: URI. The API no longer takes inline images. "+
+			"Save the image to a file and give its path instead, for example \"${path.module}/photo.png\"; the provider uploads it.",
+			abbreviate(ref)), true
+	case referenceOtherScheme:
+		return "Unsupported reference URL", fmt.Sprintf("The reference image %q is neither an http(s) URL nor a file path. "+
+			"Give a public http:// or https:// URL, or the path of a local file.", abbreviate(ref)), true
+	}
+	if strings.TrimSpace(ref) == "" {
+		return "Empty reference image", "An element of reference_images is empty. Give a URL or the path of a local file.", true
+	}
+	return "", "", false
+}
+
+// abbreviate keeps error messages short when a value is a long data URI.
+func abbreviate(s string) string {
+	const keep = 60
+	if runes := []rune(s); len(runes) > keep {
+		return string(runes[:keep]) + "…"
+	}
+	return s
+}
+
+// referenceDigestsModifier plans reference_sha256 from the files as they are now, and checks
+// each file on the way. Followed by a replace modifier, it makes a new image exactly when a
+// file's content (or a URL) changed.
+type referenceDigestsModifier struct{}
+
+func (referenceDigestsModifier) Description(context.Context) string {
+	return "Reads each local reference image and plans its SHA-256; a URL stands for itself."
+}
+
+func (m referenceDigestsModifier) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (referenceDigestsModifier) PlanModifyList(ctx context.Context, req planmodifier.ListRequest, resp *planmodifier.ListResponse) {
+	refs, known, diags := configuredReferences(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
+	switch {
+	case diags.HasError():
+		return
+	case !known:
+		resp.PlanValue = types.ListUnknown(types.StringType)
+		return
+	case len(refs) == 0:
+		resp.PlanValue = types.ListNull(types.StringType)
+		return
+	}
+	previous := previousDigests(ctx, req.State)
+	digests := make([]string, len(refs))
+	for i, ref := range refs {
+		digest, diags := referenceDigest(ctx, i, ref, previous)
+		resp.Diagnostics.Append(diags...)
+		digests[i] = digest
+	}
+	resp.PlanValue = stringList(digests)
+}
+
+// configuredReferences returns the configured references; known is false while the list or
+// one of its elements is not known yet.
+func configuredReferences(ctx context.Context, config tfsdk.Config) ([]string, bool, diag.Diagnostics) {
+	var list types.List
+	diags := config.GetAttribute(ctx, path.Root(attrReferenceImages), &list)
+	if diags.HasError() || list.IsUnknown() {
+		return nil, false, diags
+	}
+	refs := make([]string, 0, len(list.Elements()))
+	for _, element := range list.Elements() {
+		ref, ok := element.(types.String)
+		if !ok || ref.IsUnknown() {
+			return nil, false, diags
+		}
+		refs = append(refs, ref.ValueString())
+	}
+	return refs, true, diags
+}
+
+// previousDigests maps each reference in state to its recorded digest.
+func previousDigests(ctx context.Context, state tfsdk.State) map[string]string {
+	var model referenceImagesModel
+	previous := map[string]string{}
+	if state.Raw.IsNull() {
+		return previous
+	}
+	_ = state.GetAttribute(ctx, path.Root(attrReferenceImages), &model.ReferenceImages)
+	_ = state.GetAttribute(ctx, path.Root(attrReferenceSHA256), &model.ReferenceSHA256)
+	refs, digests := listStrings(model.ReferenceImages), listStrings(model.ReferenceSHA256)
+	for i := range min(len(refs), len(digests)) {
+		previous[refs[i]] = digests[i]
+	}
+	return previous
+}
+
+// referenceDigest is the planned value of one element. A file that has gone since the last
+// apply keeps its recorded digest, with a warning: replacing the image because a source photo
+// was deleted would pay for an image nobody asked for.
+func referenceDigest(ctx context.Context, i int, ref string, previous map[string]string) (string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if classifyReference(ref) != referenceFile {
+		return ref, diags
+	}
+	at := path.Root(attrReferenceImages).AtListIndex(i)
+	digest, err := inspectReferenceFile(ref)
+	var problem *referenceFileProblem
+	switch {
+	case err == nil:
+		tflog.Debug(ctx, "read reference image", map[string]any{"path": ref, "sha256": digest})
+		return digest, diags
+	case errors.As(err, &problem) && problem.missing && previous[ref] != "":
+		diags.AddAttributeWarning(at, "Reference image not found",
+			fmt.Sprintf("%s The image made from it is kept, with the digest recorded when it was made. Restore the file, "+
+				"or remove it from reference_images once you want a new image.", problem.detail))
+		return previous[ref], diags
+	case errors.As(err, &problem):
+		diags.AddAttributeError(at, problem.summary, problem.detail)
+	default:
+		diags.AddAttributeError(at, "Unable to read the reference image", fmt.Sprintf("Reading %q failed: %s.", ref, err))
+	}
+	return "", diags
+}
+
+// referenceFileProblem is a reason a local file cannot be a reference image.
+type referenceFileProblem struct {
+	summary, detail string
+	missing         bool
+}
+
+func (p *referenceFileProblem) Error() string { return p.detail }
+
+// inspectReferenceFile checks that path is a readable image the upload endpoint accepts and
+// returns the hex sha256 of its content.
+func inspectReferenceFile(name string) (string, error) {
+	info, err := os.Stat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", &referenceFileProblem{summary: "Reference image not found", missing: true, detail: fmt.Sprintf(
+			"The reference image %q is not an http(s) URL, and no file exists at that path%s. Fix the path; "+
+				"\"${path.module}/...\" names a file beside the configuration.", name, relativeTo(name))}
+	case err != nil:
+		return "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf("Reading %q failed: %s.", name, err)}
+	case !info.Mode().IsRegular():
+		return "", &referenceFileProblem{summary: "Reference image is not a file",
+			detail: fmt.Sprintf("The reference image %q is a %s, not a regular file. Give the path of an image file.", name, describeMode(info.Mode()))}
+	case info.Size() > apimart.MaxUploadBytes:
+		return "", &referenceFileProblem{summary: "Reference image too large", detail: fmt.Sprintf(
+			"The reference image %q has %d bytes (%.1f MB); the API takes files of at most %d MB. Make the file smaller, "+
+				"for example by scaling it down or saving it as JPEG or WebP.", name, info.Size(), float64(info.Size())/(1<<20), apimart.MaxUploadBytes>>20)}
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf(
+			"The reference image %q exists but cannot be read: %s. Check the file's permissions.", name, err)}
+	}
+	defer f.Close()
+	return digestImage(name, f)
+}
+
+// digestImage judges the format from the first bytes and hashes the whole content in the same
+// read.
+func digestImage(name string, r io.Reader) (string, error) {
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading %q: %w", name, err)
+	}
+	head = head[:n]
+	if contentType, ok := apimart.DetectUploadType(head); !ok {
+		return "", &referenceFileProblem{summary: "Unsupported reference image format", detail: fmt.Sprintf(
+			"The reference image %q holds %s, judged by its content; the API takes %s images. The file's name does not "+
+				"matter; convert the file to one of those formats.", name, strings.TrimSuffix(contentType, "; charset=utf-8"), apimart.UploadFormats)}
+	}
+	sum := sha256.New()
+	sum.Write(head)
+	if _, err := io.Copy(sum, r); err != nil {
+		return "", fmt.Errorf("reading %q: %w", name, err)
+	}
+	return hex.EncodeToString(sum.Sum(nil)), nil
+}
+
+func relativeTo(name string) string {
+	if filepath.IsAbs(name) {
+		return ""
+	}
+	if dir, err := os.Getwd(); err == nil {
+		return fmt.Sprintf(" (relative paths start in %s, where Terraform runs)", dir)
+	}
+	return ""
+}
+
+func describeMode(mode fs.FileMode) string {
+	if mode.IsDir() {
+		return "directory"
+	}
+	return "special file"
+}
+
+// referenceURLsModifier plans reference_urls: upload URLs never change in place, and a new
+// image knows them only after its uploads, unless every reference is a URL already.
+type referenceURLsModifier struct{}
+
+func (referenceURLsModifier) Description(context.Context) string {
+	return "Keeps the URLs of the last create; plans them as known when every reference is a URL."
+}
+
+func (m referenceURLsModifier) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (referenceURLsModifier) PlanModifyList(ctx context.Context, req planmodifier.ListRequest, resp *planmodifier.ListResponse) {
+	if !req.State.Raw.IsNull() {
+		resp.PlanValue = req.StateValue
+		return
+	}
+	refs, known, diags := configuredReferences(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
+	switch {
+	case !known:
+		resp.PlanValue = types.ListUnknown(types.StringType)
+	case len(refs) == 0:
+		resp.PlanValue = types.ListNull(types.StringType)
+	case allURLs(refs):
+		resp.PlanValue = stringList(refs)
+	default:
+		resp.PlanValue = types.ListUnknown(types.StringType)
+	}
+}
+
+func allURLs(refs []string) bool {
+	for _, ref := range refs {
+		if classifyReference(ref) != referenceURL {
+			return false
+		}
+	}
+	return true
+}
+
+// uploadReferences fills ReferenceURLs: each URL as it is, each local file uploaded once,
+// however often the list names its content.
+func (m *referenceImagesModel) uploadReferences(ctx context.Context, client *apimart.Client, data *providerData) diag.Diagnostics {
+	refs, digests := listStrings(m.ReferenceImages), listStrings(m.ReferenceSHA256)
+	if len(refs) == 0 {
+		m.ReferenceURLs = types.ListNull(types.StringType)
+		return nil
+	}
+	urls := make([]string, len(refs))
+	uploaded := map[string]string{}
+	for i, ref := range refs {
+		if classifyReference(ref) == referenceURL {
+			urls[i] = ref
+			continue
+		}
+		if url, ok := uploaded[digests[i]]; ok {
+			urls[i] = url
+			continue
+		}
+		url, diags := uploadReferenceFile(ctx, client, data, i, ref, digests[i])
+		if diags.HasError() {
+			return diags
+		}
+		uploaded[digests[i]], urls[i] = url, url
+	}
+	m.ReferenceURLs = stringList(urls)
+	return nil
+}
+
+// uploadReferenceFile uploads one file after checking that it still holds what the plan read.
+func uploadReferenceFile(ctx context.Context, client *apimart.Client, data *providerData, i int, name, planned string) (string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	at := path.Root(attrReferenceImages).AtListIndex(i)
+	f, err := os.Open(name)
+	if err != nil {
+		diags.AddAttributeError(at, "Reference image not readable", fmt.Sprintf("Opening %q failed: %s. Nothing was submitted or charged.", name, err))
+		return "", diags
+	}
+	defer f.Close()
+	if digest, err := digestImage(name, f); err != nil || digest != planned {
+		diags.AddAttributeError(at, "Reference image changed since the plan",
+			fmt.Sprintf("The content of %q is not what the plan read (%v). Nothing was uploaded, submitted or charged. "+
+				"Run terraform apply again to plan with the file as it is now.", name, orSHA256Differs(err)))
+		return "", diags
+	}
+	upload, err := client.UploadImage(ctx, filepath.Base(name), f)
+	if err != nil {
+		diags.Append(uploadErrorDiagnostics(at, name, err, data)...)
+		return "", diags
+	}
+	tflog.Info(ctx, "uploaded reference image", map[string]any{"path": name, "url": upload.URL, "bytes": upload.Bytes})
+	return upload.URL, diags
+}
+
+func orSHA256Differs(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("its SHA-256 differs")
+}
+
+func uploadErrorDiagnostics(at path.Path, name string, err error, data *providerData) diag.Diagnostics {
+	var diags diag.Diagnostics
+	const nothingCharged = "No image was submitted, so nothing was charged."
+	var rejected *apimart.UploadRejectedError
+	var ambiguous *apimart.AmbiguousUploadError
+	switch {
+	case errors.As(err, &rejected):
+		diags.AddAttributeError(at, "APIMart refused the reference image", fmt.Sprintf("%s.\n\n%s Check that %q is a %s image of at most 20 MB.",
+			err, nothingCharged, name, apimart.UploadFormats))
+	case errors.As(err, &ambiguous):
+		diags.AddAttributeError(at, "Reference image upload may be incomplete", fmt.Sprintf("%s.\n\n%s Uploads are free; apply again to upload the file anew.",
+			err, nothingCharged))
+	default:
+		summary, detail, ok := accessErrorText(err, data)
+		if !ok {
+			summary, detail = "Unable to upload the reference image", fmt.Sprintf("Uploading %q failed: %s.", name, err)
+		}
+		diags.AddAttributeError(at, summary, detail+"\n\n"+nothingCharged)
+	}
+	return diags
+}
+
+// takeHandedOverURLs records the URLs the handed-over task was made with; the new object uploads
+// nothing.
+func (m *referenceImagesModel) takeHandedOverURLs(urls []string) {
+	if urls == nil {
+		m.ReferenceURLs = types.ListNull(types.StringType)
+		return
+	}
+	m.ReferenceURLs = stringList(urls)
+}
+
+// referenceIdentities is what decides the image, for the handover key: digests, never paths or
+// upload URLs.
+func (m referenceImagesModel) referenceIdentities() []string { return listStrings(m.ReferenceSHA256) }
+
+// imageURLs are the references to send, once uploadReferences has run.
+func (m referenceImagesModel) imageURLs() []string { return listStrings(m.ReferenceURLs) }
+
+// listStrings returns the known string elements of a list; null and unknown lists give nil.
+func listStrings(list types.List) []string {
+	if list.IsNull() || list.IsUnknown() {
+		return nil
+	}
+	values := make([]string, 0, len(list.Elements()))
+	for _, element := range list.Elements() {
+		if s, ok := element.(types.String); ok {
+			values = append(values, s.ValueString())
+		}
+	}
+	return values
+}
