@@ -314,12 +314,13 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !ok {
 		return
 	}
-	// Terraform receives the state only when Create returns, and every way out of the wait (a
-	// failed task, a timeout, Ctrl-C) reaches the one Set below: the task id is always in it.
+	// The task id goes into the response state before the wait, so that no way out of the wait,
+	// including one added later, can return without it.
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.TaskID)...)
 	task, err := client.WaitForTask(ctx, plan.TaskID.ValueString(), wait)
 	resp.Diagnostics.Append(recordWaitOutcome(&plan, task, err, r.data, "create")...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.TaskID)...)
 }
 
 // startTask takes over the task of an interrupted object that this one replaces, or else submits a
