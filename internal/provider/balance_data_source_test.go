@@ -111,15 +111,13 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 			{
 				// Nothing was sent by the refused apply; an unlimited key then passes the same guard.
 				PreConfig: func() {
-					if c := fake.Counters(); c.Submits != 0 || c.TasksCreated != 0 {
-						t.Errorf("the refused apply sent %d submits and created %d tasks, want 0", c.Submits, c.TasksCreated)
-					}
+					requireCounts(t, fake, counts{"submits": 0, "tasks_created": 0})
 					fake.SetBalance(testAPIKey, fakeapimart.Unlimited)
 				},
 				Config:            providerConfig(baseURL) + guardExample(t),
 				ConfigVariables:   variables,
 				ConfigStateChecks: expectCompleted("apimart_image.banner"),
-				Check:             checkTasksCreated(fake, 1),
+				Check:             checkCounts(fake, counts{"tasks_created": 1}),
 			},
 		},
 	})
@@ -134,9 +132,7 @@ func TestAccBalanceGuard_checkBlockWarns(t *testing.T) {
 	if !strings.Contains(output, "Check block assertion failed") || !strings.Contains(output, "has 5 left, below 10: top it up soon") {
 		t.Fatalf("the apply should warn of the low balance:\n%s", output)
 	}
-	if got := fake.Counters().TasksCreated; got != 1 {
-		t.Fatalf("a warning must not stop the apply: %d tasks created, want 1", got)
-	}
+	requireCounts(t, fake, counts{"tasks_created": 1}) // a warning must not stop the apply
 	fake.SetBalance(testAPIKey, 50)
 	plan := w.MustRun(t, "plan", "-no-color")
 	if strings.Contains(plan.Stdout+plan.Stderr, "Check block assertion failed") {

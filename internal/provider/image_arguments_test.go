@@ -32,7 +32,12 @@ func TestAccImage_everyModelID(t *testing.T) {
 	for _, m := range apimart.Models() {
 		for _, id := range m.IDs() {
 			address := fmt.Sprintf("apimart_image.m%d", len(ids))
-			fmt.Fprintf(&config, "resource \"apimart_image\" \"m%d\" {\n  prompt = \"a lighthouse at dusk\"\n  model  = %q\n}\n", len(ids), id)
+			fmt.Fprintf(&config, `
+resource "apimart_image" "m%d" {
+  prompt = "a lighthouse at dusk"
+  model  = %q
+}
+`, len(ids), id)
 			ids = append(ids, id)
 			checks = append(checks,
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("status"), knownvalue.StringExact("completed")),
@@ -46,7 +51,7 @@ func TestAccImage_everyModelID(t *testing.T) {
 			Config:            config.String(),
 			ConfigStateChecks: checks,
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkTasksCreated(fake, int64(len(ids))),
+				checkCounts(fake, counts{"tasks_created": int64(len(ids))}),
 				checkEveryIDSentOnce(fake, ids),
 			),
 		}},
@@ -93,20 +98,65 @@ func submitBody(rec fakeapimart.TaskRecord) map[string]json.RawMessage {
 // Each typed argument is checked against the model at plan time, and nothing is sent.
 func TestAccImage_argumentsCheckedPerModel(t *testing.T) {
 	expectPlanErrors(t, map[string]planErrorCase{
-		"quality on a model without it": {"  prompt = \"x\"\n" + `  quality = "high"`,
+		"quality on a model without it": {`
+  prompt  = "x"
+  quality = "high"`,
 			`Argument not supported by the model(.|\n)*"imagen-4.0-apimart" takes no(.|\n)*quality(.|\n)*"gpt-image-1-official"`},
-		"background value":                    {"  prompt = \"x\"\n  model = \"gpt-image-1\"\n  background = \"clear\"", `Unsupported background(.|\n)*"clear"(.|\n)*"transparent"`},
-		"output_format value":                 {"  prompt = \"x\"\n  model = \"seedream-5-0-lite\"\n  output_format = \"webp\"", `Unsupported output_format(.|\n)*"jpeg", "png"`},
-		"negative_prompt on imagen":           {"  prompt = \"x\"\n" + `  negative_prompt = "fog"`, `takes no negative_prompt(.|\n)*"qwen-image-2.0"`},
-		"negative_prompt too long":            {fmt.Sprintf("  prompt = \"x\"\n  model = \"qwen-image-2.0\"\n  negative_prompt = %q", strings.Repeat("n", 501)), `501(.|\n)*500`},
-		"resolution on a model without tiers": {"  prompt = \"x\"\n" + `  resolution = "2K"`, `takes no resolution tiers(.|\n)*"gemini-3-pro-image-preview"`},
-		"unknown tier":                        {"  prompt = \"x\"\n  model = \"gemini-3-pro-image-preview\"\n  resolution = \"8K\"", `Unsupported resolution(.|\n)*"8K"(.|\n)*"1K", "2K", "4K"`},
-		"tier the API would downgrade":        {"  prompt = \"x\"\n  model = \"gemini-3.1-flash-lite-image\"\n  resolution = \"2k\"", `silently generate a 1K image`},
-		"n the API would clamp":               {"  prompt = \"x\"\n  model = \"gpt-image-1\"\n  n = 6", `n = 6(.|\n)*silently generate 4`},
-		"auto without references":             {"  prompt = \"x\"\n  model = \"seedream-4-5\"\n  size = \"auto\"", `Size needs reference images(.|\n)*"auto"`},
-		"reserved parameter":                  {"  prompt = \"x\"\n" + `  parameters = { seed = 1, size = "1:1", resolution = "2K" }`, `Reserved key in parameters(.|\n)*"resolution", "size"`},
-		"parameters not an object":            {"  prompt = \"x\"\n" + `  parameters = ["seed"]`, `parameters must be an object`},
-		"typo of a model":                     {"  prompt = \"x\"\n" + `  model = "imagen-4-apimart"`, `Did you mean "imagen-4.0-apimart"\?`},
+		"background value": {`
+  prompt     = "x"
+  model      = "gpt-image-1"
+  background = "clear"`,
+			`Unsupported background(.|\n)*"clear"(.|\n)*"transparent"`},
+		"output_format value": {`
+  prompt        = "x"
+  model         = "seedream-5-0-lite"
+  output_format = "webp"`,
+			`Unsupported output_format(.|\n)*"jpeg", "png"`},
+		"negative_prompt on imagen": {`
+  prompt          = "x"
+  negative_prompt = "fog"`,
+			`takes no negative_prompt(.|\n)*"qwen-image-2.0"`},
+		"negative_prompt too long": {fmt.Sprintf(`
+  prompt          = "x"
+  model           = "qwen-image-2.0"
+  negative_prompt = %q`, strings.Repeat("n", 501)),
+			`501(.|\n)*500`},
+		"resolution on a model without tiers": {`
+  prompt     = "x"
+  resolution = "2K"`,
+			`takes no resolution tiers(.|\n)*"gemini-3-pro-image-preview"`},
+		"unknown tier": {`
+  prompt     = "x"
+  model      = "gemini-3-pro-image-preview"
+  resolution = "8K"`,
+			`Unsupported resolution(.|\n)*"8K"(.|\n)*"1K", "2K", "4K"`},
+		"tier the API would downgrade": {`
+  prompt     = "x"
+  model      = "gemini-3.1-flash-lite-image"
+  resolution = "2k"`,
+			`silently generate a 1K image`},
+		"n the API would clamp": {`
+  prompt = "x"
+  model  = "gpt-image-1"
+  n      = 6`,
+			`n = 6(.|\n)*silently generate 4`},
+		"auto without references": {`
+  prompt = "x"
+  model  = "seedream-4-5"
+  size   = "auto"`,
+			`Size needs reference images(.|\n)*"auto"`},
+		"reserved parameter": {`
+  prompt     = "x"
+  parameters = { seed = 1, size = "1:1", resolution = "2K" }`,
+			`Reserved key in parameters(.|\n)*"resolution", "size"`},
+		"parameters not an object": {`
+  prompt     = "x"
+  parameters = ["seed"]`,
+			`parameters must be an object`},
+		"typo of a model": {`
+  prompt = "x"
+  model  = "imagen-4-apimart"`,
+			`Did you mean "imagen-4.0-apimart"\?`},
 	})
 }
 
@@ -118,9 +168,7 @@ func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
 	fake, baseURL := startFake(t)
 	// Cleanup runs after the parallel subtests have finished.
 	t.Cleanup(func() {
-		if got := fake.Counters().Requests; got != 0 {
-			t.Errorf("plan-time checks sent %d requests to the API, want 0", got)
-		}
+		requireCounts(t, fake, counts{"requests": 0}) // plan-time checks
 	})
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -215,17 +263,21 @@ func checkSentFields(fake *fakeapimart.Server, model string, want map[string]str
 func TestAccImage_argumentsForceReplacement(t *testing.T) {
 	fake, baseURL := startFake(t)
 	config := func(quality, seed string) string {
-		return imageConfig(baseURL, "r", fmt.Sprintf("  prompt = \"a logo\"\n  model = \"gpt-image-1.5\"\n  quality = %q\n  parameters = { seed = %s }", quality, seed))
+		return imageConfig(baseURL, "r", fmt.Sprintf(`
+  prompt     = "a logo"
+  model      = "gpt-image-1.5"
+  quality    = %q
+  parameters = { seed = %s }`, quality, seed))
 	}
 	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionReplace)}}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config("low", "1"), Check: checkTasksCreated(fake, 1)},
-			{Config: config("high", "1"), ConfigPlanChecks: replace, Check: checkTasksCreated(fake, 2)},
-			{Config: config("high", "2"), ConfigPlanChecks: replace, Check: checkTasksCreated(fake, 3)},
+			{Config: config("low", "1"), Check: checkCounts(fake, counts{"tasks_created": 1})},
+			{Config: config("high", "1"), ConfigPlanChecks: replace, Check: checkCounts(fake, counts{"tasks_created": 2})},
+			{Config: config("high", "2"), ConfigPlanChecks: replace, Check: checkCounts(fake, counts{"tasks_created": 3})},
 			{Config: config("high", "2"), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: checkTasksCreated(fake, 3)},
+				Check: checkCounts(fake, counts{"tasks_created": 3})},
 		},
 	})
 }
@@ -252,17 +304,13 @@ resource "apimart_image" "new" {
 	if !wrappedText(`Warning: Model not in the catalog(.|\n)*are not checked`).MatchString(plan.Stdout) {
 		t.Fatalf("the plan should warn that the model is not checked:\n%s", plan.Stdout)
 	}
-	if fake.Counters().Requests != 0 {
-		t.Fatalf("the plan sent %d requests", fake.Counters().Requests)
-	}
+	requireCounts(t, fake, counts{"requests": 0})
 	// The fake knows only catalog models, so its refusal proves the id was sent as written.
 	apply := w.Run(context.Background(), "apply", "-auto-approve", "-no-color")
 	if apply.Err == nil || !wrappedText(`"imagen-9\.0-apimart" is not supported`).MatchString(apply.Stderr) {
 		t.Fatalf("apply should reach the API with the model as written; err %v\n%s", apply.Err, apply.Stderr)
 	}
-	if c := fake.Counters(); c.Submits != 1 || c.TasksCreated != 0 {
-		t.Fatalf("submits %d, tasks %d; want one submit and no task", c.Submits, c.TasksCreated)
-	}
+	requireCounts(t, fake, counts{"submits": 1, "tasks_created": 0})
 
 	w.WriteConfig(t, requiredProviders+`
 resource "apimart_image" "new" {
@@ -337,7 +385,5 @@ resource "apimart_image" "old" {
 	if !strings.Contains(plan.Stdout, "No changes") {
 		t.Fatalf("an image from before the arguments existed should plan no change:\n%s", plan.Stdout)
 	}
-	if got := fake.Counters().TasksCreated; got != 1 {
-		t.Fatalf("tasks created = %d, want 1", got)
-	}
+	requireCounts(t, fake, counts{"tasks_created": 1})
 }

@@ -24,28 +24,10 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
-// fileCounts is what the fake server counted for images and their files over a whole test.
-type fileCounts struct {
-	tasks, downloads, heads int64
-}
-
-// checkFileCounts asserts the fake's task, download and HEAD counts, and that no request for a
-// file ever carried an Authorization header.
-func checkFileCounts(fake *fakeapimart.Server, want fileCounts) resource.TestCheckFunc {
-	return func(*terraform.State) error { return compareFileCounts(fake, want) }
-}
-
-func compareFileCounts(fake *fakeapimart.Server, want fileCounts) error {
-	c := fake.Counters()
-	got := fileCounts{tasks: c.TasksCreated, downloads: c.ImageDownloads, heads: c.ImageHeads}
-	if got != want {
-		return fmt.Errorf("fake counted %d tasks, %d downloads, %d HEADs; want %d, %d, %d",
-			got.tasks, got.downloads, got.heads, want.tasks, want.downloads, want.heads)
-	}
-	if c.DownloadsWithAuthorization != 0 {
-		return fmt.Errorf("%d requests for files carried an Authorization header", c.DownloadsWithAuthorization)
-	}
-	return nil
+// fileCounts is what a test of files expects the fake server to count: tasks, downloads and HEADs,
+// and never a request for a file that carried an Authorization header.
+func fileCounts(tasks, downloads, heads int64) counts {
+	return counts{"tasks_created": tasks, "image_downloads": downloads, "image_heads": heads, "downloads_with_authorization": 0}
 }
 
 // heroConfig is one image and the file it is saved to.
@@ -136,19 +118,14 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkFileMatchesState("apimart_image_file.hero"),
 					checkPixelsOfOnlyTask(fake, "apimart_image_file.hero"),
-					checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+					checkCounts(fake, fileCounts(1, 1, 0)),
 				),
 				PostApplyFunc: fake.ResetCounters,
 			},
 			{
 				Config:           config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: func(*terraform.State) error {
-					if n := fake.Counters().Requests; n != 0 {
-						return fmt.Errorf("plans of an intact file sent %d requests, want 0", n)
-					}
-					return nil
-				},
+				Check:            checkCounts(fake, counts{"requests": 0}), // plans of an intact file
 			},
 		},
 		CheckDestroy: checkNoFile(target),
@@ -188,7 +165,7 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 				Config: config,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkFileMatchesState("apimart_image_file.hero"),
-					checkFileCounts(fake, fileCounts{tasks: 1, downloads: 2}), // the cut one and the whole one
+					checkCounts(fake, fileCounts(1, 2, 0)), // the cut one and the whole one
 				),
 			},
 		},
@@ -205,13 +182,8 @@ func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
 			Config: heroConfig(baseURL, target),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkFileMatchesState("apimart_image_file.hero"),
-				checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
-				func(*terraform.State) error {
-					if f := fake.Counters().Faults; f != 2 {
-						return fmt.Errorf("%d faults served, want the 2 503s", f)
-					}
-					return nil
-				},
+				checkCounts(fake, fileCounts(1, 1, 0)),
+				checkCounts(fake, counts{"faults": 2}), // the 2 503s
 			),
 		}},
 	})
@@ -241,7 +213,7 @@ func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkFileMatchesState("apimart_image_file.hero"),
 					checkNoFile(from),
-					checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+					checkCounts(fake, fileCounts(1, 1, 0)),
 				),
 			},
 		},
@@ -283,7 +255,7 @@ resource "apimart_image_file" "removed" {
 			if err := noFileAt(removed); err != nil {
 				return err
 			}
-			return compareFileCounts(fake, fileCounts{tasks: 1, downloads: 2})
+			return fileCounts(1, 2, 0).compare(fake)
 		},
 	})
 }
@@ -334,7 +306,7 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkFileMatchesState("apimart_image_file.pic"),
-					checkFileCounts(fake, fileCounts{tasks: 2, downloads: 2}),
+					checkCounts(fake, fileCounts(2, 2, 0)),
 				),
 			},
 		},
@@ -343,7 +315,12 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 
 // fileConfig is one file saved from a literal URL.
 func fileConfig(baseURL, name, url, filePath string) string {
-	return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image_file\" %q {\n  url  = %q\n  path = %q\n}\n", name, url, filePath)
+	return providerConfig(baseURL) + fmt.Sprintf(`
+resource "apimart_image_file" %q {
+  url  = %q
+  path = %q
+}
+`, name, url, filePath)
 }
 
 // fileURL is the first result URL of a task on the fake, as its task answer would give it.
@@ -377,13 +354,13 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 					if len(states) != 1 || states[0].Attributes["sha256"] != fileSHA256(target) || states[0].Attributes["width"] != fmt.Sprint(width) {
 						return fmt.Errorf("imported state does not describe the file: %+v", states)
 					}
-					return compareFileCounts(fake, fileCounts{tasks: 1})
+					return fileCounts(1, 0, 0).compare(fake)
 				},
 			},
 			{
 				Config:           config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check:            checkFileCounts(fake, fileCounts{tasks: 1}),
+				Check:            checkCounts(fake, fileCounts(1, 0, 0)),
 			},
 		},
 	})
@@ -448,16 +425,12 @@ func TestAccImageFile_missingFileIsDownloadedAgainForFree(t *testing.T) {
 	if !strings.Contains(plan.Stdout, "apimart_image_file.hero will be created") || !strings.Contains(plan.Stdout, "1 to add, 0 to change, 0 to destroy") {
 		t.Fatalf("the plan should download the file again and do nothing else:\n%s", plan.Stdout)
 	}
-	if err := compareFileCounts(fake, fileCounts{tasks: 1, downloads: 1, heads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	requireCounts(t, fake, fileCounts(1, 1, 1))
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	if got := fileSHA256(target); got != saved {
 		t.Fatalf("the file downloaded again has SHA-256 %q, want %s", got, saved)
 	}
-	if err := compareFileCounts(fake, fileCounts{tasks: 1, downloads: 2, heads: 2}); err != nil {
-		t.Fatal(err) // the apply's own refresh asked once more
-	}
+	requireCounts(t, fake, fileCounts(1, 2, 2)) // the apply's own refresh asked once more
 }
 
 func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
@@ -477,9 +450,7 @@ func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
 			t.Errorf("the plan output lacks %q:\n%s", want, out)
 		}
 	}
-	if err := compareFileCounts(fake, fileCounts{tasks: 1, downloads: 1, heads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	requireCounts(t, fake, fileCounts(1, 1, 1))
 	if res := w.Resources(t)["apimart_image_file.hero"]; res.Values["sha256"] != saved {
 		t.Fatalf("state changed: %+v", res.Values)
 	}
@@ -494,11 +465,17 @@ func TestAccImageFile_needsNoKey(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf("provider \"apimart\" {}\n\nresource \"apimart_image_file\" \"k\" {\n  url  = %q\n  path = %q\n}\n",
-				fileURL(baseURL, rec), target),
+			Config: fmt.Sprintf(`
+provider "apimart" {}
+
+resource "apimart_image_file" "k" {
+  url  = %q
+  path = %q
+}
+`, fileURL(baseURL, rec), target),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkFileMatchesState("apimart_image_file.k"),
-				checkFileCounts(fake, fileCounts{tasks: 1, downloads: 1}),
+				checkCounts(fake, fileCounts(1, 1, 0)),
 			),
 		}},
 	})

@@ -36,10 +36,8 @@ terraform {
 
 func requireOneCompletedTask(t *testing.T, w *tfharness.Workspace, fake *fakeapimart.Server, address string) {
 	t.Helper()
+	requireCounts(t, fake, counts{"tasks_created": 1})
 	tasks := fake.Tasks()
-	if len(tasks) != 1 {
-		t.Fatalf("server created %d tasks, want exactly 1", len(tasks))
-	}
 	res, ok := w.Resources(t)[address]
 	if !ok {
 		t.Fatalf("%s is not in state", address)
@@ -118,9 +116,7 @@ resource "apimart_image" "r" {
 	before := w.Resources(t)["apimart_image.r"].Values["task_id"]
 	w.MustRun(t, "apply", "-auto-approve", "-no-color", "-replace=apimart_image.r")
 	after := w.Resources(t)["apimart_image.r"].Values["task_id"]
-	if got := fake.Counters().TasksCreated; got != 2 {
-		t.Fatalf("apply then apply -replace created %d tasks, want 2", got)
-	}
+	requireCounts(t, fake, counts{"tasks_created": 2}) // apply, then apply -replace
 	if before == after {
 		t.Fatalf("-replace kept task %v", before)
 	}

@@ -19,13 +19,13 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
-func imageConfig(baseURL, name, body string) string {
-	return providerConfig(baseURL) + fmt.Sprintf("\nresource \"apimart_image\" %q {\n%s\n}\n", name, body)
-}
-
 // createTimeoutBody is the body of an image with a prompt and a create timeout.
 func createTimeoutBody(prompt, timeout string) string {
-	return fmt.Sprintf("  prompt = %q\n  timeouts {\n    create = %q\n  }", prompt, timeout)
+	return fmt.Sprintf(`
+  prompt = %q
+  timeouts {
+    create = %q
+  }`, prompt, timeout)
 }
 
 // checkTaskRecord compares the server's record of the task in state with what was asked for.
@@ -131,7 +131,7 @@ resource "apimart_image" "second" {
 			}},
 			ConfigStateChecks: append(expectCompleted("apimart_image.second"),
 				statecheck.ExpectKnownValue("apimart_image.second", tfjsonpath.New("size"), knownvalue.StringExact("1:1"))),
-			Check: checkTasksCreated(fake, 2),
+			Check: checkCounts(fake, counts{"tasks_created": 2}),
 		}},
 	})
 }
@@ -139,7 +139,9 @@ resource "apimart_image" "second" {
 func TestAccImage_keepersReplace(t *testing.T) {
 	fake, baseURL := startFake(t)
 	withKeepers := func(release string) string {
-		return imageConfig(baseURL, "k", fmt.Sprintf("  prompt  = \"release banner\"\n  keepers = { release = %q }", release))
+		return imageConfig(baseURL, "k", fmt.Sprintf(`
+  prompt  = "release banner"
+  keepers = { release = %q }`, release))
 	}
 	sameTaskID := statecheck.CompareValue(compare.ValuesDiffer())
 	resource.ParallelTest(t, resource.TestCase{
@@ -148,7 +150,7 @@ func TestAccImage_keepersReplace(t *testing.T) {
 			{
 				Config:            withKeepers("1.0"),
 				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id"))},
-				Check:             checkTasksCreated(fake, 1),
+				Check:             checkCounts(fake, counts{"tasks_created": 1}),
 			},
 			{
 				Config: withKeepers("1.0"),
@@ -162,7 +164,7 @@ func TestAccImage_keepersReplace(t *testing.T) {
 					plancheck.ExpectResourceAction("apimart_image.k", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id"))},
-				Check:             checkTasksCreated(fake, 2),
+				Check:             checkCounts(fake, counts{"tasks_created": 2}),
 			},
 		},
 	})
@@ -215,10 +217,10 @@ resource "apimart_image" "a" {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config, Check: checkTasksCreated(fake, 3), PostApplyFunc: fake.ResetCounters},
+			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 3}), PostApplyFunc: fake.ResetCounters},
 			{
 				RefreshState: true,
-				Check:        checkTaskReads(fake, 0),
+				Check:        checkCounts(fake, counts{"task_reads": 0}),
 			},
 			{
 				PreConfig: fake.ForgetAllTasks,
@@ -227,10 +229,7 @@ resource "apimart_image" "a" {
 					plancheck.ExpectEmptyPlan(),
 				}},
 				ConfigStateChecks: expectCompleted("apimart_image.a[2]"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTaskReads(fake, 0),
-					checkTasksCreated(fake, 0),
-				),
+				Check:             checkCounts(fake, counts{"task_reads": 0, "tasks_created": 0}),
 			},
 		},
 	})
@@ -251,7 +250,7 @@ resource "apimart_image" "twin" {
 				statecheck.CompareValuePairs("apimart_image.twin[0]", tfjsonpath.New("task_id"),
 					"apimart_image.twin[1]", tfjsonpath.New("task_id"), compare.ValuesDiffer()),
 			},
-			Check: resource.ComposeAggregateTestCheckFunc(checkTasksCreated(fake, 2), checkDistinctIdempotencyKeys(fake)),
+			Check: resource.ComposeAggregateTestCheckFunc(checkCounts(fake, counts{"tasks_created": 2}), checkDistinctIdempotencyKeys(fake)),
 		}},
 	})
 }
@@ -276,7 +275,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config, Check: checkTasksCreated(fake, 1)},
+			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
 			{
 				Config: config,
 				Taint:  []string{"apimart_image.r"},
@@ -284,7 +283,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 					plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				ConfigStateChecks: expectCompleted("apimart_image.r"),
-				Check:             checkTasksCreated(fake, 2),
+				Check:             checkCounts(fake, counts{"tasks_created": 2}),
 			},
 		},
 	})
@@ -307,7 +306,7 @@ func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
 				Config:            withTimeout("1m"),
 				ConfigStateChecks: expectCompleted("apimart_image.slow"),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTasksCreated(fake, 1),
+					checkCounts(fake, counts{"tasks_created": 1}),
 					checkStateMatchesOnlyTask(fake, "apimart_image.slow"),
 				),
 			},
@@ -346,7 +345,7 @@ func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 				Config:             imageConfig(baseURL, "f", `  prompt = "something forbidden"`),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
-				Check:              checkTasksCreated(fake, 1),
+				Check:              checkCounts(fake, counts{"tasks_created": 1}),
 			},
 		},
 	})
@@ -361,7 +360,7 @@ func TestAccImage_cancelledTaskIsNotResubmitted(t *testing.T) {
 			Config:      imageConfig(baseURL, "c", `  prompt = "cancel me"`),
 			ExpectError: regexp.MustCompile(`Image generation cancelled(.|\n)*task_01`),
 		}},
-		CheckDestroy: checkTasksCreated(fake, 1),
+		CheckDestroy: checkCounts(fake, counts{"tasks_created": 1}),
 	})
 }
 
@@ -398,7 +397,7 @@ func TestAccImage_importCommand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: checkTasksCreated(fake, 1), // the seeded task only
+				Check: checkCounts(fake, counts{"tasks_created": 1}), // the seeded task only
 			},
 		},
 	})
@@ -410,7 +409,12 @@ func TestAccImage_importBlock(t *testing.T) {
 	config := imageConfig(baseURL, "imported", `  prompt = "adopted by an import block"
   model  = "qwen-image-2.0"
   size   = "3:4"`)
-	importBlock := fmt.Sprintf("\nimport {\n  to = apimart_image.imported\n  id = %q\n}\n", seeded.ID)
+	importBlock := fmt.Sprintf(`
+import {
+  to = apimart_image.imported
+  id = %q
+}
+`, seeded.ID)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -426,7 +430,7 @@ func TestAccImage_importBlock(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: checkTasksCreated(fake, 1), // the seeded task only
+				Check: checkCounts(fake, counts{"tasks_created": 1}), // the seeded task only
 			},
 		},
 	})
@@ -462,7 +466,7 @@ func TestAccImage_identity(t *testing.T) {
 				}},
 			},
 		},
-		CheckDestroy: checkTasksCreated(fake, 1),
+		CheckDestroy: checkCounts(fake, counts{"tasks_created": 1}),
 	})
 }
 
@@ -472,7 +476,12 @@ func TestAccImage_importBlockByIdentity(t *testing.T) {
 	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "adopted by identity", "16:9", 1)
 	config := imageConfig(baseURL, "imported", `  prompt = "adopted by identity"
   size   = "16:9"`)
-	importBlock := fmt.Sprintf("\nimport {\n  to       = apimart_image.imported\n  identity = { task_id = %q }\n}\n", seeded.ID)
+	importBlock := fmt.Sprintf(`
+import {
+  to       = apimart_image.imported
+  identity = { task_id = %q }
+}
+`, seeded.ID)
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -492,7 +501,7 @@ func TestAccImage_importBlockByIdentity(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: checkTasksCreated(fake, 1), // the seeded task only
+				Check: checkCounts(fake, counts{"tasks_created": 1}), // the seeded task only
 			},
 		},
 	})
@@ -543,7 +552,7 @@ func TestAccImage_responseShapes(t *testing.T) {
 				Steps: []resource.TestStep{{
 					Config:            imageConfig(baseURL, "shape", `  prompt = "shape test"`),
 					ConfigStateChecks: expectCompleted("apimart_image.shape"),
-					Check:             checkTasksCreated(fake, 1),
+					Check:             checkCounts(fake, counts{"tasks_created": 1}),
 				}},
 			})
 		})
@@ -568,7 +577,7 @@ func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("task_id"), knownvalue.StringRegexp(regexp.MustCompile(`^task_01`))),
 					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("urls"), knownvalue.ListSizeExact(1)),
 				}},
-				Check: checkTasksCreated(fake, 1),
+				Check: checkCounts(fake, counts{"tasks_created": 1}),
 			},
 		},
 	})

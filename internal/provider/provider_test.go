@@ -1,94 +1,16 @@
 package provider
 
 import (
-	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
-	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
-
-const testAPIKey = "sk-test-0123456789"
-
-// testAccProviders starts a fresh provider for every terraform command, as terraform itself does,
-// so that nothing held in memory can leak from one command into the next.
-func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"apimart": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6(New("test")())(), nil
-		},
-	}
-}
-
-// startFake starts a fake APIMart server with short tasks; opts come after the defaults.
-func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, string) {
-	t.Helper()
-	defaults := []fakeapimart.Option{
-		fakeapimart.WithKeys(testAPIKey),
-		fakeapimart.WithTaskDuration(300 * time.Millisecond),
-	}
-	return fakeapimart.Start(t, append(defaults, opts...)...)
-}
-
-func providerConfig(baseURL string) string {
-	return providerConfigWith(baseURL, "")
-}
-
-// providerConfigWith adds extra arguments to the test provider block.
-func providerConfigWith(baseURL, extra string) string {
-	return fmt.Sprintf(`
-provider "apimart" {
-  base_url   = %q
-  api_key    = %q
-  rate_limit = 0
-  %s
-}
-`, baseURL, testAPIKey, extra)
-}
-
-// checkTasksCreated asserts how many paid tasks the fake server created in the whole test.
-func checkTasksCreated(fake *fakeapimart.Server, want int64) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if got := fake.Counters().TasksCreated; got != want {
-			return fmt.Errorf("fake server created %d tasks, want %d", got, want)
-		}
-		return nil
-	}
-}
-
-// checkTaskReads asserts how many task reads the fake server answered.
-func checkTaskReads(fake *fakeapimart.Server, want int64) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if got := fake.Counters().TaskReads; got != want {
-			return fmt.Errorf("fake server answered %d task reads, want %d", got, want)
-		}
-		return nil
-	}
-}
-
-func expectCompleted(address string) []statecheck.StateCheck {
-	return []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(address, tfjsonpath.New("status"), knownvalue.StringExact("completed")),
-		statecheck.ExpectKnownValue(address, tfjsonpath.New("progress"), knownvalue.Int64Exact(100)),
-		statecheck.ExpectKnownValue(address, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://127\.0\.0\.1:\d+/.+\.png`))),
-		statecheck.ExpectKnownValue(address, tfjsonpath.New("task_id"), knownvalue.StringRegexp(regexp.MustCompile(`^task_01[0-9A-Z]{24}$`))),
-		statecheck.ExpectKnownValue(address, tfjsonpath.New("interrupted"), knownvalue.Bool(false)),
-		statecheck.ExpectKnownValue(address, tfjsonpath.New("expires_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`))),
-	}
-}
 
 func TestAccProvider_configFromEnvironment(t *testing.T) {
 	fake, baseURL := startFake(t)
@@ -105,7 +27,7 @@ resource "apimart_image" "env" {
 }
 `,
 			ConfigStateChecks: expectCompleted("apimart_image.env"),
-			Check:             checkTasksCreated(fake, 1),
+			Check:             checkCounts(fake, counts{"tasks_created": 1}),
 		}},
 	})
 }
@@ -123,7 +45,7 @@ resource "apimart_image" "cfg" {
 }
 `,
 			ConfigStateChecks: expectCompleted("apimart_image.cfg"),
-			Check:             checkTasksCreated(fake, 1),
+			Check:             checkCounts(fake, counts{"tasks_created": 1}),
 		}},
 	})
 }
@@ -143,7 +65,7 @@ resource "apimart_image" "a" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config, Check: checkTasksCreated(fake, 1)},
+			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
 			{
 				PreConfig: func() { os.Unsetenv(EnvAPIKey) },
 				Config:    config,

@@ -47,27 +47,10 @@ func editBody(refs ...string) string {
 	for i, r := range refs {
 		quoted[i] = fmt.Sprintf("%q", r)
 	}
-	return fmt.Sprintf("  prompt           = \"the product on a beach\"\n  model            = \"gpt-4o-image\"\n  reference_images = [%s]",
-		strings.Join(quoted, ", "))
-}
-
-// uploadsAndSubmits checks how many uploads and submits the fake server saw, and that it stored
-// every upload.
-func uploadsAndSubmits(uploads, submits int64) func(fakeapimart.Counters) error {
-	return func(c fakeapimart.Counters) error {
-		if c.Uploads != uploads || c.UploadsStored != uploads || c.Submits != submits {
-			return fmt.Errorf("server saw %d uploads (%d stored) and %d submits; want %d uploads and %d submits",
-				c.Uploads, c.UploadsStored, c.Submits, uploads, submits)
-		}
-		return nil
-	}
-}
-
-func noRequests(c fakeapimart.Counters) error {
-	if c.Requests != 0 {
-		return fmt.Errorf("server saw %d requests, want none: %+v", c.Requests, c)
-	}
-	return nil
+	return fmt.Sprintf(`
+  prompt           = "the product on a beach"
+  model            = "gpt-4o-image"
+  reference_images = [%s]`, strings.Join(quoted, ", "))
 }
 
 // checkSentReferences compares the image_urls the server's only task got with reference_urls in
@@ -140,14 +123,14 @@ func TestAccImage_referenceImagesFromURLsAndFiles(t *testing.T) {
 					statecheck.CompareValuePairs("apimart_image.edit", tfjsonpath.New("reference_urls").AtSliceIndex(1),
 						"apimart_image.edit", tfjsonpath.New("reference_urls").AtSliceIndex(3), compare.ValuesSame())),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCounters(fake, uploadsAndSubmits(2, 1)),
+					checkCounts(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1}),
 					checkSentReferences(fake, "apimart_image.edit", url, frontSum, backSum, frontSum),
 				),
 				PostApplyFunc: fake.ResetCounters,
 			},
 			{
 				RefreshState: true,
-				Check:        checkCounters(fake, noRequests),
+				Check:        checkCounts(fake, counts{"requests": 0}),
 			},
 		},
 	})
@@ -166,7 +149,7 @@ func TestAccImage_referenceURLsOnly(t *testing.T) {
 					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(urls[0]), knownvalue.StringExact(urls[1])})),
 			}},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkCounters(fake, uploadsAndSubmits(0, 1)),
+				checkCounts(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 1}),
 				checkSentReferences(fake, "apimart_image.u", urls...),
 			),
 		}},
@@ -192,7 +175,7 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 					sameTask.AddStateValue("apimart_image.p", tfjsonpath.New("task_id")),
 					sameUploadURL.AddStateValue("apimart_image.p", tfjsonpath.New("reference_urls").AtSliceIndex(0)),
 				},
-				Check:         checkCounters(fake, uploadsAndSubmits(1, 1)),
+				Check:         checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 				PostApplyFunc: fake.ResetCounters,
 			},
 			{
@@ -206,7 +189,7 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: checkCounters(fake, noRequests),
+				Check: checkCounts(fake, counts{"requests": 0}),
 			},
 			{
 				PreConfig: func() {
@@ -228,7 +211,7 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 					expectDigests("apimart_image.p", sum),
 					statecheck.ExpectKnownValue("apimart_image.p", tfjsonpath.New("reference_images").AtSliceIndex(0), knownvalue.StringExact(moved)),
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(checkCounters(fake, noRequests), checkTasksCreated(fake, 0)),
+				Check: checkCounts(fake, counts{"requests": 0, "tasks_created": 0}),
 			},
 			{
 				PreConfig: func() { writePhoto(t, filepath.Dir(moved), filepath.Base(moved), "v2") },
@@ -238,7 +221,7 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 				}},
 				ConfigStateChecks: append(expectCompleted("apimart_image.p"),
 					newUploadURL.AddStateValue("apimart_image.p", tfjsonpath.New("reference_urls").AtSliceIndex(0))),
-				Check: checkCounters(fake, uploadsAndSubmits(1, 1)),
+				Check: checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 			},
 		},
 	})
@@ -282,7 +265,10 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
 	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "interrupted")
 	withTimeout := func(timeout string) string {
-		return imageConfig(baseURL, "slow", editBody(photo)+fmt.Sprintf("\n  timeouts {\n    create = %q\n  }", timeout))
+		return imageConfig(baseURL, "slow", editBody(photo)+fmt.Sprintf(`
+  timeouts {
+    create = %q
+  }`, timeout))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -290,7 +276,7 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
 			{
 				Config:      withTimeout("2s"),
 				ExpectError: regexp.MustCompile(`Timed out waiting for the image(.|\n)*task_01`),
-				Check:       checkCounters(fake, uploadsAndSubmits(1, 1)),
+				Check:       checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 			},
 			{
 				Config: withTimeout("1m"),
@@ -299,7 +285,7 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
 				}},
 				ConfigStateChecks: append(expectCompleted("apimart_image.slow"), expectDigests("apimart_image.slow", sum)),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCounters(fake, uploadsAndSubmits(1, 1)),
+					checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 					checkStateMatchesOnlyTask(fake, "apimart_image.slow"),
 					checkSentReferences(fake, "apimart_image.slow", sum),
 				),
@@ -320,12 +306,7 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 			Steps: []resource.TestStep{{
 				Config:            imageConfig(baseURL, "f", editBody(photo)),
 				ConfigStateChecks: expectCompleted("apimart_image.f"),
-				Check: checkCounters(fake, func(c fakeapimart.Counters) error {
-					if c.Uploads != 2 || c.UploadsStored != 1 || c.Submits != 1 {
-						return fmt.Errorf("counters %+v, want 2 uploads, 1 stored, 1 submit", c)
-					}
-					return nil
-				}),
+				Check:             checkCounts(fake, counts{"uploads": 2, "uploads_stored": 1, "submits": 1}),
 			}},
 		})
 	})
@@ -336,14 +317,18 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{
 				{
-					Config:      providerConfigWith(baseURL, "max_retries = 5") + "\nresource \"apimart_image\" \"f\" {\n" + editBody(photo) + "\n}\n",
+					Config: providerConfigWith(baseURL, "max_retries = 5") + fmt.Sprintf(`
+resource "apimart_image" "f" {
+%s
+}
+`, editBody(photo)),
 					ExpectError: regexp.MustCompile(`Reference image upload may be incomplete(.|\n)*nothing(.|\n)*charged`),
-					Check:       checkCounters(fake, uploadsAndSubmits(1, 0)),
+					Check:       checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 0}),
 				},
 				{
 					Config:            imageConfig(baseURL, "f", editBody(photo)),
 					ConfigStateChecks: expectCompleted("apimart_image.f"),
-					Check:             checkCounters(fake, uploadsAndSubmits(2, 1)),
+					Check:             checkCounts(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1}),
 				},
 			},
 		})
@@ -356,7 +341,12 @@ func TestAccImage_referenceImportAdopts(t *testing.T) {
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "imported")
 	seeded := seedCompletedTask(t, fake, "gpt-4o-image", "the product on a beach", "1:1", 1)
 	config := imageConfig(baseURL, "imported", editBody(photo))
-	importBlock := fmt.Sprintf("\nimport {\n  to = apimart_image.imported\n  id = %q\n}\n", seeded.ID)
+	importBlock := fmt.Sprintf(`
+import {
+  to = apimart_image.imported
+  id = %q
+}
+`, seeded.ID)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -375,7 +365,7 @@ func TestAccImage_referenceImportAdopts(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: checkCounters(fake, uploadsAndSubmits(0, 0)),
+				Check: checkCounts(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 0}),
 			},
 		},
 	})
@@ -401,7 +391,7 @@ func TestAccImage_referenceFileDeletedKeepsTheImage(t *testing.T) {
 					plancheck.ExpectEmptyPlan(),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{expectDigests("apimart_image.d", sum)},
-				Check:             checkCounters(fake, noRequests),
+				Check:             checkCounts(fake, counts{"requests": 0}),
 			},
 		},
 	})
@@ -461,7 +451,7 @@ func TestAccImage_referenceEditExample(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config:            providerConfig(baseURL) + config,
 			ConfigStateChecks: expectCompleted("apimart_image.product_on_a_beach"),
-			Check:             checkCounters(fake, uploadsAndSubmits(1, 1)),
+			Check:             checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 		}},
 	})
 }
@@ -473,14 +463,18 @@ func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
 	for model, size := range map[string]string{"doubao-seedream-4-5": "auto", "flux-kontext-pro": "match_input_image"} {
 		t.Run(model, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			body := fmt.Sprintf("  prompt           = \"the same, at dusk\"\n  model            = %q\n  size             = %q\n  reference_images = [%q]", model, size, photo)
+			body := fmt.Sprintf(`
+  prompt           = "the same, at dusk"
+  model            = %q
+  size             = %q
+  reference_images = [%q]`, model, size, photo)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            imageConfig(baseURL, "r", body),
 					ConfigStateChecks: append(expectCompleted("apimart_image.r"), expectDigests("apimart_image.r", sum)),
 					Check: resource.ComposeAggregateTestCheckFunc(
-						checkCounters(fake, uploadsAndSubmits(1, 1)),
+						checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 						checkSentReferences(fake, "apimart_image.r", sum),
 					),
 				}},
@@ -519,7 +513,7 @@ resource "apimart_image" "second" {
 					"apimart_image.second", tfjsonpath.New("reference_sha256").AtSliceIndex(0), compare.ValuesSame()),
 			},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkCounters(fake, uploadsAndSubmits(0, 2)),
+				checkCounts(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 2}),
 				func(s *terraform.State) error {
 					first := s.RootModule().Resources["apimart_image.first"].Primary.Attributes["url"]
 					return checkSentReferences(fake, "apimart_image.second", first)(s)

@@ -14,17 +14,22 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
+// taskConfig is the test provider block and a look-up of one task.
+func taskConfig(baseURL, taskID string) string {
+	return providerConfig(baseURL) + fmt.Sprintf(`
+data "apimart_task" "t" {
+  task_id = %q
+}
+`, taskID)
+}
+
 func TestAccTaskDataSource_found(t *testing.T) {
 	fake, baseURL := startFake(t)
 	seeded := seedCompletedTask(t, fake, "gpt-4o-image", "two kittens", "2:3", 2)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config: providerConfig(baseURL) + fmt.Sprintf(`
-data "apimart_task" "t" {
-  task_id = %q
-}
-`, seeded.ID),
+			Config: taskConfig(baseURL, seeded.ID),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.apimart_task.t", tfjsonpath.New("id"), knownvalue.StringExact(seeded.ID)),
 				statecheck.ExpectKnownValue("data.apimart_task.t", tfjsonpath.New("status"), knownvalue.StringExact("completed")),
@@ -69,7 +74,7 @@ func TestAccTaskDataSource_failedTaskReportsError(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config: providerConfig(baseURL) + fmt.Sprintf("data \"apimart_task\" \"t\" {\n  task_id = %q\n}\n", seeded.ID),
+			Config: taskConfig(baseURL, seeded.ID),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.apimart_task.t", tfjsonpath.New("status"), knownvalue.StringExact("failed")),
 				statecheck.ExpectKnownValue("data.apimart_task.t", tfjsonpath.New("error_message"), knownvalue.StringExact("upstream model crashed")),
@@ -85,7 +90,7 @@ func TestAccTaskDataSource_notFound(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config:      providerConfig(baseURL) + "data \"apimart_task\" \"t\" {\n  task_id = \"task_01UNKNOWN0000000000000000\"\n}\n",
+			Config:      taskConfig(baseURL, "task_01UNKNOWN0000000000000000"),
 			ExpectError: regexp.MustCompile(`Task not found(.|\n)*task_01UNKNOWN`),
 		}},
 	})
@@ -97,7 +102,7 @@ func TestAccTaskDataSource_otherKeysTask(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config:      providerConfig(baseURL) + fmt.Sprintf("data \"apimart_task\" \"t\" {\n  task_id = %q\n}\n", seeded.ID),
+			Config:      taskConfig(baseURL, seeded.ID),
 			ExpectError: regexp.MustCompile(`Access denied by APIMart(.|\n)*the provider's api_key argument`),
 		}},
 	})

@@ -1,0 +1,148 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+)
+
+const testAPIKey = "sk-test-0123456789"
+
+// testAccProviders starts a fresh provider for every terraform command, as terraform itself does,
+// so that nothing held in memory can leak from one command into the next.
+func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"apimart": func() (tfprotov6.ProviderServer, error) {
+			return providerserver.NewProtocol6(New("test")())(), nil
+		},
+	}
+}
+
+// startFake starts a fake APIMart server with short tasks; opts come after the defaults.
+func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, string) {
+	t.Helper()
+	defaults := []fakeapimart.Option{
+		fakeapimart.WithKeys(testAPIKey),
+		fakeapimart.WithTaskDuration(300 * time.Millisecond),
+	}
+	return fakeapimart.Start(t, append(defaults, opts...)...)
+}
+
+func providerConfig(baseURL string) string {
+	return providerConfigWith(baseURL, "")
+}
+
+// providerConfigWith adds extra arguments to the test provider block.
+func providerConfigWith(baseURL, extra string) string {
+	return fmt.Sprintf(`
+provider "apimart" {
+  base_url   = %q
+  api_key    = %q
+  rate_limit = 0
+  %s
+}
+`, baseURL, testAPIKey, extra)
+}
+
+// imageConfig is the test provider block and one image with the given body.
+func imageConfig(baseURL, name, body string) string {
+	return providerConfig(baseURL) + fmt.Sprintf(`
+resource "apimart_image" %q {
+%s
+}
+`, name, body)
+}
+
+func expectCompleted(address string) []statecheck.StateCheck {
+	return []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("status"), knownvalue.StringExact("completed")),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("progress"), knownvalue.Int64Exact(100)),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://127\.0\.0\.1:\d+/.+\.png`))),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("task_id"), knownvalue.StringRegexp(regexp.MustCompile(`^task_01[0-9A-Z]{24}$`))),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("interrupted"), knownvalue.Bool(false)),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("expires_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`))),
+	}
+}
+
+// counts is what a test expects of the fake server's counters over the whole test, keyed by the
+// counters' JSON names; counters left out are not checked.
+type counts map[string]int64
+
+// checkCounts is counts as a test step check.
+func checkCounts(fake *fakeapimart.Server, want counts) resource.TestCheckFunc {
+	return func(*terraform.State) error { return want.compare(fake) }
+}
+
+// requireCounts is counts for tests that run terraform themselves.
+func requireCounts(t *testing.T, fake *fakeapimart.Server, want counts) {
+	t.Helper()
+	if err := want.compare(fake); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// compare names every counter that differs from want, and gives the whole snapshot so that a
+// failure shows what the server did instead.
+func (want counts) compare(fake *fakeapimart.Server) error {
+	got, err := counterSnapshot(fake)
+	if err != nil {
+		return err
+	}
+	var mismatches []string
+	for name, n := range want {
+		value, known := got[name]
+		switch {
+		case !known:
+			mismatches = append(mismatches, fmt.Sprintf("%s is not a counter of the fake server", name))
+		case value != n:
+			mismatches = append(mismatches, fmt.Sprintf("%s = %d, want %d", name, value, n))
+		}
+	}
+	if len(mismatches) == 0 {
+		return nil
+	}
+	slices.Sort(mismatches)
+	return fmt.Errorf("fake server counters: %s\nall counters: %v", strings.Join(mismatches, "; "), got)
+}
+
+func counterSnapshot(fake *fakeapimart.Server) (map[string]int64, error) {
+	raw, err := json.Marshal(fake.Counters())
+	if err != nil {
+		return nil, err
+	}
+	var snapshot map[string]int64
+	return snapshot, json.Unmarshal(raw, &snapshot)
+}
+
+func TestCountsNameEveryMismatchAndUnknownCounter(t *testing.T) {
+	fake, _ := startFake(t)
+	if err := (counts{"requests": 0, "tasks_created": 0}).compare(fake); err != nil {
+		t.Fatalf("a fresh server should match zero counts: %v", err)
+	}
+	err := counts{"requests": 1, "submits": 0, "no_such_counter": 0}.compare(fake)
+	if err == nil {
+		t.Fatal("want an error for a wrong count and an unknown counter")
+	}
+	for _, want := range []string{"requests = 0, want 1", "no_such_counter is not a counter", "all counters: map["} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "submits = ") {
+		t.Errorf("error %q names a counter that matched", err)
+	}
+}
