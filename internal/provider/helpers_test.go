@@ -146,3 +146,13 @@ func TestCountsNameEveryMismatchAndUnknownCounter(t *testing.T) {
 		t.Errorf("error %q names a counter that matched", err)
 	}
 }
+
+// importByID is an import block that takes the task with id into state as address.
+func importByID(address, id string) string {
+	return fmt.Sprintf(`
+import {
+  to = %s
+  id = %q
+}
+`, address, id)
+}

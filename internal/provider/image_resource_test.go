@@ -409,17 +409,11 @@ func TestAccImage_importBlock(t *testing.T) {
 	config := imageConfig(baseURL, "imported", `  prompt = "adopted by an import block"
   model  = "qwen-image-2.0"
   size   = "3:4"`)
-	importBlock := fmt.Sprintf(`
-import {
-  to = apimart_image.imported
-  id = %q
-}
-`, seeded.ID)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config: config + importBlock,
+				Config: config + importByID("apimart_image.imported", seeded.ID),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.imported", plancheck.ResourceActionUpdate),
 				}},

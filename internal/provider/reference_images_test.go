@@ -341,17 +341,11 @@ func TestAccImage_referenceImportAdopts(t *testing.T) {
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "imported")
 	seeded := seedCompletedTask(t, fake, "gpt-4o-image", "the product on a beach", "1:1", 1)
 	config := imageConfig(baseURL, "imported", editBody(photo))
-	importBlock := fmt.Sprintf(`
-import {
-  to = apimart_image.imported
-  id = %q
-}
-`, seeded.ID)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config: config + importBlock,
+				Config: config + importByID("apimart_image.imported", seeded.ID),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.imported", plancheck.ResourceActionUpdate),
 				}},
