@@ -2,6 +2,7 @@
 package apimart
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,16 +12,20 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // DefaultBaseURL is the public API endpoint.
 const DefaultBaseURL = "https://api.apimart.ai"
 
-// Defaults for Config fields left at their zero value.
+// DefaultMaxRetries is the retry count a caller without an opinion should pass; MaxRetriesLimit
+// is the most NewClient accepts, so that a typo cannot make one request retry for hours.
 const (
-	DefaultMaxRetries     = 4
+	DefaultMaxRetries = 4
+	MaxRetriesLimit   = 20
+)
+
+// Defaults for the Config fields whose zero value means "the default".
+const (
 	DefaultRetryWaitMin   = 1 * time.Second
 	DefaultRetryWaitMax   = 30 * time.Second
 	DefaultRequestTimeout = 60 * time.Second
@@ -42,15 +47,18 @@ const (
 	LogWarn
 )
 
-// Config configures a Client. Zero values take the defaults above.
+// Config configures a Client.
 type Config struct {
+	// BaseURL is checked by ParseBaseURL; empty means DefaultBaseURL.
 	BaseURL   string
 	APIKey    string
 	UserAgent string
-	// MaxRetries bounds the retries of one request; a negative value disables retries.
-	MaxRetries     int
-	RetryWaitMin   time.Duration
-	RetryWaitMax   time.Duration
+	// MaxRetries is how often one request is retried, from 0 (never) to MaxRetriesLimit.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries; zero means the default.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// RequestTimeout bounds one attempt, its body included; zero means the default.
 	RequestTimeout time.Duration
 	// RateLimit is a ceiling in requests per second shared by every request of the client,
 	// retries included; 0 means none. With or without it, a 429 slows the client down to what
@@ -66,44 +74,115 @@ type Config struct {
 	Clock Clock
 }
 
+// ErrNoAPIKey is NewClient's answer to a blank key when the rest of the Config is valid, so that
+// a caller can check its settings before it has a key.
+var ErrNoAPIKey = errors.New("no API key is set")
+
+// ConfigError is a Config value that NewClient refuses.
+type ConfigError struct {
+	// Field is the Config field, such as "BaseURL".
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // Client talks to the APIMart API. It is safe for concurrent use.
 type Client struct {
-	base      *url.URL
-	apiKey    string
-	userAgent string
-	http      *retryablehttp.Client
-	limiter   *sharedLimiter
-	logger    Logger
-	clock     Clock
-	timeout   time.Duration
-	maxRetry  int
+	base       *url.URL
+	apiKey     string
+	userAgent  string
+	http       *http.Client
+	limiter    *sharedLimiter
+	logger     Logger
+	clock      Clock
+	timeout    time.Duration
+	maxRetries int
+	waitMin    time.Duration
+	waitMax    time.Duration
 }
 
 // NewClient checks the configuration and builds a client. It sends no request.
 func NewClient(cfg Config) (*Client, error) {
 	base, err := ParseBaseURL(cfg.BaseURL)
 	if err != nil {
+		return nil, &ConfigError{Field: "BaseURL", Err: err}
+	}
+	if err := checkLimits(cfg); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(cfg.APIKey) == "" {
-		return nil, errors.New("no API key is set")
+		return nil, ErrNoAPIKey
 	}
-	if err := checkRateLimit(cfg); err != nil {
-		return nil, err
-	}
-	cfg = withDefaults(cfg)
-	c := &Client{
-		base:      base,
-		apiKey:    cfg.APIKey,
-		userAgent: cfg.UserAgent,
-		logger:    cfg.Logger,
-		clock:     cfg.Clock,
-		timeout:   cfg.RequestTimeout,
-		maxRetry:  cfg.MaxRetries,
-		limiter:   newSharedLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Clock),
-	}
-	c.http = c.newRetryableClient(cfg)
+	c := newClient(cfg, cfg.RateLimit, cfg.RateBurst)
+	c.base, c.apiKey = base, cfg.APIKey
+	// The API does not redirect; following one could re-send a paid request or the key elsewhere.
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c, nil
+}
+
+func checkLimits(cfg Config) error {
+	switch {
+	case cfg.MaxRetries < 0 || cfg.MaxRetries > MaxRetriesLimit:
+		return &ConfigError{Field: "MaxRetries",
+			Err: fmt.Errorf("max retries %d is not a whole number from 0 (no retries) to %d", cfg.MaxRetries, MaxRetriesLimit)}
+	case math.IsNaN(cfg.RateLimit) || cfg.RateLimit < 0:
+		return &ConfigError{Field: "RateLimit",
+			Err: fmt.Errorf("rate limit %g is not a number of requests per second of 0 (no ceiling) or more", cfg.RateLimit)}
+	case cfg.RateBurst < 0:
+		return &ConfigError{Field: "RateBurst",
+			Err: fmt.Errorf("rate burst %d is negative; 0 picks one second's worth of requests", cfg.RateBurst)}
+	}
+	return nil
+}
+
+// newClient builds what the API client and the Downloader share: the retry settings, the
+// transport, the logger, the clock, and a limiter under the given ceiling (see Config.RateLimit).
+func newClient(cfg Config, ceiling float64, burst int) *Client {
+	c := &Client{
+		userAgent:  cmp.Or(cfg.UserAgent, "terraform-provider-apimart"),
+		http:       newHTTPClient(cfg.HTTPClient),
+		logger:     cmp.Or[Logger](cfg.Logger, discardLogger{}),
+		clock:      cmp.Or[Clock](cfg.Clock, realClock{}),
+		timeout:    orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
+		maxRetries: max(cfg.MaxRetries, 0),
+		waitMin:    orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin),
+	}
+	c.waitMax = max(orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax), c.waitMin)
+	c.limiter = newSharedLimiter(ceiling, burst, c.clock)
+	return c
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Log(context.Context, LogLevel, string, map[string]any) {}
+
+// newHTTPClient copies the supplied client, so that the caller's value is not changed, and gives
+// it a transport with its own connection pool unless it brings one.
+func newHTTPClient(supplied *http.Client) *http.Client {
+	var hc http.Client
+	if supplied != nil {
+		hc = *supplied
+	}
+	if hc.Transport == nil {
+		hc.Transport = ownTransport()
+	}
+	return &hc
+}
+
+func ownTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
 }
 
 // ParseBaseURL validates a base URL. Plain http is accepted only for loopback hosts, because the
@@ -147,92 +226,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func checkRateLimit(cfg Config) error {
-	if math.IsNaN(cfg.RateLimit) || cfg.RateLimit < 0 {
-		return fmt.Errorf("rate limit %g is not a number of requests per second of 0 (no ceiling) or more", cfg.RateLimit)
-	}
-	if cfg.RateBurst < 0 {
-		return fmt.Errorf("rate burst %d is negative; 0 picks one second's worth of requests", cfg.RateBurst)
-	}
-	return nil
-}
-
-func withDefaults(cfg Config) Config {
-	if cfg.MaxRetries == 0 {
-		cfg.MaxRetries = DefaultMaxRetries
-	} else if cfg.MaxRetries < 0 {
-		cfg.MaxRetries = 0
-	}
-	if cfg.RetryWaitMin <= 0 {
-		cfg.RetryWaitMin = DefaultRetryWaitMin
-	}
-	if cfg.RetryWaitMax <= 0 {
-		cfg.RetryWaitMax = DefaultRetryWaitMax
-	}
-	if cfg.RetryWaitMax < cfg.RetryWaitMin {
-		cfg.RetryWaitMax = cfg.RetryWaitMin
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = "terraform-provider-apimart"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = discardLogger{}
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
-	}
-	return cfg
-}
-
-type discardLogger struct{}
-
-func (discardLogger) Log(context.Context, LogLevel, string, map[string]any) {}
-
-// newRetryableClient builds the one retryablehttp client of c. The policy differs per request
-// kind (reads versus paid submits) through the call carried by each request's context.
-func (c *Client) newRetryableClient(cfg Config) *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:   c.newHTTPClient(cfg.HTTPClient),
-		RetryWaitMin: cfg.RetryWaitMin,
-		RetryWaitMax: cfg.RetryWaitMax,
-		RetryMax:     cfg.MaxRetries,
-		CheckRetry:   c.checkRetry,
-		// The backoff is waited in the transport, on the client's clock (see checkRetry).
-		Backoff: noBackoff,
-		// The caller decodes the last answer itself, so it needs it unchanged.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-	}
-}
-
-// newHTTPClient copies the supplied client (so the caller's value is not changed) and wraps its
-// transport with the per-attempt work.
-func (c *Client) newHTTPClient(supplied *http.Client) *http.Client {
-	var hc http.Client
-	if supplied != nil {
-		hc = *supplied
-	}
-	base := hc.Transport
-	if base == nil {
-		base = ownTransport()
-	}
-	hc.Transport = &attemptTransport{base: base, limiter: c.limiter, timeout: c.timeout, logger: c.logger, clock: c.clock}
-	// The API does not redirect; following one could re-send a paid request or the key elsewhere.
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &hc
-}
-
-// ownTransport returns a transport with its own connection pool, so that closing idle connections
-// after a failure does not touch anyone else's.
-func ownTransport() http.RoundTripper {
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
-	}
-	return http.DefaultTransport
-}
-
 // endpoint joins the base URL and path segments, escaping each segment on its own so that an
 // opaque id cannot add path elements.
 func (c *Client) endpoint(segments ...string) *url.URL {
@@ -244,52 +237,6 @@ func (c *Client) endpoint(segments ...string) *url.URL {
 	}
 	u.Path, u.RawPath = path, rawPath
 	return &u
-}
-
-// send performs one logical request, retries included, and returns the last answer. The caller
-// closes the body.
-func (c *Client) send(ctx context.Context, kind requestKind, method string, u *url.URL, body []byte, header http.Header) (*http.Response, error) {
-	var rawBody interface{}
-	if body != nil {
-		rawBody = body
-		header = withDefault(header, "Content-Type", "application/json")
-	}
-	return c.sendBody(ctx, kind, method, u, rawBody, header)
-}
-
-// sendBody is send for any body retryablehttp can replay, such as a ReaderFunc that streams a
-// file anew for every attempt; header must name the Content-Type of a body.
-func (c *Client) sendBody(ctx context.Context, kind requestKind, method string, u *url.URL, rawBody interface{}, header http.Header) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(withCall(ctx, &call{kind: kind}), method, u.String(), rawBody)
-	if err != nil {
-		return nil, fmt.Errorf("building the %s %s request: %w", method, u.EscapedPath(), err)
-	}
-	for name, values := range header {
-		req.Header[name] = values
-	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, err
-	}
-	return resp, nil
-}
-
-// withDefault returns a copy of header that has value under name unless header already sets one.
-func withDefault(header http.Header, name, value string) http.Header {
-	out := header.Clone()
-	if out == nil {
-		out = http.Header{}
-	}
-	if out.Get(name) == "" {
-		out.Set(name, value)
-	}
-	return out
 }
 
 func isSuccess(status int) bool { return status >= 200 && status < 300 }

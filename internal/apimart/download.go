@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // MaxDownloadBytes bounds one result file. Generated images are tens of MiB at most, so a body
@@ -26,23 +24,14 @@ type Downloader struct {
 	c *Client
 }
 
-// NewDownloader builds a downloader from the retry, timeout, transport and logging fields of
-// cfg; BaseURL, APIKey and the rate-limit fields are not used. Its requests are paced by their
+// NewDownloader builds a downloader from the retry, timeout, transport, logging and clock fields
+// of cfg; BaseURL, APIKey and the rate-limit fields are not used. Its requests are paced by their
 // own limiter, which learns only from the file host's 429s.
 func NewDownloader(cfg Config) *Downloader {
-	cfg = withDefaults(cfg)
-	c := &Client{
-		userAgent: cfg.UserAgent,
-		logger:    cfg.Logger,
-		clock:     cfg.Clock,
-		timeout:   cfg.RequestTimeout,
-		maxRetry:  cfg.MaxRetries,
-		limiter:   newSharedLimiter(0, 0, cfg.Clock),
-	}
-	c.http = c.newRetryableClient(cfg)
+	c := newClient(cfg, 0, 0)
 	// Unlike the API, file hosts do redirect, and with no key on the request a redirect leaks
 	// nothing; each hop must still pass the rule on plain http.
-	c.http.HTTPClient.CheckRedirect = checkDownloadRedirect
+	c.http.CheckRedirect = checkDownloadRedirect
 	return &Downloader{c: c}
 }
 
@@ -105,16 +94,7 @@ func (d *Downloader) fetch(ctx context.Context, method, rawURL string) (*http.Re
 		return nil, rawURL, err
 	}
 	shown := shownURL(u)
-	req, err := http.NewRequestWithContext(withCall(ctx, &call{kind: kindDownload}), method, u.String(), nil)
-	if err != nil {
-		return nil, shown, fmt.Errorf("building the %s request for %s: %w", method, shown, err)
-	}
-	req.Header.Set("User-Agent", d.c.userAgent)
-	retryable, err := retryablehttp.FromRequest(req)
-	if err != nil {
-		return nil, shown, fmt.Errorf("building the %s request for %s: %w", method, shown, err)
-	}
-	resp, err := d.c.http.Do(retryable)
+	resp, err := d.c.send(ctx, request{kind: kindDownload, method: method, url: u})
 	if err != nil {
 		return nil, shown, fmt.Errorf("%s %s: %w", method, shown, err)
 	}

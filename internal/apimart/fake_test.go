@@ -22,6 +22,7 @@ func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, *
 	c, err := apimart.NewClient(apimart.Config{
 		BaseURL:      url,
 		APIKey:       fakeapimart.DefaultKey,
+		MaxRetries:   apimart.DefaultMaxRetries,
 		RetryWaitMin: 10 * time.Millisecond,
 		RetryWaitMax: 50 * time.Millisecond,
 		Clock:        clock,

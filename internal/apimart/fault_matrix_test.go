@@ -336,7 +336,7 @@ func TestFaultMatrix_unreachable(t *testing.T) {
 			}
 			t.Parallel()
 			cfg := matrixConfig(tt.baseURL(t))
-			cfg.RequestTimeout, cfg.MaxRetries = timeout, -1
+			cfg.RequestTimeout, cfg.MaxRetries = timeout, 0
 			c := newMatrixClient(t, cfg)
 			began := time.Now()
 			_, err := c.Submit(context.Background(), matrixRequest)
@@ -492,7 +492,7 @@ func TestFaultMatrix_echoedKeyNeverInErrors(t *testing.T) {
 			_, _ = io.WriteString(w, answer.body)
 		}))
 		cfg := matrixConfig(srv.URL)
-		cfg.MaxRetries = -1
+		cfg.MaxRetries = 0
 		c := newMatrixClient(t, cfg)
 		_, submitErr := c.Submit(context.Background(), matrixRequest)
 		_, readErr := c.GetTask(context.Background(), "t")
@@ -685,7 +685,7 @@ func FuzzClientAnswer(f *testing.F) {
 func answerClient(t *testing.T, status int, body []byte) *apimart.Client {
 	t.Helper()
 	c, err := apimart.NewClient(apimart.Config{
-		BaseURL: "https://api.example", APIKey: matrixKey, MaxRetries: -1, Clock: apimart.NewFakeClock(),
+		BaseURL: "https://api.example", APIKey: matrixKey, Clock: apimart.NewFakeClock(),
 		HTTPClient: &http.Client{Transport: answerTransport{status: status, body: body}},
 	})
 	if err != nil {

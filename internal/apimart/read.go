@@ -45,7 +45,7 @@ func (c *Client) getTask(ctx context.Context, taskID string) (*Task, error) {
 // get performs a retried read and returns the status and body of a 2xx answer; any other status
 // is an *APIError.
 func (c *Client) get(ctx context.Context, u *url.URL) (int, []byte, error) {
-	resp, err := c.send(ctx, kindRead, http.MethodGet, u, nil, nil)
+	resp, err := c.send(ctx, request{kind: kindRead, method: http.MethodGet, url: u})
 	if err != nil {
 		return 0, nil, err
 	}

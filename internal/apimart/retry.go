@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,80 +17,92 @@ import (
 // context deadline is what normally cuts a long wait short.
 const maxRetryAfter = 24 * time.Hour
 
-// checkRetry is the retryablehttp policy. It never returns an error, so that the caller always
-// sees the last response or the last transport error rather than a policy message. It also picks
-// the wait before the retry, which the transport then waits on the client's clock: retryablehttp
-// can only wait on the wall clock.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if contextDone(ctx) || waitRefused(err) {
-		return false, nil
+// shouldRetry judges an attempt that got resp or err. A failure that a later attempt may not
+// repeat is retried, unless the request must not be sent twice and the server may have acted
+// on it.
+func shouldRetry(ctx context.Context, kind requestKind, resp *http.Response, err error) bool {
+	if ctx.Err() != nil {
+		return false
 	}
-	cl := callFrom(ctx)
-	var retry bool
-	if cl.kind.repeatable() {
-		retry, _ = retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-	} else {
-		retry = retryUnlessProcessed(ctx, resp, err)
+	if err != nil && hopeless(err) || err == nil && !transientStatus(resp.StatusCode) {
+		return false
 	}
-	if !retry {
-		return false, nil
-	}
-	now := c.clock.Now()
-	wait := backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, int(cl.attempts.Load())-1, resp, now)
-	if !waitFits(ctx, now, wait) {
-		return false, nil
-	}
-	cl.backoff.Store(int64(wait))
-	fields := retryFields(cl, resp, err)
-	fields["wait"] = wait.String()
-	c.logger.Log(ctx, LogDebug, "retrying APIMart request", fields)
-	return true, nil
+	return kind.repeatable() || !mayHaveActed(resp, err)
 }
 
-func retryFields(cl *call, resp *http.Response, err error) map[string]any {
-	fields := map[string]any{"kind": cl.kind.String(), "attempt": cl.attempts.Load()}
+// transientStatus reports an answer that a later attempt may not get: 408, 429, and the server
+// failures but 501, which says the server cannot do what was asked.
+func transientStatus(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests ||
+		status >= 500 && status != http.StatusNotImplemented
+}
+
+// hopeless reports a failure that sending again cannot mend: a request that could not be built,
+// or a transport failure such as an untrusted certificate (go-retryablehttp keeps that list).
+func hopeless(err error) bool {
+	var urlErr *url.Error
+	if !errors.As(err, &urlErr) {
+		return true
+	}
+	retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, urlErr)
+	return !retry
+}
+
+// mayHaveActed is the rule for the requests that create something (a paid task, a stored
+// file): whether a failed attempt may still have created it. Only a request that never reached
+// the server, or that the server refused, certainly created nothing; 408, 429 and 503 refuse,
+// like every 4xx and 501, while any other server failure may come after the work was done.
+func mayHaveActed(resp *http.Response, err error) bool {
 	if err != nil {
-		fields["error"] = err.Error()
-	} else {
-		fields["status"] = resp.StatusCode
+		var notSent *notSentError
+		return !errors.As(err, &notSent)
 	}
-	return fields
+	s := resp.StatusCode
+	return s >= 500 && s != http.StatusNotImplemented && s != http.StatusServiceUnavailable
 }
 
-func contextDone(ctx context.Context) bool { return ctx.Err() != nil }
+// uncertainError is a failure after which the server may have created what the request asked
+// for; see create.
+type uncertainError struct{ err error }
 
-// retryUnlessProcessed allows a retry only when the server certainly created no task and stored
-// no file: it refused the request with 408, 429 or 503, or it never received it.
-func retryUnlessProcessed(ctx context.Context, resp *http.Response, err error) bool {
+func (e *uncertainError) Error() string { return e.err.Error() }
+func (e *uncertainError) Unwrap() error { return e.err }
+
+// create sends a request that creates something on the server (a paid task, a stored file), which
+// send retries only while mayHaveActed says no, and decodes its 2xx answer with decode. A failure
+// is a *notSentError when the server never got the request, an *uncertainError when it may have
+// created something although no usable answer came back, and otherwise the server's refusal.
+func create[T any](ctx context.Context, c *Client, r request, decode func(status int, body []byte) (T, error)) (T, http.Header, error) {
+	var none T
+	resp, err := c.send(ctx, r)
 	if err != nil {
-		// The default policy still vetoes hopeless errors such as a bad certificate.
-		retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-		return retry && sentNothing(err)
+		if mayHaveActed(nil, err) {
+			return none, nil, &uncertainError{err: err}
+		}
+		return none, nil, err
 	}
-	switch resp.StatusCode {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		return true
+	defer resp.Body.Close()
+	body, readErr := c.readResponse(resp)
+	if !isSuccess(resp.StatusCode) {
+		apiErr := c.redactAPIError(decodeError(resp.StatusCode, body))
+		if mayHaveActed(resp, nil) {
+			return none, nil, &uncertainError{err: apiErr}
+		}
+		return none, nil, apiErr
 	}
-	return false
-}
-
-// sentNothing reports an error that happened before the request could reach the server.
-func sentNothing(err error) bool {
-	var notSent *notSentError
-	if errors.As(err, &notSent) {
-		return true
+	if readErr != nil {
+		return none, nil, &uncertainError{err: readErr}
 	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return true
+	value, err := decode(resp.StatusCode, body)
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		return none, nil, c.redactAPIError(apiErr)
+	case err != nil:
+		// The server accepted the request, but its answer names nothing.
+		return none, nil, &uncertainError{err: err}
 	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial"
-}
-
-func waitRefused(err error) bool {
-	var notSent *notSentError
-	return errors.As(err, &notSent) && notSent.waitRefused
+	return value, resp.Header, nil
 }
 
 // waitFits reports whether a wait from now still ends before the context deadline; otherwise
@@ -99,9 +111,6 @@ func waitFits(ctx context.Context, now time.Time, wait time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return !ok || now.Add(wait).Before(deadline)
 }
-
-// noBackoff is the retryablehttp Backoff: checkRetry has picked the wait already.
-func noBackoff(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
 
 // backoff is the wait before a retry: the server's Retry-After when it sent one, otherwise an
 // exponential delay with jitter, never below minWait.

@@ -1,24 +1,26 @@
 package apimart
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"sync/atomic"
 	"time"
 )
 
-// requestKind selects the retry policy of a call.
+// requestKind selects the retry rule of a request.
 type requestKind int
 
 const (
 	kindRead requestKind = iota
 	// kindSubmit is a paid request: it is retried only when the server certainly created nothing.
 	kindSubmit
-	// kindUpload is free but not idempotent, since each one stores a file: it has the submit's policy.
+	// kindUpload is free but not idempotent, since each one stores a file: it has the submit's rule.
 	kindUpload
 	// kindDownload fetches a result file from its host, without the key; it is retried as a read.
 	kindDownload
@@ -39,119 +41,140 @@ func (k requestKind) String() string {
 // repeatable reports whether sending the request twice does no harm.
 func (k requestKind) repeatable() bool { return k == kindRead || k == kindDownload }
 
-// call is what one logical request (with all its retries) shares with the transport and the
-// retry policy, through the request context.
-type call struct {
-	kind     requestKind
-	attempts atomic.Int32
-	// backoff is the wait before the next attempt, picked by checkRetry, in nanoseconds.
-	backoff atomic.Int64
+// request is one logical request: what each of its attempts sends.
+type request struct {
+	kind   requestKind
+	method string
+	url    *url.URL
+	header http.Header
+	// body returns the body from its start and its length, anew for every attempt; nil sends none.
+	body func() (io.Reader, int64, error)
 }
 
-type callKey struct{}
-
-func withCall(ctx context.Context, c *call) context.Context {
-	return context.WithValue(ctx, callKey{}, c)
+// jsonBody is a request body of JSON bytes.
+func jsonBody(b []byte) func() (io.Reader, int64, error) {
+	return func() (io.Reader, int64, error) { return bytes.NewReader(b), int64(len(b)), nil }
 }
 
-// callFrom returns the call of ctx; a request made without one is treated as a read.
-func callFrom(ctx context.Context) *call {
-	if c, ok := ctx.Value(callKey{}).(*call); ok {
-		return c
-	}
-	return &call{kind: kindRead}
-}
-
-// notSentError marks a failure that happened before a connection to the server was obtained, so
-// the server cannot have seen the request.
-type notSentError struct {
-	err error
-	// waitRefused is set when a client-side wait (the rate limiter or the retry backoff) could not
-	// end before the context did; retrying would fail the same way.
-	waitRefused bool
-}
+// notSentError is a failure before a connection to the server was obtained, so the server cannot
+// have seen the request.
+type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// attemptTransport wraps the real transport and runs once per attempt, retries included: it waits
-// for the rate limiter, bounds the attempt by the request timeout, records whether a connection
-// was obtained, and logs the attempt without its credentials.
-type attemptTransport struct {
-	base    http.RoundTripper
-	limiter *sharedLimiter
-	timeout time.Duration
-	logger  Logger
-	clock   Clock
+// send performs one logical request, retries included, and returns its last answer (which the
+// caller closes) or its last error. Each attempt waits for the shared rate limiter and is sent
+// on its own timeout; shouldRetry judges its outcome, and a retry first waits on the client's
+// clock for the server's Retry-After or a backoff, unless that wait would outlast the context.
+func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, &notSentError{err: fmt.Errorf("waiting for the client-side rate limit: %w", err)}
+		}
+		resp, err := c.attempt(ctx, r, attempt)
+		if attempt > c.maxRetries || !shouldRetry(ctx, r.kind, resp, err) {
+			return resp, err
+		}
+		now := c.clock.Now()
+		wait := backoff(c.waitMin, c.waitMax, attempt-1, resp, now)
+		if !waitFits(ctx, now, wait) {
+			return resp, err
+		}
+		c.logger.Log(ctx, LogDebug, "retrying APIMart request", outcomeFields(r, attempt, resp, err, "wait", wait.String()))
+		discard(resp)
+		if err := c.clock.Sleep(ctx, wait); err != nil {
+			// Every attempt so far was one that created nothing, or it would not be retried.
+			return nil, &notSentError{err: fmt.Errorf("waiting %s before retrying: %w", wait, err)}
+		}
+	}
 }
 
-func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	c := callFrom(req.Context())
-	attempt := c.attempts.Add(1)
-	if wait := time.Duration(c.backoff.Swap(0)); wait > 0 {
-		if err := t.clock.Sleep(req.Context(), wait); err != nil {
-			return nil, &notSentError{err: fmt.Errorf("waiting %s before retrying: %w", wait, err), waitRefused: true}
-		}
-	}
-	if err := t.limiter.Wait(req.Context()); err != nil {
-		return nil, &notSentError{err: fmt.Errorf("waiting for the client-side rate limit: %w", err), waitRefused: true}
-	}
-
-	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+// attempt sends r once, bounded by the request timeout, tells the limiter how the server
+// answered, and logs the attempt without its credentials.
+func (c *Client) attempt(ctx context.Context, r request, n int) (*http.Response, error) {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	var connected atomic.Bool
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
-	out := req.Clone(httptrace.WithClientTrace(ctx, trace))
-	if !c.kind.repeatable() {
-		// Without GetBody the standard transport cannot silently replay a paid request or an
-		// upload on a reused connection that broke after the request was written.
-		out.GetBody = nil
+	req, err := c.newRequest(httptrace.WithClientTrace(attemptCtx, trace), r)
+	if err != nil {
+		cancel()
+		return nil, &notSentError{err: err}
 	}
-
-	start := t.clock.Now()
-	resp, err := t.base.RoundTrip(out)
-	t.log(req, c, attempt, t.clock.Now().Sub(start), resp, err)
-	if err == nil {
-		t.limiter.observe(resp, start)
+	start := c.clock.Now()
+	resp, err := c.http.Do(req)
+	fields := outcomeFields(r, n, resp, err, "duration", c.clock.Now().Sub(start).Round(time.Millisecond).String())
+	if req.Header.Get("Authorization") != "" {
+		fields["authorization"] = "Bearer " + redacted
 	}
 	if err != nil {
-		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil
-		cancel()
-		if timedOut {
-			err = fmt.Errorf("no answer within the request timeout of %s: %w", t.timeout, err)
+		c.logger.Log(ctx, LogDebug, "APIMart request failed", fields)
+		if errors.Is(attemptCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within the request timeout of %s: %w", c.timeout, err)
 		}
+		cancel()
 		if !connected.Load() {
 			err = &notSentError{err: err}
 		}
 		return nil, err
 	}
+	c.logger.Log(ctx, LogDebug, "APIMart request", fields)
+	c.limiter.observe(resp, start)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }
 
-func (t *attemptTransport) log(req *http.Request, c *call, attempt int32, took time.Duration, resp *http.Response, err error) {
-	fields := map[string]any{
-		"method":   req.Method,
-		"path":     req.URL.EscapedPath(),
-		"kind":     c.kind.String(),
-		"attempt":  attempt,
-		"duration": took.Round(time.Millisecond).String(),
+// newRequest builds one attempt of r. A download carries neither the key nor any other
+// credential, because result files live on other hosts than the API.
+func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
+	var body io.Reader
+	var size int64
+	if r.body != nil {
+		var err error
+		if body, size, err = r.body(); err != nil {
+			return nil, fmt.Errorf("preparing the body of %s %s: %w", r.method, r.url.EscapedPath(), err)
+		}
 	}
-	if req.Header.Get("Authorization") != "" {
-		fields["authorization"] = "Bearer [REDACTED]"
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("building the %s %s request: %w", r.method, r.url.EscapedPath(), err)
+	}
+	req.ContentLength = size
+	if !r.kind.repeatable() {
+		// Without GetBody the standard transport cannot silently replay a paid request or an
+		// upload on a reused connection that broke after the request was written.
+		req.GetBody = nil
+	}
+	for name, values := range r.header {
+		req.Header[name] = values
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	if r.kind != kindDownload {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+		req.Header.Set("Accept", "application/json")
+	}
+	return req, nil
+}
+
+// outcomeFields are the log fields of an attempt's outcome, plus the extra name and value.
+func outcomeFields(r request, attempt int, resp *http.Response, err error, name, value string) map[string]any {
+	fields := map[string]any{
+		"method": r.method, "path": r.url.EscapedPath(), "kind": r.kind.String(), "attempt": attempt, name: value,
 	}
 	if err != nil {
 		fields["error"] = err.Error()
-		t.logger.Log(req.Context(), LogDebug, "APIMart request failed", fields)
-		return
+	} else {
+		fields["status"] = resp.StatusCode
 	}
-	fields["status"] = resp.StatusCode
-	t.logger.Log(req.Context(), LogDebug, "APIMart request", fields)
+	return fields
 }
 
-// CloseIdleConnections passes retryablehttp's clean-up after a failure on to the real transport.
-func (t *attemptTransport) CloseIdleConnections() {
-	if closer, ok := t.base.(interface{ CloseIdleConnections() }); ok {
-		closer.CloseIdleConnections()
+// discard reads a little of an answer that is not wanted, so that its connection can be
+// reused, and closes it.
+func discard(resp *http.Response) {
+	if resp != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		resp.Body.Close()
 	}
 }
 

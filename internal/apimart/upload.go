@@ -85,43 +85,25 @@ func (c *Client) UploadImage(ctx context.Context, filename string, content io.Re
 	if err != nil {
 		return nil, err
 	}
-	header := http.Header{"Content-Type": {body.contentType}}
-	resp, err := c.sendBody(ctx, kindUpload, http.MethodPost, c.endpoint("v1", "uploads", "images"), body.reader, header)
-	if err != nil {
-		if mayHaveReachedServer(err) {
-			return nil, &AmbiguousUploadError{Filename: filename, Err: err}
-		}
+	upload, _, err := create(ctx, c, request{
+		kind: kindUpload, method: http.MethodPost, url: c.endpoint("v1", "uploads", "images"),
+		header: http.Header{"Content-Type": {body.contentType}}, body: body.reader,
+	}, decodeUpload)
+	var uncertain *uncertainError
+	var notSent *notSentError
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &uncertain):
+		return nil, &AmbiguousUploadError{Filename: filename, Err: uncertain.err}
+	case errors.As(err, &notSent):
 		return nil, fmt.Errorf("upload of %q not sent, so nothing was stored: %w", filename, err)
-	}
-	defer resp.Body.Close()
-
-	respBody, readErr := c.readResponse(resp)
-	if !isSuccess(resp.StatusCode) {
-		return nil, uploadError(filename, c.redactAPIError(decodeError(resp.StatusCode, respBody)))
-	}
-	if readErr != nil {
-		return nil, &AmbiguousUploadError{Filename: filename, Err: readErr}
-	}
-	upload, err := decodeUpload(resp.StatusCode, respBody)
-	if err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) {
-			return nil, c.redactAPIError(apiErr)
-		}
-		return nil, &AmbiguousUploadError{Filename: filename, Err: err}
+	case errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusRequestEntityTooLarge):
+		return nil, &UploadRejectedError{Filename: filename, TooLarge: apiErr.StatusCode == http.StatusRequestEntityTooLarge, Err: apiErr}
+	case err != nil:
+		return nil, err
 	}
 	upload.URL = c.redact(upload.URL)
 	return upload, nil
-}
-
-func uploadError(filename string, apiErr *APIError) error {
-	switch {
-	case apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusRequestEntityTooLarge:
-		return &UploadRejectedError{Filename: filename, TooLarge: apiErr.StatusCode == http.StatusRequestEntityTooLarge, Err: apiErr}
-	case statusMayHaveProcessed(apiErr.StatusCode):
-		return &AmbiguousUploadError{Filename: filename, Err: apiErr}
-	}
-	return apiErr
 }
 
 // multipartFile is a multipart/form-data body with one "file" field. Only the small parts around
@@ -175,24 +157,15 @@ func readHead(content io.ReadSeeker) ([]byte, error) {
 	return head[:n], nil
 }
 
-// reader is the retryablehttp body: it rewinds the file for each attempt, and its Len gives the
+// reader is the request body: it rewinds the file for each attempt, and its length gives the
 // request a Content-Length instead of a chunked body.
-func (m *multipartFile) reader() (io.Reader, error) {
+func (m *multipartFile) reader() (io.Reader, int64, error) {
 	if _, err := m.content.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return &sizedReader{
-		Reader: io.MultiReader(bytes.NewReader(m.prefix), io.LimitReader(m.content, m.size), bytes.NewReader(m.suffix)),
-		size:   len(m.prefix) + int(m.size) + len(m.suffix),
-	}, nil
+	body := io.MultiReader(bytes.NewReader(m.prefix), io.LimitReader(m.content, m.size), bytes.NewReader(m.suffix))
+	return body, int64(len(m.prefix)) + m.size + int64(len(m.suffix)), nil
 }
-
-type sizedReader struct {
-	io.Reader
-	size int
-}
-
-func (r *sizedReader) Len() int { return r.size }
 
 // uploadBody is the answer of an upload, bare as documented or inside a data envelope.
 type uploadBody struct {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // MinPollInterval is the shortest time between two reads of one task.
@@ -110,19 +107,16 @@ func (c *Client) WaitForTask(ctx context.Context, taskID string, opts WaitOption
 	}
 }
 
-// transientReadError reports a read failure that a later read may not repeat: a retryable status,
-// a garbled or cut answer, or a transport failure other than the hopeless kinds (such as an
-// untrusted certificate) that the retry policy refuses.
+// transientReadError reports a read failure that a later read may not repeat: a transient
+// status, a garbled or cut answer, or a transport failure that is not hopeless.
 func transientReadError(err error) bool {
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		s := apiErr.StatusCode
-		return s == http.StatusTooManyRequests || (s >= 500 && s != http.StatusNotImplemented)
-	}
 	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, urlErr)
-		return retry
+	switch {
+	case errors.As(err, &apiErr):
+		return transientStatus(apiErr.StatusCode)
+	case errors.As(err, &urlErr):
+		return !hopeless(urlErr)
 	}
 	return true
 }
