@@ -3,22 +3,20 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -90,8 +88,7 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"errors, HTTP 429 and 5xx for task reads and file downloads; only 408, 429, 503 and failed connections for "+
 					"a paid submit). "+
 					"Defaults to the `%s` environment variable, then %d. `0` disables retries.", EnvMaxRetries, apimart.DefaultMaxRetries),
-				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(0, 20)},
+				Optional: true,
 			},
 			"rate_limit": schema.Float64Attribute{
 				MarkdownDescription: fmt.Sprintf("A ceiling on the requests per second this provider sends, shared by "+
@@ -101,15 +98,13 @@ func (p *apimartProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"API's `Retry-After` and slows the provider down to the rate the API has just accepted; it then "+
 					"speeds up by 10 %% every 2 seconds without a 429. Fractions such as `0.5` are allowed.",
 					EnvRateLimit),
-				Optional:   true,
-				Validators: []validator.Float64{float64validator.AtLeast(0)},
+				Optional: true,
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, a file download to its last byte included, as a Go duration such as `30s` or "+
 					"`2m`. Defaults to the `%s` environment variable, then `%s`. Waiting for a task is bounded by the "+
 					"resource's `timeouts` instead.", EnvRequestTimeout, apimart.DefaultRequestTimeout),
-				Optional:   true,
-				Validators: []validator.String{durationValidator{}},
+				Optional: true,
 			},
 			"allow_unlisted_models": schema.BoolAttribute{
 				MarkdownDescription: "Whether `apimart_image` may use a model that is not in this provider's catalog, such as " +
@@ -136,41 +131,16 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		data.configUnknown = true
 		return
 	}
-	settings, diags := resolveSettings(config)
+	userAgent := fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion)
+	settings, diags := resolveSettings(config, apimart.Config{UserAgent: userAgent, Logger: tflogLogger{}})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data.keySource = settings.keySource
-	userAgent := fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion)
-	data.downloader = apimart.NewDownloader(apimart.Config{
-		UserAgent:      userAgent,
-		MaxRetries:     settings.maxRetries,
-		RequestTimeout: settings.requestTimeout,
-		Logger:         tflogLogger{},
-	})
-	// A blank key is a missing key, reported as such by the first operation that needs one; the
-	// client would refuse it anyway, and that error must not read as a base_url problem.
-	if settings.apiKey == "" {
-		return
-	}
-	ctx = maskKey(ctx, settings.apiKey)
-	client, err := apimart.NewClient(apimart.Config{
-		BaseURL:        settings.baseURL,
-		APIKey:         settings.apiKey,
-		UserAgent:      userAgent,
-		MaxRetries:     settings.maxRetries,
-		RateLimit:      settings.rateLimit,
-		RequestTimeout: settings.requestTimeout,
-		Logger:         tflogLogger{},
-	})
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid APIMart base URL", err.Error())
-		return
-	}
-	data.client = client
-	data.apiKey = settings.apiKey
-	tflog.Debug(ctx, "configured APIMart client", map[string]any{"base_url": settings.baseURL, "key_source": settings.keySource})
+	data.client, data.downloader = settings.client, apimart.NewDownloader(settings.config)
+	data.apiKey, data.keySource = settings.config.APIKey, settings.keySource
+	tflog.Debug(maskKey(ctx, data.apiKey), "configured APIMart client",
+		map[string]any{"base_url": settings.config.BaseURL, "key_source": settings.keySource})
 }
 
 func anyUnknown(c providerModel) bool {
@@ -186,89 +156,115 @@ func (p *apimartProvider) DataSources(context.Context) []func() datasource.DataS
 	return []func() datasource.DataSource{NewTaskDataSource, NewBalanceDataSource}
 }
 
-// settings are the provider's arguments after configuration, environment and defaults.
+// argument is a setting of the provider block, read from the configuration, else from its
+// environment variable, else its default.
+type argument struct {
+	name  string
+	env   string
+	title string // what an error summary calls it
+	field string // the apimart.Config field it sets, which the client's errors name
+}
+
+var (
+	argAPIKey         = argument{name: "api_key", env: EnvAPIKey, title: "APIMart API key", field: "APIKey"}
+	argBaseURL        = argument{name: "base_url", env: EnvBaseURL, title: "APIMart base URL", field: "BaseURL"}
+	argMaxRetries     = argument{name: "max_retries", env: EnvMaxRetries, title: "max_retries", field: "MaxRetries"}
+	argRateLimit      = argument{name: "rate_limit", env: EnvRateLimit, title: "rate limit", field: "RateLimit"}
+	argRequestTimeout = argument{name: "request_timeout", env: EnvRequestTimeout, title: "request timeout", field: "RequestTimeout"}
+	arguments         = []argument{argAPIKey, argBaseURL, argMaxRetries, argRateLimit, argRequestTimeout}
+)
+
+// settings are the provider's arguments as the client takes them.
 type settings struct {
-	apiKey         string
-	keySource      string
-	baseURL        string
-	maxRetries     int
-	rateLimit      float64
-	requestTimeout time.Duration
+	config    apimart.Config
+	keySource string
+	// client is nil when no key is set.
+	client *apimart.Client
 }
 
-func resolveSettings(c providerModel) (settings, diag.Diagnostics) {
-	var s settings
-	var diags diag.Diagnostics
-	s.apiKey, s.keySource = stringSetting(c.APIKey, EnvAPIKey, "", "the provider's api_key argument")
+// resolveSettings reads each argument once and parses it once into cfg, then builds the client,
+// whose own checks are the only ones on the values it takes. A missing key is no error here: it
+// is reported by the first operation that needs one, so that validate and a plan of finished
+// images work without it.
+func resolveSettings(c providerModel, cfg apimart.Config) (settings, diag.Diagnostics) {
+	r := settingsReader{fromEnv: map[string]bool{}}
+	key, keySource := r.text(argAPIKey, c.APIKey, "")
 	// A key read with file() keeps its trailing newline, which no HTTP header may carry.
-	s.apiKey = strings.TrimSpace(s.apiKey)
-	s.baseURL, _ = stringSetting(c.BaseURL, EnvBaseURL, apimart.DefaultBaseURL, "")
-	if _, err := apimart.ParseBaseURL(s.baseURL); err != nil {
-		diags.AddAttributeError(path.Root("base_url"), "Invalid APIMart base URL", err.Error())
+	cfg.APIKey = strings.TrimSpace(key)
+	cfg.BaseURL, _ = r.text(argBaseURL, c.BaseURL, apimart.DefaultBaseURL)
+
+	var err error
+	retries, _ := r.text(argMaxRetries, c.MaxRetries, strconv.Itoa(apimart.DefaultMaxRetries))
+	if cfg.MaxRetries, err = strconv.Atoi(retries); err != nil {
+		r.fail(argMaxRetries, fmt.Errorf("%q is not a whole number from 0 to %d", retries, apimart.MaxRetriesLimit))
+	}
+	limit, _ := r.text(argRateLimit, c.RateLimit, "0")
+	if cfg.RateLimit, err = strconv.ParseFloat(limit, 64); err != nil {
+		r.fail(argRateLimit, fmt.Errorf("%q is not a number of requests per second of 0 (no ceiling) or more", limit))
+	}
+	timeout, _ := r.text(argRequestTimeout, c.RequestTimeout, apimart.DefaultRequestTimeout.String())
+	if cfg.RequestTimeout, err = time.ParseDuration(timeout); err != nil || cfg.RequestTimeout <= 0 {
+		r.fail(argRequestTimeout, fmt.Errorf("%q is not a positive Go duration such as \"30s\" or \"2m\"", timeout))
 	}
 
-	retries, err := intSetting(c.MaxRetries, EnvMaxRetries, apimart.DefaultMaxRetries)
-	addEnvError(&diags, EnvMaxRetries, err)
-	s.maxRetries = retries
-	if retries == 0 {
-		s.maxRetries = -1 // the client reads 0 as "default"
+	client, err := apimart.NewClient(cfg)
+	var bad *apimart.ConfigError
+	switch {
+	case errors.Is(err, apimart.ErrNoAPIKey):
+		// Every other value is valid; the key is checked where it is needed.
+	case errors.As(err, &bad):
+		r.fail(argumentFor(bad.Field), bad.Err)
+	case err != nil:
+		r.diags.AddError("Invalid provider configuration", err.Error())
 	}
-
-	s.rateLimit, err = floatSetting(c.RateLimit, EnvRateLimit, 0)
-	addEnvError(&diags, EnvRateLimit, err)
-
-	timeout, _ := stringSetting(c.RequestTimeout, EnvRequestTimeout, apimart.DefaultRequestTimeout.String(), "")
-	s.requestTimeout, err = time.ParseDuration(timeout)
-	if err != nil || s.requestTimeout <= 0 {
-		diags.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
-			fmt.Sprintf("%q is not a positive Go duration such as \"30s\" or \"2m\" (set in configuration or %s).", timeout, EnvRequestTimeout))
-	}
-	return s, diags
+	return settings{config: cfg, keySource: keySource, client: client}, r.diags
 }
 
-func addEnvError(diags *diag.Diagnostics, env string, err error) {
-	if err != nil {
-		diags.AddError("Invalid "+env+" environment variable", err.Error()+". Fix or unset the variable, or set the argument in the provider block.")
+func argumentFor(field string) argument {
+	for _, a := range arguments {
+		if a.field == field {
+			return a
+		}
 	}
+	return argument{title: field}
 }
 
-// stringSetting applies the order configuration, environment, default, and says where the value came from.
-func stringSetting(v types.String, env, def, configSource string) (string, string) {
+// settingsReader reads arguments and remembers where each value came from, for the errors.
+type settingsReader struct {
+	fromEnv map[string]bool
+	diags   diag.Diagnostics
+}
+
+// text returns the value of an argument as text, and where it came from.
+func (r *settingsReader) text(a argument, v attr.Value, def string) (string, string) {
 	if !v.IsNull() {
-		return v.ValueString(), configSource
+		return configText(v), "the provider's " + a.name + " argument"
 	}
-	if e, ok := os.LookupEnv(env); ok && e != "" {
-		return e, "the " + env + " environment variable"
+	if env := os.Getenv(a.env); env != "" {
+		r.fromEnv[a.name] = true
+		return env, "the " + a.env + " environment variable"
 	}
 	return def, "the default"
 }
 
-func intSetting(v types.Int64, env string, def int) (int, error) {
-	if !v.IsNull() {
-		return int(v.ValueInt64()), nil
+func configText(v attr.Value) string {
+	switch v := v.(type) {
+	case types.Int64:
+		return strconv.FormatInt(v.ValueInt64(), 10)
+	case types.Float64:
+		return strconv.FormatFloat(v.ValueFloat64(), 'g', -1, 64)
+	case types.String:
+		return v.ValueString()
 	}
-	e := os.Getenv(env)
-	if e == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(e)
-	if err != nil || n < 0 || n > 20 {
-		return def, fmt.Errorf("%q is not a whole number from 0 to 20", e)
-	}
-	return n, nil
+	return v.String()
 }
 
-func floatSetting(v types.Float64, env string, def float64) (float64, error) {
-	if !v.IsNull() {
-		return v.ValueFloat64(), nil
+// fail reports a bad value on its argument, with where it came from and how to correct it.
+func (r *settingsReader) fail(a argument, err error) {
+	summary, fix := "Invalid "+a.title, "Correct "+a.name+" in the provider block."
+	if r.fromEnv[a.name] {
+		summary += " in " + a.env
+		fix = "Correct or unset the " + a.env + " environment variable, or set " + a.name + " in the provider block."
 	}
-	e := os.Getenv(env)
-	if e == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(e, 64)
-	if err != nil || math.IsNaN(f) || f < 0 {
-		return def, fmt.Errorf("%q is not a number of requests per second of 0 or more", e)
-	}
-	return f, nil
+	r.diags.AddAttributeError(path.Root(a.name), summary, err.Error()+". "+fix)
 }

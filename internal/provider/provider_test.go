@@ -108,14 +108,14 @@ func TestResolveSettings_orderAndTrimming(t *testing.T) {
 	t.Setenv(EnvRateLimit, "3.5")
 	t.Setenv(EnvMaxRetries, "")
 	got, diags := resolveSettings(providerModel{APIKey: types.StringNull(), BaseURL: types.StringValue("http://127.0.0.1:9"),
-		MaxRetries: types.Int64Value(0), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()})
+		MaxRetries: types.Int64Value(0), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()}, apimart.Config{})
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
-	if got.apiKey != "sk-from-env" || got.keySource != "the "+EnvAPIKey+" environment variable" {
-		t.Errorf("key %q from %q, want the trimmed environment key", got.apiKey, got.keySource)
+	if got.config.APIKey != "sk-from-env" || got.keySource != "the "+EnvAPIKey+" environment variable" {
+		t.Errorf("key %q from %q, want the trimmed environment key", got.config.APIKey, got.keySource)
 	}
-	if got.baseURL != "http://127.0.0.1:9" || got.rateLimit != 3.5 || got.maxRetries != -1 || got.requestTimeout != apimart.DefaultRequestTimeout {
+	if got.config.BaseURL != "http://127.0.0.1:9" || got.config.RateLimit != 3.5 || got.config.MaxRetries != 0 || got.config.RequestTimeout != apimart.DefaultRequestTimeout {
 		t.Errorf("settings %+v: want configuration, then environment, then defaults", got)
 	}
 }
@@ -123,7 +123,7 @@ func TestResolveSettings_orderAndTrimming(t *testing.T) {
 func TestResolveSettings_badEnvironmentNamesTheVariable(t *testing.T) {
 	t.Setenv(EnvMaxRetries, "many")
 	_, diags := resolveSettings(providerModel{APIKey: types.StringNull(), BaseURL: types.StringNull(),
-		MaxRetries: types.Int64Null(), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()})
+		MaxRetries: types.Int64Null(), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()}, apimart.Config{})
 	if !diags.HasError() || !strings.Contains(diags[0].Summary(), EnvMaxRetries) || !strings.Contains(diags[0].Detail(), `"many"`) {
 		t.Fatalf("want an error naming %s and the bad value, got %v", EnvMaxRetries, diags)
 	}
@@ -148,12 +148,12 @@ func TestResolveSettings_rateLimit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(EnvRateLimit, tt.env)
-			got, diags := resolveSettings(unset(tt.config))
+			got, diags := resolveSettings(unset(tt.config), apimart.Config{})
 			if diags.HasError() != tt.wantError {
 				t.Fatalf("diagnostics %v, want an error: %v", diags, tt.wantError)
 			}
-			if !tt.wantError && got.rateLimit != tt.want {
-				t.Errorf("rate limit %g, want %g", got.rateLimit, tt.want)
+			if !tt.wantError && got.config.RateLimit != tt.want {
+				t.Errorf("rate limit %g, want %g", got.config.RateLimit, tt.want)
 			}
 		})
 	}
