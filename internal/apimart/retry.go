@@ -3,6 +3,7 @@ package apimart
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -24,10 +25,8 @@ func shouldRetry(ctx context.Context, kind requestKind, resp *http.Response, err
 	if ctx.Err() != nil {
 		return false
 	}
-	if err != nil && hopeless(err) || err == nil && !transientStatus(resp.StatusCode) {
-		return false
-	}
-	return kind.repeatable() || !mayHaveActed(resp, err)
+	transient := err == nil && transientStatus(resp.StatusCode) || err != nil && !hopeless(err)
+	return transient && (kind.repeatable() || !mayHaveActed(resp, err))
 }
 
 // transientStatus reports an answer that a later attempt may not get: 408, 429, and the server
@@ -61,37 +60,32 @@ func mayHaveActed(resp *http.Response, err error) bool {
 	return s >= 500 && s != http.StatusNotImplemented && s != http.StatusServiceUnavailable
 }
 
-// uncertainError is a failure after which the server may have created what the request asked
-// for; see create.
-type uncertainError struct{ err error }
-
-func (e *uncertainError) Error() string { return e.err.Error() }
-func (e *uncertainError) Unwrap() error { return e.err }
-
 // create sends a request that creates something on the server (a paid task, a stored file), which
-// send retries only while mayHaveActed says no, and decodes its 2xx answer with decode. A failure
-// is a *notSentError when the server never got the request, an *uncertainError when it may have
-// created something although no usable answer came back, and otherwise the server's refusal.
-func create[T any](ctx context.Context, c *Client, r request, decode func(status int, body []byte) (T, error)) (T, http.Header, error) {
+// send retries only while mayHaveActed says no, and decodes its 2xx answer with decode. When the
+// request never reached the server, the error says notSent; when the server may have created
+// something although no usable answer came back, the error is made by uncertain; any other error
+// is the server's refusal.
+func create[T any](ctx context.Context, c *Client, r request, decode func(status int, body []byte) (T, error),
+	notSent string, uncertain func(error) error) (T, http.Header, error) {
 	var none T
 	resp, err := c.send(ctx, r)
 	if err != nil {
 		if mayHaveActed(nil, err) {
-			return none, nil, &uncertainError{err: err}
+			return none, nil, uncertain(err)
 		}
-		return none, nil, err
+		return none, nil, fmt.Errorf("%s: %w", notSent, err)
 	}
 	defer resp.Body.Close()
 	body, readErr := c.readResponse(resp)
 	if !isSuccess(resp.StatusCode) {
 		apiErr := c.redactAPIError(decodeError(resp.StatusCode, body))
 		if mayHaveActed(resp, nil) {
-			return none, nil, &uncertainError{err: apiErr}
+			return none, nil, uncertain(apiErr)
 		}
 		return none, nil, apiErr
 	}
 	if readErr != nil {
-		return none, nil, &uncertainError{err: readErr}
+		return none, nil, uncertain(readErr)
 	}
 	value, err := decode(resp.StatusCode, body)
 	var apiErr *APIError
@@ -100,7 +94,7 @@ func create[T any](ctx context.Context, c *Client, r request, decode func(status
 		return none, nil, c.redactAPIError(apiErr)
 	case err != nil:
 		// The server accepted the request, but its answer names nothing.
-		return none, nil, &uncertainError{err: err}
+		return none, nil, uncertain(err)
 	}
 	return value, resp.Header, nil
 }

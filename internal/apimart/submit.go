@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -88,15 +87,9 @@ func (c *Client) submit(ctx context.Context, req GenerationRequest) (*Submission
 	sub, header, err := create(ctx, c, request{
 		kind: kindSubmit, method: http.MethodPost, url: c.endpoint("v1", "images", "generations"),
 		header: http.Header{"Idempotency-Key": {key}, "Content-Type": {"application/json"}}, body: jsonBody(body),
-	}, decodeSubmit)
-	var uncertain *uncertainError
-	var notSent *notSentError
-	switch {
-	case errors.As(err, &uncertain):
-		return nil, &AmbiguousSubmitError{IdempotencyKey: key, Err: uncertain.err}
-	case errors.As(err, &notSent):
-		return nil, fmt.Errorf("submit not sent, so no task was created: %w", err)
-	case err != nil:
+	}, decodeSubmit, "submit not sent, so no task was created",
+		func(err error) error { return &AmbiguousSubmitError{IdempotencyKey: key, Err: err} })
+	if err != nil {
 		return nil, err
 	}
 	sub.IdempotencyKey = key

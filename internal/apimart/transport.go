@@ -81,7 +81,9 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 		if !waitFits(ctx, now, wait) {
 			return resp, err
 		}
-		c.logger.Log(ctx, LogDebug, "retrying APIMart request", outcomeFields(r, attempt, resp, err, "wait", wait.String()))
+		fields := attemptFields(r, attempt, resp, err)
+		fields["wait"] = wait.String()
+		c.logger.Log(ctx, LogDebug, "retrying APIMart request", fields)
 		discard(resp)
 		if err := c.clock.Sleep(ctx, wait); err != nil {
 			// Every attempt so far was one that created nothing, or it would not be retried.
@@ -103,7 +105,8 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (*http.Response,
 	}
 	start := c.clock.Now()
 	resp, err := c.http.Do(req)
-	fields := outcomeFields(r, n, resp, err, "duration", c.clock.Now().Sub(start).Round(time.Millisecond).String())
+	fields := attemptFields(r, n, resp, err)
+	fields["duration"] = c.clock.Now().Sub(start).Round(time.Millisecond).String()
 	if req.Header.Get("Authorization") != "" {
 		fields["authorization"] = "Bearer " + redacted
 	}
@@ -156,11 +159,9 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	return req, nil
 }
 
-// outcomeFields are the log fields of an attempt's outcome, plus the extra name and value.
-func outcomeFields(r request, attempt int, resp *http.Response, err error, name, value string) map[string]any {
-	fields := map[string]any{
-		"method": r.method, "path": r.url.EscapedPath(), "kind": r.kind.String(), "attempt": attempt, name: value,
-	}
+// attemptFields are the log fields of an attempt and its outcome.
+func attemptFields(r request, attempt int, resp *http.Response, err error) map[string]any {
+	fields := map[string]any{"method": r.method, "path": r.url.EscapedPath(), "kind": r.kind.String(), "attempt": attempt}
 	if err != nil {
 		fields["error"] = err.Error()
 	} else {

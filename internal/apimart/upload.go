@@ -88,15 +88,10 @@ func (c *Client) UploadImage(ctx context.Context, filename string, content io.Re
 	upload, _, err := create(ctx, c, request{
 		kind: kindUpload, method: http.MethodPost, url: c.endpoint("v1", "uploads", "images"),
 		header: http.Header{"Content-Type": {body.contentType}}, body: body.reader,
-	}, decodeUpload)
-	var uncertain *uncertainError
-	var notSent *notSentError
+	}, decodeUpload, fmt.Sprintf("upload of %q not sent, so nothing was stored", filename),
+		func(err error) error { return &AmbiguousUploadError{Filename: filename, Err: err} })
 	var apiErr *APIError
 	switch {
-	case errors.As(err, &uncertain):
-		return nil, &AmbiguousUploadError{Filename: filename, Err: uncertain.err}
-	case errors.As(err, &notSent):
-		return nil, fmt.Errorf("upload of %q not sent, so nothing was stored: %w", filename, err)
 	case errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusRequestEntityTooLarge):
 		return nil, &UploadRejectedError{Filename: filename, TooLarge: apiErr.StatusCode == http.StatusRequestEntityTooLarge, Err: apiErr}
 	case err != nil:
