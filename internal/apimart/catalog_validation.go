@@ -18,6 +18,9 @@ type Problem struct {
 
 func (p Problem) Error() string { return p.Field + ": " + p.Detail }
 
+// CatalogDocs is where the catalog is documented for users: the registry page of apimart_image.
+const CatalogDocs = "docs/resources/image.md"
+
 // ValidateModel reports a problem when id is neither a catalog id nor an alias. The detail names
 // the closest ids first, since an unknown id is most often a typo.
 func ValidateModel(id string) []Problem {
@@ -26,10 +29,13 @@ func ValidateModel(id string) []Problem {
 	}
 	detail := fmt.Sprintf("The model %q is not in this provider's catalog.", id)
 	if nearest := closestIDs(id, 3); len(nearest) > 0 {
-		detail += fmt.Sprintf(" Did you mean %s?", strings.Join(quoted(nearest), " or "))
+		// A typo: the closest ids say more than the whole catalog would.
+		detail += fmt.Sprintf(" Did you mean %s? The model table of %s lists every model and what it takes.",
+			strings.Join(quoted(nearest), " or "), CatalogDocs)
+	} else {
+		detail += fmt.Sprintf(" Supported models: %s; %s describes each.", quoteList(ModelIDs()), CatalogDocs)
 	}
-	detail += fmt.Sprintf(" Supported models: %s. A model newer than this provider can be used with allow_unlisted_models = true in the provider block.",
-		quoteList(ModelIDs()))
+	detail += " A model newer than this provider can be used with allow_unlisted_models = true in the provider block."
 	return []Problem{{Field: FieldModel, Summary: "Unsupported model", Detail: detail}}
 }
 
