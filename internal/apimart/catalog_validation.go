@@ -211,31 +211,65 @@ func (m Model) sizesWithoutReferences() []string {
 	return slices.DeleteFunc(slices.Clone(m.Sizes), func(s string) bool { return slices.Contains(m.SizesNeedingReferences, s) })
 }
 
-// Validate checks a whole request against the catalog. An empty Size or Resolution, or a zero N,
-// means "the model's default" and is accepted. Parameters are not checked: the API ignores keys
+// Validate checks a whole request against the catalog; it is the one check of a request, run
+// by the provider at plan time and by the fuzz targets. An empty Size or Resolution, or a zero N,
+// means "the model's default" and is accepted. The fields named in pending are not known yet, as
+// in a plan whose values come from other resources, and are checked once they are known.
+// Parameters are checked only for keys that a field of the request covers: the API ignores keys
 // it does not know.
-func Validate(req GenerationRequest) []Problem {
+func Validate(req GenerationRequest, pending ...string) []Problem {
+	known := func(field string) bool { return !slices.Contains(pending, field) }
+	if !known(FieldModel) {
+		return nil
+	}
 	m, ok := LookupModel(req.Model)
 	if !ok {
 		return ValidateModel(req.Model)
 	}
 	var problems []Problem
-	problems = append(problems, m.ValidatePrompt(req.Prompt)...)
-	if req.Size != "" {
+	if known(FieldPrompt) {
+		problems = append(problems, m.ValidatePrompt(req.Prompt)...)
+	}
+	if known(FieldSize) && req.Size != "" {
 		problems = append(problems, m.ValidateSize(req.Size)...)
 	}
-	if req.N != 0 {
+	if known(FieldN) && req.N != 0 {
 		problems = append(problems, m.ValidateCount(req.N)...)
 	}
-	if req.Resolution != "" {
+	if known(FieldResolution) && req.Resolution != "" {
 		problems = append(problems, m.ValidateResolution(req.Resolution)...)
 	}
-	for _, name := range OptionalFieldNames {
-		if value := req.OptionalField(name); value != "" {
-			problems = append(problems, m.ValidateField(name, value)...)
+	for _, a := range Arguments {
+		if value := req.Arguments[a.Name]; known(a.Name) && value != "" {
+			problems = append(problems, m.ValidateField(a.Name, value)...)
 		}
 	}
-	return append(problems, m.ValidateReferences(len(req.ImageURLs), req.Size, req.N)...)
+	if known(FieldParameters) {
+		problems = append(problems, validateParameterKeys(req.Parameters)...)
+	}
+	// The number of reference images decides whether a size such as "auto" makes sense.
+	if known(FieldImageURLs) && known(FieldSize) {
+		problems = append(problems, m.ValidateReferences(len(req.ImageURLs), req.Size, req.N)...)
+	}
+	return problems
+}
+
+// validateParameterKeys refuses the keys that the request sets itself or a typed field covers.
+func validateParameterKeys(parameters map[string]any) []Problem {
+	reserved := ReservedParameterKeys()
+	var refused []string
+	for k := range parameters {
+		if slices.Contains(reserved, k) {
+			refused = append(refused, strconv.Quote(k))
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	slices.Sort(refused)
+	return []Problem{{Field: FieldParameters, Summary: "Reserved key in parameters",
+		Detail: fmt.Sprintf("parameters sets %s, which the provider sets itself or an argument covers. Use the argument of the same name instead; keys reserved: %s.",
+			strings.Join(refused, ", "), strings.Join(reserved, ", "))}}
 }
 
 // CountsText renders the accepted image counts for messages and docs, e.g. "1", "1, 2, 4" or

@@ -640,10 +640,12 @@ func FuzzImageConfigValidation(f *testing.F) {
 		}) bool {
 			return !v.IsUnknown() && !v.IsNull()
 		}
+		// An empty size and n = 0 are refused by the schema's validators before this check runs.
 		want := map[string]bool{
 			apimart.FieldPrompt: known(config.Prompt) && len(m.ValidatePrompt(prompt)) > 0,
-			apimart.FieldSize:   known(config.Size) && (len(m.ValidateSize(size)) > 0 || slices.Contains(m.SizesNeedingReferences, size)),
-			apimart.FieldN:      known(config.N) && !slices.Contains(m.Counts, n),
+			apimart.FieldSize: known(config.Size) && size != "" &&
+				(len(m.ValidateSize(size)) > 0 || slices.Contains(m.SizesNeedingReferences, size)),
+			apimart.FieldN: known(config.N) && n != 0 && !slices.Contains(m.Counts, n),
 		}
 		for field, bad := range want {
 			if seen[field] != bad {

@@ -374,8 +374,10 @@ resource "apimart_image" "old" {
 	if attributes["resolution"] != "1K" {
 		t.Fatalf("a new image should record the default tier, got %v", attributes["resolution"])
 	}
-	for name := range argumentAttributes() {
-		delete(attributes, name)
+	delete(attributes, "resolution")
+	delete(attributes, "parameters")
+	for _, a := range apimart.Arguments {
+		delete(attributes, a.Name)
 	}
 	raw, _ = json.Marshal(state)
 	if err := os.WriteFile(statePath, raw, 0o600); err != nil {
