@@ -157,7 +157,8 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 		},
 		"interrupted": schema.BoolAttribute{
 			MarkdownDescription: "Whether the apply that submitted this task stopped before the image was collected " +
-				"(timeout, Ctrl-C or a lost connection). The next apply collects the same task instead of paying for a new one.",
+				"(timeout, Ctrl-C or a lost connection). The next apply collects the same task instead of paying for a new one. " +
+				"It is false again once the image is collected, or once a refresh finds that the API no longer knows the task.",
 			Computed: true,
 			Default:  booldefault.StaticBool(false),
 		},
@@ -727,6 +728,10 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		state.taskResultModel = newTaskResult(task)
 		resp.Diagnostics.Append(setImage(ctx, &resp.State, state)...)
 	case apimart.IsNotFound(err) && !importing:
+		// Nothing is left to collect, so the object is no longer interrupted, and no Delete hands
+		// the task over to a replacement. The mark spares later refreshes the call.
+		state.Interrupted = types.BoolValue(false)
+		resp.Diagnostics.Append(setImage(ctx, &resp.State, state)...)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateForgottenKey, []byte("true"))...)
 		r.noteForgotten(ctx, state)
 	default:
@@ -792,8 +797,8 @@ func (r *imageResource) collect(ctx context.Context, plan *imageResourceModel, r
 // ---- Delete ----
 
 // Delete only forgets the image: the API has no delete. The task of an interrupted object is
-// handed to the Create that replaces it, so that replacement does not pay again; a task the API
-// has forgotten is not, since nothing can be collected from it.
+// handed to the Create that replaces it, so that replacement does not pay again. A task the API
+// has forgotten is not interrupted any more (see Read), since nothing can be collected from it.
 func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	state, diags := getImage(ctx, req.State)
 	resp.Diagnostics.Append(diags...)
@@ -801,7 +806,7 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 		return
 	}
 	taskID := state.TaskID.ValueString()
-	if state.Interrupted.ValueBool() && taskID != "" && !hasPrivateMark(ctx, req.Private, privateForgottenKey) {
+	if state.Interrupted.ValueBool() && taskID != "" {
 		in, err := state.inputs()
 		if err != nil {
 			resp.Diagnostics.AddWarning("Unfinished image task not handed over",

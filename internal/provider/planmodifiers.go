@@ -17,7 +17,7 @@ import (
 const privateImportedKey = "imported"
 
 // privateForgottenKey marks, in private state, an object whose unfinished task the API no longer
-// knows: nothing can be collected from it, and nothing is handed over to its replacement.
+// knows: nothing can be collected from it, so later refreshes do not ask again.
 const privateForgottenKey = "forgotten"
 
 // privateReader is the part of the framework's private state that the plan modifiers read.
