@@ -19,7 +19,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -68,6 +70,9 @@ func (r *imageResource) Configure(_ context.Context, req resource.ConfigureReque
 // ---- Schema ----
 
 func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	// Model and n default in the schema, so that leaving them out of the configuration again is a
+	// change; size and resolution depend on the model, and ModifyPlan plans them.
+	defaults := defaultsFor(types.StringNull())
 	attributes := map[string]schema.Attribute{
 		"id": schema.StringAttribute{
 			MarkdownDescription: "The task id, the same as `task_id`.",
@@ -86,6 +91,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			MarkdownDescription: modelDescription() + " Changing it generates a new image.",
 			Optional:            true,
 			Computed:            true,
+			Default:             stringdefault.StaticString(defaults.Model.ValueString()),
 			PlanModifiers:       []planmodifier.String{replaceUnlessImported.String()},
 		},
 		"size": schema.StringAttribute{
@@ -99,6 +105,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			MarkdownDescription: countDescription() + " Changing it generates a new image.",
 			Optional:            true,
 			Computed:            true,
+			Default:             int64default.StaticInt64(defaults.N.ValueInt64()),
 			Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			PlanModifiers:       []planmodifier.Int64{replaceUnlessImported.Int64()},
 		},
@@ -367,8 +374,9 @@ func (in imageInputs) request(imageURLs []string) apimart.GenerationRequest {
 
 // imageDefaults are what model, n, size and resolution are when the configuration leaves them
 // out: the default model, one image, and the model's default size and tier, or null where the
-// model documents none and the API chooses. They are decided here only: ValidateConfig checks a
-// configuration with them, ModifyPlan plans them, and the request sends what was planned.
+// model documents none and the API chooses. They are decided here only: the schema declares the
+// first two, ModifyPlan plans the others, ValidateConfig checks a configuration with all four, and
+// the request sends what was planned.
 type imageDefaults struct {
 	Model, Size, Resolution types.String
 	N                       types.Int64
@@ -487,50 +495,36 @@ func (r *imageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	resp.Diagnostics.Append(planUpdate(ctx, req.State, &resp.Plan, forgotten)...)
 }
 
-// planDefaults plans the defaults of what the configuration leaves out. It plans only a value the
-// framework left unknown: a known one is the state's, kept because nothing changed, and reading no
-// more than that is what keeps a plan of many finished images cheap. An image made before the
-// provider knew tiers keeps its null resolution, because the API used the same default for it,
-// and planning the tier now would replace a paid image for nothing.
+// planDefaults plans the size and resolution that the configuration leaves out. It plans only a
+// value the framework left unknown: a known one is the state's, kept because nothing changed, and
+// reading no more than that is what keeps a plan of many finished images cheap. An image made
+// before the provider knew tiers keeps its null resolution, because the API used the same default
+// for it, and planning the tier now would replace a paid image for nothing.
 func planDefaults(ctx context.Context, config tfsdk.Config, state tfsdk.State, plan *tfsdk.Plan) diag.Diagnostics {
-	var model, size, resolution types.String
-	var n types.Int64
-	diags := plan.GetAttribute(ctx, path.Root("model"), &model)
-	diags.Append(plan.GetAttribute(ctx, path.Root("n"), &n)...)
-	diags.Append(plan.GetAttribute(ctx, path.Root("size"), &size)...)
+	var size, resolution types.String
+	diags := plan.GetAttribute(ctx, path.Root("size"), &size)
 	diags.Append(plan.GetAttribute(ctx, path.Root("resolution"), &resolution)...)
-	if diags.HasError() || !model.IsUnknown() && !n.IsUnknown() && !size.IsUnknown() && !resolution.IsUnknown() {
+	if diags.HasError() || !size.IsUnknown() && !resolution.IsUnknown() {
 		return diags
 	}
-	var configModel, configSize, configResolution, priorModel, priorResolution types.String
-	var configN types.Int64
-	diags.Append(config.GetAttribute(ctx, path.Root("model"), &configModel)...)
-	diags.Append(config.GetAttribute(ctx, path.Root("n"), &configN)...)
+	var model, configSize, configResolution, priorModel, priorResolution types.String
+	diags.Append(plan.GetAttribute(ctx, path.Root("model"), &model)...)
 	diags.Append(config.GetAttribute(ctx, path.Root("size"), &configSize)...)
 	diags.Append(config.GetAttribute(ctx, path.Root("resolution"), &configResolution)...)
 	if !state.Raw.IsNull() {
 		diags.Append(state.GetAttribute(ctx, path.Root("model"), &priorModel)...)
 		diags.Append(state.GetAttribute(ctx, path.Root("resolution"), &priorResolution)...)
 	}
-	if diags.HasError() {
-		return diags
-	}
-	d := defaultsFor(configModel)
-	if n.IsUnknown() && configN.IsNull() {
-		diags.Append(plan.SetAttribute(ctx, path.Root("n"), d.N)...)
-	}
-	if d.Model.IsUnknown() {
+	if diags.HasError() || model.IsUnknown() {
 		return diags // the model's defaults are planned once the model is known
 	}
-	if model.IsUnknown() {
-		diags.Append(plan.SetAttribute(ctx, path.Root("model"), d.Model)...)
-	}
+	d := defaultsFor(model)
 	if size.IsUnknown() && configSize.IsNull() {
 		diags.Append(plan.SetAttribute(ctx, path.Root("size"), d.Size)...)
 	}
 	if resolution.IsUnknown() && configResolution.IsNull() {
 		planned := d.Resolution
-		if priorModel.Equal(d.Model) && priorResolution.IsNull() {
+		if priorModel.Equal(model) && priorResolution.IsNull() {
 			planned = priorResolution
 		}
 		diags.Append(plan.SetAttribute(ctx, path.Root("resolution"), planned)...)
