@@ -494,8 +494,8 @@ resource "apimart_image" "crowd" {
 }
 
 // A refresh keeps images the API has forgotten; see TestAccImage_refreshWithoutAPICalls. This
-// variant forgets them while an unfinished one waits in state, which must be dropped and made
-// again, since no paid result can come of it.
+// variant forgets them while an unfinished one waits in state, tainted by its timeout: it is
+// replaced, with one new task, since no paid result can come of the old one.
 func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
 	withTimeout := func(timeout string) string {
