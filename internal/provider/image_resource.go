@@ -276,7 +276,8 @@ func getImage(ctx context.Context, from interface {
 var imageAttributeTypes = sync.OnceValue(func() map[string]attr.Type {
 	var resp resource.SchemaResponse
 	(&imageResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
-	return resp.Schema.Type().(attr.TypeWithAttributeTypes).AttributeTypes()
+	object, _ := resp.Schema.Type().(attr.TypeWithAttributeTypes) // a schema is an object type
+	return object.AttributeTypes()
 })
 
 // setImage writes the model into a plan or state.
@@ -871,12 +872,10 @@ func parametersJSON(p types.Dynamic) (map[string]any, error) {
 		return nil, errParametersNotKnown
 	}
 	switch v := p.UnderlyingValue().(type) {
-	case basetypes.ObjectValue, basetypes.MapValue:
-		object, err := jsonValue(v)
-		if err != nil {
-			return nil, err
-		}
-		return object.(map[string]any), nil
+	case basetypes.ObjectValue:
+		return jsonObject(v.Attributes())
+	case basetypes.MapValue:
+		return jsonObject(v.Elements())
 	default:
 		return nil, fmt.Errorf("parameters must be an object such as { seed = 42 }, not %s", v.Type(context.Background()))
 	}
