@@ -106,14 +106,32 @@ const (
 	FieldParameters     = "parameters"
 )
 
-// OptionalFieldNames are the typed optional fields, in the order the docs show them.
-var OptionalFieldNames = []string{FieldNegativePrompt, FieldQuality, FieldBackground, FieldOutputFormat}
+// Argument is a typed optional request field, such as quality. One row of Arguments makes the
+// apimart_image argument of the same name, its docs, its validation and its place in the request
+// body; a model takes it when its row lists an OptionalField of that name.
+type Argument struct {
+	// Name is the JSON field name, which is also the argument's name in Terraform.
+	Name string
+	// Description says what the field does; the docs add the models that take it.
+	Description string
+}
+
+// Arguments are the typed optional fields, in the order the docs show them.
+var Arguments = []Argument{
+	{Name: FieldNegativePrompt, Description: "What the image should not show."},
+	{Name: FieldQuality, Description: "The rendering quality, which the API bills by."},
+	{Name: FieldBackground, Description: "The background, for example `transparent`."},
+	{Name: FieldOutputFormat, Description: "The file format of the result."},
+}
 
 // ReservedParameterKeys are the request fields that free-form parameters may not set, because
 // the provider sets them itself or a typed argument covers them.
 func ReservedParameterKeys() []string {
 	keys := []string{FieldModel, FieldPrompt, FieldN, FieldSize, FieldImageURLs, FieldResolution, FieldAspectRatio}
-	return append(keys, OptionalFieldNames...)
+	for _, a := range Arguments {
+		keys = append(keys, a.Name)
+	}
+	return keys
 }
 
 // Shared lists of the catalog rows. Models returns copies, so rows may share them.

@@ -2,6 +2,7 @@ package apimart
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -257,5 +258,17 @@ func TestSilentChangesAreExplained(t *testing.T) {
 	}
 	if p := gpt1.ValidateSize("1024x1024"); len(p) != 1 {
 		t.Errorf("gpt-image-1 took a pixel size: %v", p)
+	}
+}
+
+func TestMistypedModelIsAnsweredWithoutTheWholeCatalog(t *testing.T) {
+	detail := ValidateModel("imagen-4-apimart")[0].Detail
+	if !strings.Contains(detail, CatalogDocs) {
+		t.Errorf("detail does not say where the catalog is documented: %s", detail)
+	}
+	for _, id := range ModelIDs() {
+		if id != "imagen-4.0-apimart" && strings.Contains(detail, strconv.Quote(id)) {
+			t.Errorf("a typo's detail lists %q beside the suggestion: %s", id, detail)
+		}
 	}
 }

@@ -18,6 +18,9 @@ type Problem struct {
 
 func (p Problem) Error() string { return p.Field + ": " + p.Detail }
 
+// CatalogDocs is where the catalog is documented for users: the registry page of apimart_image.
+const CatalogDocs = "docs/resources/image.md"
+
 // ValidateModel reports a problem when id is neither a catalog id nor an alias. The detail names
 // the closest ids first, since an unknown id is most often a typo.
 func ValidateModel(id string) []Problem {
@@ -26,10 +29,13 @@ func ValidateModel(id string) []Problem {
 	}
 	detail := fmt.Sprintf("The model %q is not in this provider's catalog.", id)
 	if nearest := closestIDs(id, 3); len(nearest) > 0 {
-		detail += fmt.Sprintf(" Did you mean %s?", strings.Join(quoted(nearest), " or "))
+		// A typo: the closest ids say more than the whole catalog would.
+		detail += fmt.Sprintf(" Did you mean %s? The model table of %s lists every model and what it takes.",
+			strings.Join(quoted(nearest), " or "), CatalogDocs)
+	} else {
+		detail += fmt.Sprintf(" Supported models: %s; %s describes each.", quoteList(ModelIDs()), CatalogDocs)
 	}
-	detail += fmt.Sprintf(" Supported models: %s. A model newer than this provider can be used with allow_unlisted_models = true in the provider block.",
-		quoteList(ModelIDs()))
+	detail += " A model newer than this provider can be used with allow_unlisted_models = true in the provider block."
 	return []Problem{{Field: FieldModel, Summary: "Unsupported model", Detail: detail}}
 }
 
@@ -205,31 +211,65 @@ func (m Model) sizesWithoutReferences() []string {
 	return slices.DeleteFunc(slices.Clone(m.Sizes), func(s string) bool { return slices.Contains(m.SizesNeedingReferences, s) })
 }
 
-// Validate checks a whole request against the catalog. An empty Size or Resolution, or a zero N,
-// means "the model's default" and is accepted. Parameters are not checked: the API ignores keys
+// Validate checks a whole request against the catalog; it is the one check of a request, run
+// by the provider at plan time and by the fuzz targets. An empty Size or Resolution, or a zero N,
+// means "the model's default" and is accepted. The fields named in pending are not known yet, as
+// in a plan whose values come from other resources, and are checked once they are known.
+// Parameters are checked only for keys that a field of the request covers: the API ignores keys
 // it does not know.
-func Validate(req GenerationRequest) []Problem {
+func Validate(req GenerationRequest, pending ...string) []Problem {
+	known := func(field string) bool { return !slices.Contains(pending, field) }
+	if !known(FieldModel) {
+		return nil
+	}
 	m, ok := LookupModel(req.Model)
 	if !ok {
 		return ValidateModel(req.Model)
 	}
 	var problems []Problem
-	problems = append(problems, m.ValidatePrompt(req.Prompt)...)
-	if req.Size != "" {
+	if known(FieldPrompt) {
+		problems = append(problems, m.ValidatePrompt(req.Prompt)...)
+	}
+	if known(FieldSize) && req.Size != "" {
 		problems = append(problems, m.ValidateSize(req.Size)...)
 	}
-	if req.N != 0 {
+	if known(FieldN) && req.N != 0 {
 		problems = append(problems, m.ValidateCount(req.N)...)
 	}
-	if req.Resolution != "" {
+	if known(FieldResolution) && req.Resolution != "" {
 		problems = append(problems, m.ValidateResolution(req.Resolution)...)
 	}
-	for _, name := range OptionalFieldNames {
-		if value := req.OptionalField(name); value != "" {
-			problems = append(problems, m.ValidateField(name, value)...)
+	for _, a := range Arguments {
+		if value := req.Arguments[a.Name]; known(a.Name) && value != "" {
+			problems = append(problems, m.ValidateField(a.Name, value)...)
 		}
 	}
-	return append(problems, m.ValidateReferences(len(req.ImageURLs), req.Size, req.N)...)
+	if known(FieldParameters) {
+		problems = append(problems, validateParameterKeys(req.Parameters)...)
+	}
+	// The number of reference images decides whether a size such as "auto" makes sense.
+	if known(FieldImageURLs) && known(FieldSize) {
+		problems = append(problems, m.ValidateReferences(len(req.ImageURLs), req.Size, req.N)...)
+	}
+	return problems
+}
+
+// validateParameterKeys refuses the keys that the request sets itself or a typed field covers.
+func validateParameterKeys(parameters map[string]any) []Problem {
+	reserved := ReservedParameterKeys()
+	var refused []string
+	for k := range parameters {
+		if slices.Contains(reserved, k) {
+			refused = append(refused, strconv.Quote(k))
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	slices.Sort(refused)
+	return []Problem{{Field: FieldParameters, Summary: "Reserved key in parameters",
+		Detail: fmt.Sprintf("parameters sets %s, which the provider sets itself or an argument covers. Use the argument of the same name instead; keys reserved: %s.",
+			strings.Join(refused, ", "), strings.Join(reserved, ", "))}}
 }
 
 // CountsText renders the accepted image counts for messages and docs, e.g. "1", "1, 2, 4" or

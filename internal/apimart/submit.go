@@ -4,62 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 )
-
-// submitBody is the JSON of POST /v1/images/generations. Empty values are left out so that the
-// model's defaults apply. The size goes into whichever field the model reads it from.
-type submitBody struct {
-	Model          string   `json:"model"`
-	Prompt         string   `json:"prompt"`
-	Size           string   `json:"size,omitempty"`
-	AspectRatio    string   `json:"aspect_ratio,omitempty"`
-	N              int64    `json:"n,omitempty"`
-	Resolution     string   `json:"resolution,omitempty"`
-	NegativePrompt string   `json:"negative_prompt,omitempty"`
-	Quality        string   `json:"quality,omitempty"`
-	Background     string   `json:"background,omitempty"`
-	OutputFormat   string   `json:"output_format,omitempty"`
-	ImageURLs      []string `json:"image_urls,omitempty"`
-}
-
-// encodeSubmit renders a request as the API expects it: a catalog model gets its own spelling
-// of the tier and its own size field, and a model outside the catalog is sent as written.
-// Parameters join the body with their JSON types; a field set by the request wins.
-func encodeSubmit(req GenerationRequest) ([]byte, error) {
-	body := submitBody{
-		Model: req.Model, Prompt: req.Prompt, Size: req.Size, N: req.N, Resolution: req.Resolution,
-		NegativePrompt: req.NegativePrompt, Quality: req.Quality, Background: req.Background,
-		OutputFormat: req.OutputFormat, ImageURLs: req.ImageURLs,
-	}
-	if m, ok := LookupModel(req.Model); ok {
-		if tier, ok := m.Resolution(req.Resolution); ok {
-			body.Resolution = tier
-		}
-		if m.SizeFieldName() == FieldAspectRatio {
-			body.Size, body.AspectRatio = "", req.Size
-		}
-	}
-	encoded, err := json.Marshal(body)
-	if err != nil || len(req.Parameters) == 0 {
-		return encoded, err
-	}
-	merged := make(map[string]any, len(req.Parameters)+4)
-	for k, v := range req.Parameters {
-		merged[k] = v
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(encoded, &fields); err != nil {
-		return nil, err
-	}
-	for k, v := range fields {
-		merged[k] = v
-	}
-	return json.Marshal(merged)
-}
 
 // Submit starts a paid generation task and returns its id.
 //

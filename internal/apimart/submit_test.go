@@ -1,7 +1,9 @@
 package apimart
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -18,7 +20,8 @@ func TestSubmitBodyCarriesEachFieldWithItsType(t *testing.T) {
 			`{"model":"grok-imagine-image","prompt":"p","aspect_ratio":"16:9","resolution":"1k"}`},
 		{"unlisted model sent as written", GenerationRequest{Model: "brand-new", Prompt: "p", Size: "7:3", Resolution: "8K"},
 			`{"model":"brand-new","prompt":"p","size":"7:3","resolution":"8K"}`},
-		{"typed fields", GenerationRequest{Model: "gpt-image-1", Prompt: "p", Quality: "high", Background: "transparent", OutputFormat: "png", NegativePrompt: "fog"},
+		{"typed fields", GenerationRequest{Model: "gpt-image-1", Prompt: "p", Arguments: map[string]string{
+			FieldQuality: "high", FieldBackground: "transparent", FieldOutputFormat: "png", FieldNegativePrompt: "fog"}},
 			`{"model":"gpt-image-1","prompt":"p","negative_prompt":"fog","quality":"high","background":"transparent","output_format":"png"}`},
 		{"parameters keep their JSON types and never replace a field", GenerationRequest{Model: "qwen-image-2.0", Prompt: "p",
 			Parameters: map[string]any{"seed": json.Number("42"), "watermark": false, "prompt": "other", "options": map[string]any{"max_images": json.Number("3")}}},
@@ -30,9 +33,25 @@ func TestSubmitBodyCarriesEachFieldWithItsType(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != tt.want {
+			if !sameJSON(t, got, []byte(tt.want)) {
 				t.Errorf("body = %s\nwant   %s", got, tt.want)
 			}
 		})
 	}
+}
+
+// sameJSON compares two bodies by their values and JSON types; the order of keys means nothing
+// to the API.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	decode := func(raw []byte) any {
+		var v any
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		return v
+	}
+	return reflect.DeepEqual(decode(a), decode(b))
 }

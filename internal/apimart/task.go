@@ -12,41 +12,6 @@ const (
 	StatusCancelled  = "cancelled"
 )
 
-// GenerationRequest is the body of POST /v1/images/generations. Empty strings and a zero N are
-// left out, so that the model's defaults apply.
-type GenerationRequest struct {
-	Model  string
-	Prompt string
-	// Size is sent as "aspect_ratio" to the models that read it there.
-	Size string
-	N    int64
-	// Resolution may be written in any case; a catalog model gets its own spelling.
-	Resolution     string
-	NegativePrompt string
-	Quality        string
-	Background     string
-	OutputFormat   string
-	ImageURLs      []string
-	// Parameters are other request fields, merged into the JSON body with their JSON types.
-	// They never replace a field set above.
-	Parameters map[string]any
-}
-
-// OptionalField returns the value of a typed optional field by its JSON name.
-func (r GenerationRequest) OptionalField(name string) string {
-	switch name {
-	case FieldNegativePrompt:
-		return r.NegativePrompt
-	case FieldQuality:
-		return r.Quality
-	case FieldBackground:
-		return r.Background
-	case FieldOutputFormat:
-		return r.OutputFormat
-	}
-	return ""
-}
-
 // Submission is what a submit returns: a task id and, when the response carries them, the
 // initial status and the server's estimate of the task's duration.
 type Submission struct {

@@ -492,8 +492,8 @@ resource "apimart_image" "crowd" {
 }
 
 // A refresh keeps images the API has forgotten; see TestAccImage_refreshWithoutAPICalls. This
-// variant forgets them while an unfinished one waits in state, which must be dropped and made
-// again, since no paid result can come of it.
+// variant forgets them while an unfinished one waits in state, tainted by its timeout: it is
+// replaced, with one new task, since no paid result can come of the old one.
 func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
 	withTimeout := func(timeout string) string {
@@ -631,10 +631,12 @@ func FuzzImageConfigValidation(f *testing.F) {
 		}) bool {
 			return !v.IsUnknown() && !v.IsNull()
 		}
+		// An empty size and n = 0 are refused by the schema's validators before this check runs.
 		want := map[string]bool{
 			apimart.FieldPrompt: known(config.Prompt) && len(m.ValidatePrompt(prompt)) > 0,
-			apimart.FieldSize:   known(config.Size) && (len(m.ValidateSize(size)) > 0 || slices.Contains(m.SizesNeedingReferences, size)),
-			apimart.FieldN:      known(config.N) && !slices.Contains(m.Counts, n),
+			apimart.FieldSize: known(config.Size) && size != "" &&
+				(len(m.ValidateSize(size)) > 0 || slices.Contains(m.SizesNeedingReferences, size)),
+			apimart.FieldN: known(config.N) && n != 0 && !slices.Contains(m.Counts, n),
 		}
 		for field, bad := range want {
 			if seen[field] != bad {

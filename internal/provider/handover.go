@@ -13,9 +13,13 @@ import (
 // provider process; without the queue that Create would pay again for an image already being made.
 // Keys are hashes of the inputs, so only a replacement with identical inputs takes a task over, and a
 // queue per key lets several identical resources (count) each take over at most one task.
+//
+// The queue also remembers, for one plan, the unfinished tasks that the refresh found the API has
+// forgotten: they are never handed over, but the plan that replaces such an object says why it pays.
 type handoverQueue struct {
-	mu    sync.Mutex
-	tasks map[string][]handedOverTask
+	mu        sync.Mutex
+	tasks     map[string][]handedOverTask
+	forgotten map[string]string
 }
 
 // handedOverTask is an unfinished task whose resource was destroyed for replacement.
@@ -27,7 +31,7 @@ type handedOverTask struct {
 }
 
 func newHandoverQueue() *handoverQueue {
-	return &handoverQueue{tasks: map[string][]handedOverTask{}}
+	return &handoverQueue{tasks: map[string][]handedOverTask{}, forgotten: map[string]string{}}
 }
 
 func (q *handoverQueue) push(key string, t handedOverTask) {
@@ -53,17 +57,26 @@ func (q *handoverQueue) pop(key string) (handedOverTask, bool) {
 	return t, true
 }
 
-// imageInputs are the arguments that decide which image a task makes.
-type imageInputs struct {
-	Prompt  string            `json:"prompt"`
-	Model   string            `json:"model"`
-	Size    string            `json:"size"`
-	N       int64             `json:"n"`
-	Keepers map[string]string `json:"keepers"`
-	argumentInputs
-	// References are the content digests of the reference images (a URL stands for itself), so a
-	// moved file or a new upload URL is the same input.
-	References []string `json:"references,omitempty"`
+// noteForgotten records that the API no longer knows the unfinished task of an object with these
+// inputs.
+func (q *handoverQueue) noteForgotten(key, taskID string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.forgotten[key] = taskID
+}
+
+func (q *handoverQueue) anyForgotten() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.forgotten) > 0
+}
+
+// forgottenTask returns the forgotten task of an object with these inputs, if the refresh found one.
+func (q *handoverQueue) forgottenTask(key string) (string, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	taskID, ok := q.forgotten[key]
+	return taskID, ok
 }
 
 // handoverKey hashes the inputs. It only matches tasks across a Delete and a Create; it is never

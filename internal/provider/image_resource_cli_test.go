@@ -122,6 +122,79 @@ resource "apimart_image" "r" {
 	}
 }
 
+// forgetUnfinishedTask runs an apply that times out, so the object keeps an unfinished task and
+// is tainted, and then makes the API forget that task. It returns the task id.
+func forgetUnfinishedTask(t *testing.T, fake *fakeapimart.Server, w *tfharness.Workspace, address string) string {
+	t.Helper()
+	first := w.Run(context.Background(), "apply", "-auto-approve", "-no-color")
+	if first.Err == nil || !strings.Contains(first.Stderr, "Timed out waiting for the image") {
+		t.Fatalf("first apply should time out; err %v\nstderr:\n%s", first.Err, first.Stderr)
+	}
+	res := w.Resources(t)[address]
+	if !res.Tainted || res.Values["interrupted"] != true {
+		t.Fatalf("after the timeout the object should be tainted and interrupted: %+v", res)
+	}
+	fake.ForgetAllTasks()
+	fake.SetTaskDuration(300 * time.Millisecond)
+	taskID, _ := res.Values["task_id"].(string)
+	return taskID
+}
+
+const forgottenConfig = `
+resource "apimart_image" "f" {
+  prompt = "forgotten while it ran"
+  timeouts {
+    create = "1s"
+  }
+}
+`
+
+// Untainted, an object whose unfinished task the API forgot stays in state and plans no new
+// image; the plan names the task and the command that pays for one, which then pays once.
+func TestAccImage_forgottenTaskUntaintedPlansNoImage(t *testing.T) {
+	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	w := cliWorkspace(t, baseURL, forgottenConfig)
+	taskID := forgetUnfinishedTask(t, fake, w, "apimart_image.f")
+	w.MustRun(t, "untaint", "apimart_image.f")
+
+	plan := w.MustRun(t, "plan", "-no-color")
+	if !strings.Contains(plan.Stdout, "No changes") || !strings.Contains(plan.Stdout, taskID) ||
+		!wrappedText(`Image task forgotten by APIMart(.|\n)*submits no new image(.|\n)*terraform apply -replace=`).MatchString(plan.Stdout) {
+		t.Fatalf("the plan should change nothing and warn about task %s with the way to replace it:\n%s", taskID, plan.Stdout)
+	}
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	requireCounts(t, fake, counts{"tasks_created": 1})
+	if kept := w.Resources(t)["apimart_image.f"].Values["task_id"]; kept != taskID {
+		t.Fatalf("state has task %v, want the forgotten task %s kept", kept, taskID)
+	}
+
+	w.MustRun(t, "apply", "-auto-approve", "-no-color", "-replace=apimart_image.f")
+	requireCounts(t, fake, counts{"tasks_created": 2}) // the timed-out create, then -replace
+	if res := w.Resources(t)["apimart_image.f"]; res.Values["task_id"] == taskID || res.Values["status"] != "completed" {
+		t.Fatalf("after -replace the state should hold a new, completed task: %+v", res.Values)
+	}
+}
+
+// Tainted, as a timed-out create leaves it, an object whose task the API forgot is replaced as
+// Terraform plans it. The plan says the replacement pays for a new image, and it pays once: the
+// forgotten task is not handed over, so the replacement does not wait for a task that is gone.
+func TestAccImage_forgottenTaskTaintedIsReplacedOnce(t *testing.T) {
+	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	w := cliWorkspace(t, baseURL, forgottenConfig)
+	taskID := forgetUnfinishedTask(t, fake, w, "apimart_image.f")
+
+	plan := w.MustRun(t, "plan", "-no-color")
+	if !strings.Contains(plan.Stdout, "tainted") || !strings.Contains(plan.Stdout, taskID) ||
+		!wrappedText(`submits a new, paid image, because the old task is gone`).MatchString(plan.Stdout) {
+		t.Fatalf("the plan should replace the tainted object and say that task %s is gone and a new image is paid for:\n%s", taskID, plan.Stdout)
+	}
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	requireCounts(t, fake, counts{"tasks_created": 2}) // the timed-out create, then the replacement
+	if res := w.Resources(t)["apimart_image.f"]; res.Tainted || res.Values["task_id"] == taskID || res.Values["status"] != "completed" {
+		t.Fatalf("the replacement should hold a new, completed task: %+v", res)
+	}
+}
+
 func waitFor(t *testing.T, limit time.Duration, done func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)

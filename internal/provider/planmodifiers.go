@@ -16,17 +16,25 @@ import (
 // could not report. Its first plan takes them from configuration; Update then clears the mark.
 const privateImportedKey = "imported"
 
+// privateForgottenKey marks, in private state, an object whose unfinished task the API no longer
+// knows: nothing can be collected from it, so later refreshes do not ask again.
+const privateForgottenKey = "forgotten"
+
 // privateReader is the part of the framework's private state that the plan modifiers read.
 type privateReader interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 }
 
-func wasImported(ctx context.Context, private privateReader) bool {
+func hasPrivateMark(ctx context.Context, private privateReader, key string) bool {
 	if private == nil {
 		return false
 	}
-	value, _ := private.GetKey(ctx, privateImportedKey)
+	value, _ := private.GetKey(ctx, key)
 	return len(value) > 0
+}
+
+func wasImported(ctx context.Context, private privateReader) bool {
+	return hasPrivateMark(ctx, private, privateImportedKey)
 }
 
 // replaceUnlessImported forces replacement when an input changes, as every input must, except on

@@ -134,6 +134,14 @@ func stringList(values []string) types.List {
 	return types.ListValueMust(types.StringType, elems)
 }
 
+// stringListOrNull is null for no values, as a list that was never set.
+func stringListOrNull(values []string) types.List {
+	if values == nil {
+		return types.ListNull(types.StringType)
+	}
+	return stringList(values)
+}
+
 func rfc3339OrNull(t time.Time) types.String {
 	if t.IsZero() {
 		return types.StringNull()

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -32,46 +31,6 @@ const (
 	attrReferenceURLs   = "reference_urls"
 	attrReferenceSHA256 = "reference_sha256"
 )
-
-// referenceImagesModel is the reference-image part of apimart_image.
-type referenceImagesModel struct {
-	ReferenceImages types.List `tfsdk:"reference_images"`
-	ReferenceURLs   types.List `tfsdk:"reference_urls"`
-	ReferenceSHA256 types.List `tfsdk:"reference_sha256"`
-}
-
-func referenceAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		attrReferenceImages: schema.ListAttribute{
-			MarkdownDescription: "Images the model edits or draws on, in order; the References column of the model table " +
-				"says which models take them and how many. Each element is an `http://` or `https://` URL, " +
-				"sent as it is, or the path of a local " + apimart.UploadFormats + " file of at most 20 MB, judged by its content " +
-				"rather than its name. A relative path is resolved against the directory Terraform runs in, so write " +
-				"`\"${path.module}/photo.png\"`. Each local file is uploaded once, during create, with the API's free upload " +
-				"endpoint. `data:` URIs are refused: save the image to a file and give its path. The plan fails when the model " +
-				"takes no reference images, or not this many, or when a file is missing, unreadable, too large or not an image. A new image is made when the content of a file changes; touching a file, or moving it to another path, " +
-				"is an in-place update that sends nothing. See `reference_sha256`.",
-			ElementType: types.StringType,
-			Optional:    true,
-		},
-		attrReferenceURLs: schema.ListAttribute{
-			MarkdownDescription: "The URLs sent to the API as `image_urls`, in the order of `reference_images`: a URL as it was " +
-				"given, a local file as the URL its upload returned. Upload URLs expire after about 72 hours; that never makes " +
-				"a new image, and refresh uploads nothing.",
-			ElementType:   types.StringType,
-			Computed:      true,
-			PlanModifiers: []planmodifier.List{referenceURLsModifier{}},
-		},
-		attrReferenceSHA256: schema.ListAttribute{
-			MarkdownDescription: "One value per element of `reference_images`: the hex SHA-256 of a local file's content, or the " +
-				"URL itself for a URL, which the provider never fetches. It is read at every plan; when it changes, a new image " +
-				"is made.",
-			ElementType:   types.StringType,
-			Computed:      true,
-			PlanModifiers: []planmodifier.List{referenceDigestsModifier{}, replaceUnlessImported.List()},
-		},
-	}
-}
 
 // referenceKind is what an element of reference_images names.
 type referenceKind int
@@ -96,14 +55,14 @@ func classifyReference(ref string) referenceKind {
 	return referenceFile
 }
 
-// validateReferenceConfig checks the form of each element; validateImageConfig checks their
-// number. Files are read at plan time, not here, so that validate needs none.
-func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
+// validateReferenceForms checks the form of each element; apimart.Validate checks their number.
+// Files are read at plan time, not here, so that validate needs none.
+func validateReferenceForms(refs types.List) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if c.ReferenceImages.IsUnknown() {
+	if refs.IsUnknown() {
 		return diags
 	}
-	for i, element := range c.ReferenceImages.Elements() {
+	for i, element := range refs.Elements() {
 		ref, ok := element.(types.String)
 		if !ok || ref.IsUnknown() {
 			continue
@@ -114,18 +73,6 @@ func validateReferenceConfig(c imageResourceModel) diag.Diagnostics {
 		}
 	}
 	return diags
-}
-
-// referenceCountProblems checks the number of reference images against the model, naming
-// reference_images where the catalog speaks of the request's image_urls.
-func referenceCountProblems(model apimart.Model, c imageResourceModel) []apimart.Problem {
-	problems := model.ValidateReferences(len(c.ReferenceImages.Elements()), c.Size.ValueString(), c.N.ValueInt64())
-	for i := range problems {
-		if problems[i].Field == apimart.FieldImageURLs {
-			problems[i].Field = attrReferenceImages
-		}
-	}
-	return problems
 }
 
 func referenceFormProblem(ref string) (string, string, bool) {
@@ -210,14 +157,14 @@ func configuredReferences(ctx context.Context, config tfsdk.Config) ([]string, b
 
 // previousDigests maps each reference in state to its recorded digest.
 func previousDigests(ctx context.Context, state tfsdk.State) map[string]string {
-	var model referenceImagesModel
+	var refList, digestList types.List
 	previous := map[string]string{}
 	if state.Raw.IsNull() {
 		return previous
 	}
-	_ = state.GetAttribute(ctx, path.Root(attrReferenceImages), &model.ReferenceImages)
-	_ = state.GetAttribute(ctx, path.Root(attrReferenceSHA256), &model.ReferenceSHA256)
-	refs, digests := listStrings(model.ReferenceImages), listStrings(model.ReferenceSHA256)
+	_ = state.GetAttribute(ctx, path.Root(attrReferenceImages), &refList)
+	_ = state.GetAttribute(ctx, path.Root(attrReferenceSHA256), &digestList)
+	refs, digests := listStrings(refList), listStrings(digestList)
 	for i := range min(len(refs), len(digests)) {
 		previous[refs[i]] = digests[i]
 	}
@@ -233,10 +180,11 @@ func referenceDigest(ctx context.Context, i int, ref string, previous map[string
 		return ref, diags
 	}
 	at := path.Root(attrReferenceImages).AtListIndex(i)
-	digest, err := inspectReferenceFile(ref)
+	f, digest, err := openReferenceFile(ref)
 	var problem *referenceFileProblem
 	switch {
 	case err == nil:
+		f.Close()
 		tflog.Debug(ctx, "read reference image", map[string]any{"path": ref, "sha256": digest})
 		return digest, diags
 	case errors.As(err, &problem) && problem.missing && previous[ref] != "":
@@ -260,15 +208,32 @@ type referenceFileProblem struct {
 
 func (p *referenceFileProblem) Error() string { return p.detail }
 
-// inspectReferenceFile checks that path is a readable image the upload endpoint accepts and
-// returns the hex sha256 of its content.
-func inspectReferenceFile(name string) (string, error) {
-	info, err := os.Stat(name)
+// openReferenceFile opens one local reference image and judges it: a regular file of at most
+// 20 MB whose content, whatever its name, is an image the upload endpoint takes. It returns the
+// open file, for an upload, and the hex sha256 of its content. It is the one place that reads,
+// size-checks, sniffs and hashes a reference file; the plan and the upload both call it.
+func openReferenceFile(name string) (*os.File, string, error) {
+	f, err := os.Open(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return "", &referenceFileProblem{summary: "Reference image not found", missing: true, detail: fmt.Sprintf(
+		return nil, "", &referenceFileProblem{summary: "Reference image not found", missing: true, detail: fmt.Sprintf(
 			"The reference image %q is not an http(s) URL, and no file exists at that path%s. Fix the path; "+
 				"\"${path.module}/...\" names a file beside the configuration.", name, relativeTo(name))}
+	case err != nil:
+		return nil, "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf(
+			"The reference image %q exists but cannot be read: %s. Check the file's permissions.", name, err)}
+	}
+	digest, err := judgeReferenceFile(name, f)
+	if err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	return f, digest, nil
+}
+
+func judgeReferenceFile(name string, f *os.File) (string, error) {
+	info, err := f.Stat()
+	switch {
 	case err != nil:
 		return "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf("Reading %q failed: %s.", name, err)}
 	case !info.Mode().IsRegular():
@@ -279,12 +244,6 @@ func inspectReferenceFile(name string) (string, error) {
 			"The reference image %q has %d bytes (%.1f MB); the API takes files of at most %d MB. Make the file smaller, "+
 				"for example by scaling it down or saving it as JPEG or WebP.", name, info.Size(), float64(info.Size())/(1<<20), apimart.MaxUploadBytes>>20)}
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf(
-			"The reference image %q exists but cannot be read: %s. Check the file's permissions.", name, err)}
-	}
-	defer f.Close()
 	return digestImage(name, f)
 }
 
@@ -367,13 +326,11 @@ func allURLs(refs []string) bool {
 	return true
 }
 
-// uploadReferences fills ReferenceURLs: each URL as it is, each local file uploaded once,
-// however often the list names its content.
-func (m *referenceImagesModel) uploadReferences(ctx context.Context, client *apimart.Client, data *providerData) diag.Diagnostics {
-	refs, digests := listStrings(m.ReferenceImages), listStrings(m.ReferenceSHA256)
+// uploadReferences returns the URLs to send as image_urls, in the order of refs: each URL as it
+// is, each local file uploaded once, however often the list names its content.
+func uploadReferences(ctx context.Context, client *apimart.Client, data *providerData, refs, digests []string) ([]string, diag.Diagnostics) {
 	if len(refs) == 0 {
-		m.ReferenceURLs = types.ListNull(types.StringType)
-		return nil
+		return nil, nil
 	}
 	urls := make([]string, len(refs))
 	uploaded := map[string]string{}
@@ -388,30 +345,28 @@ func (m *referenceImagesModel) uploadReferences(ctx context.Context, client *api
 		}
 		url, diags := uploadReferenceFile(ctx, client, data, i, ref, digests[i])
 		if diags.HasError() {
-			return diags
+			return nil, diags
 		}
 		uploaded[digests[i]], urls[i] = url, url
 	}
-	m.ReferenceURLs = stringList(urls)
-	return nil
+	return urls, nil
 }
 
 // uploadReferenceFile uploads one file after checking that it still holds what the plan read.
 func uploadReferenceFile(ctx context.Context, client *apimart.Client, data *providerData, i int, name, planned string) (string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	at := path.Root(attrReferenceImages).AtListIndex(i)
-	f, err := os.Open(name)
-	if err != nil {
-		diags.AddAttributeError(at, "Reference image not readable", fmt.Sprintf("Opening %q failed: %s. Nothing was submitted or charged.", name, err))
-		return "", diags
-	}
-	defer f.Close()
-	if digest, err := digestImage(name, f); err != nil || digest != planned {
+	f, digest, err := openReferenceFile(name)
+	if err != nil || digest != planned {
 		diags.AddAttributeError(at, "Reference image changed since the plan",
 			fmt.Sprintf("The content of %q is not what the plan read (%v). Nothing was uploaded, submitted or charged. "+
 				"Run terraform apply again to plan with the file as it is now.", name, orSHA256Differs(err)))
+		if f != nil {
+			f.Close()
+		}
 		return "", diags
 	}
+	defer f.Close()
 	upload, err := client.UploadImage(ctx, filepath.Base(name), f)
 	if err != nil {
 		diags.Append(uploadErrorDiagnostics(at, name, err, data)...)
@@ -449,23 +404,6 @@ func uploadErrorDiagnostics(at path.Path, name string, err error, data *provider
 	}
 	return diags
 }
-
-// takeHandedOverURLs records the URLs the handed-over task was made with; the new object uploads
-// nothing.
-func (m *referenceImagesModel) takeHandedOverURLs(urls []string) {
-	if urls == nil {
-		m.ReferenceURLs = types.ListNull(types.StringType)
-		return
-	}
-	m.ReferenceURLs = stringList(urls)
-}
-
-// referenceIdentities is what decides the image, for the handover key: digests, never paths or
-// upload URLs.
-func (m referenceImagesModel) referenceIdentities() []string { return listStrings(m.ReferenceSHA256) }
-
-// imageURLs are the references to send, once uploadReferences has run.
-func (m referenceImagesModel) imageURLs() []string { return listStrings(m.ReferenceURLs) }
 
 // listStrings returns the known string elements of a list; null and unknown lists give nil.
 func listStrings(list types.List) []string {
