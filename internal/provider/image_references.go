@@ -223,28 +223,27 @@ func openReferenceFile(name string) (*os.File, string, error) {
 		return nil, "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf(
 			"The reference image %q exists but cannot be read: %s. Check the file's permissions.", name, err)}
 	}
-	digest, err := judgeReferenceFile(name, f)
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		err = &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf("Reading %q failed: %s.", name, err)}
+	case !info.Mode().IsRegular():
+		err = &referenceFileProblem{summary: "Reference image is not a file",
+			detail: fmt.Sprintf("The reference image %q is a %s, not a regular file. Give the path of an image file.", name, describeMode(info.Mode()))}
+	case info.Size() > apimart.MaxUploadBytes:
+		err = &referenceFileProblem{summary: "Reference image too large", detail: fmt.Sprintf(
+			"The reference image %q has %d bytes (%.1f MB); the API takes files of at most %d MB. Make the file smaller, "+
+				"for example by scaling it down or saving it as JPEG or WebP.", name, info.Size(), float64(info.Size())/(1<<20), apimart.MaxUploadBytes>>20)}
+	}
+	digest := ""
+	if err == nil {
+		digest, err = digestImage(name, f)
+	}
 	if err != nil {
 		f.Close()
 		return nil, "", err
 	}
 	return f, digest, nil
-}
-
-func judgeReferenceFile(name string, f *os.File) (string, error) {
-	info, err := f.Stat()
-	switch {
-	case err != nil:
-		return "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf("Reading %q failed: %s.", name, err)}
-	case !info.Mode().IsRegular():
-		return "", &referenceFileProblem{summary: "Reference image is not a file",
-			detail: fmt.Sprintf("The reference image %q is a %s, not a regular file. Give the path of an image file.", name, describeMode(info.Mode()))}
-	case info.Size() > apimart.MaxUploadBytes:
-		return "", &referenceFileProblem{summary: "Reference image too large", detail: fmt.Sprintf(
-			"The reference image %q has %d bytes (%.1f MB); the API takes files of at most %d MB. Make the file smaller, "+
-				"for example by scaling it down or saving it as JPEG or WebP.", name, info.Size(), float64(info.Size())/(1<<20), apimart.MaxUploadBytes>>20)}
-	}
-	return digestImage(name, f)
 }
 
 // digestImage judges the format from the first bytes and hashes the whole content in the same
