@@ -1,0 +1,47 @@
+package storetest_test
+
+import (
+	"context"
+	"testing"
+
+	"gocloud.dev/blob"
+
+	"github.com/apimart/terraform-provider-apimart/internal/storetest"
+)
+
+func TestStartS3_storesAndCounts(t *testing.T) {
+	s3 := storetest.StartS3(t)
+	bucketURL := s3.CreateBucket(t, "pictures")
+	if n := s3.Total(); n != 0 {
+		t.Fatalf("requests after CreateBucket = %d, want 0 (its own request is not counted)", n)
+	}
+
+	ctx := context.Background()
+	bucket, err := blob.OpenBucket(ctx, bucketURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bucket.Close()
+	opts := &blob.WriterOptions{Metadata: map[string]string{"sha256": "abc"}}
+	if err := bucket.WriteAll(ctx, "a/b.png", []byte("not really a png"), opts); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	attrs, err := bucket.Attributes(ctx, "a/b.png")
+	if err != nil {
+		t.Fatalf("attributes: %v", err)
+	}
+	if attrs.Size != 16 || attrs.Metadata["sha256"] != "abc" {
+		t.Errorf("attributes = size %d metadata %v, want size 16 and sha256=abc", attrs.Size, attrs.Metadata)
+	}
+	if got := s3.Counts(); got["PUT"] != 1 || got["HEAD"] != 1 || s3.Total() != 2 {
+		t.Errorf("counts = %v, want one PUT and one HEAD", got)
+	}
+
+	s3.Reset()
+	if _, err := bucket.Attributes(ctx, "missing.png"); err == nil {
+		t.Error("attributes of a missing object: no error")
+	}
+	if got := s3.Counts(); got["HEAD"] != 1 || s3.Total() != 1 {
+		t.Errorf("counts after Reset and one read = %v, want one HEAD", got)
+	}
+}
