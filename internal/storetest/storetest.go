@@ -1,10 +1,12 @@
-// Package storetest runs a real S3-compatible server for tests: versitygw, built into bin/ by
-// `make s3-server`, over a temporary directory, behind a loopback proxy that counts every request
-// the code under test sends to the storage.
+// Package storetest runs a real S3-compatible server for tests and benchmarks: versitygw, built
+// into bin/ by `make s3-server`, over a directory, behind a loopback proxy that counts every
+// request the code under test sends to the storage.
 package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"net"
 	"net/http"
@@ -15,13 +17,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/s3blob" // registers s3:// with blob.OpenBucket
 )
 
 // Region is the one region the server answers for; bucket URLs name it so that the SDK asks
@@ -32,108 +34,129 @@ const (
 	accessKey   = "storetest-access"
 	secretKey   = "storetest-secret"
 	healthPath  = "/storetest-health"
-	makeTarget  = "make s3-server"
 	startupWait = 30 * time.Second
 )
+
+// serverURL reaches the server over its socket; the host is only a label.
+var serverURL = &url.URL{Scheme: "http", Host: "versitygw"}
 
 // S3 is one running server. Its counts cover every request since the start or the last Reset.
 type S3 struct {
 	// Endpoint is the proxy's base URL, the one that bucket URLs point at.
 	Endpoint string
 
+	cmd     *exec.Cmd
+	direct  *http.Transport // to the server, past the proxy
+	exited  chan struct{}
+	sockDir string
+	proxy   *httptest.Server
+
 	mu     sync.Mutex
 	counts map[string]int
 }
 
-// StartS3 starts a server for the test and stops it when the test ends. It sets the AWS
-// credentials the server accepts in the environment, where the provider's standard credential
-// chain finds them, so a test that calls it cannot run in parallel.
+// StartS3 starts a server over a temporary directory for the test and stops it when the test
+// ends. It sets the credentials the server accepts in the environment, where the provider's
+// standard credential chain finds them, so a test that calls it cannot run in parallel.
 func StartS3(t testing.TB) *S3 {
 	t.Helper()
-	binary := serverBinary(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-	// A unix socket between the proxy and the server leaves no window in which another process
-	// could take a port chosen for the server; its path must stay short, so not t.TempDir.
-	sockDir, err := os.MkdirTemp("", "s3")
+	s, err := Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(sockDir) })
-	socket := filepath.Join(sockDir, "s")
-	logPath := filepath.Join(t.TempDir(), "versitygw.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(s.Close)
+	for _, kv := range s.Env() {
+		name, value, _ := strings.Cut(kv, "=")
+		t.Setenv(name, value)
 	}
-	defer logFile.Close()
-
-	cmd := exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
-		"--region", Region, "--health", healthPath, "--quiet", "posix", t.TempDir())
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("storetest: start %s: %v", binary, err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	transport := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
-	}}
-	t.Cleanup(transport.CloseIdleConnections)
-	serverURL := &url.URL{Scheme: "http", Host: "versitygw"}
-	waitReady(t, &http.Client{Transport: transport}, serverURL.String()+healthPath, exited, logPath)
-
-	s := &S3{counts: map[string]int{}}
-	proxy := httputil.NewSingleHostReverseProxy(serverURL)
-	proxy.Transport = transport
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.counts[r.Method]++
-		s.mu.Unlock()
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s.Endpoint = srv.URL
 	return s
 }
 
-func waitReady(t testing.TB, client *http.Client, health string, exited <-chan struct{}, logPath string) {
-	t.Helper()
-	deadline := time.Now().Add(startupWait)
-	for time.Now().Before(deadline) {
+// Start starts a server that keeps its buckets in dataDir; Close stops it.
+func Start(dataDir string) (*S3, error) {
+	binary, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	// A unix socket between the proxy and the server leaves no window in which another process
+	// could take a port chosen for the server; its path must stay short, so not under dataDir.
+	sockDir, err := os.MkdirTemp("", "s3")
+	if err != nil {
+		return nil, err
+	}
+	socket := filepath.Join(sockDir, "s")
+	logPath := filepath.Join(sockDir, "versitygw.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+
+	s := &S3{sockDir: sockDir, exited: make(chan struct{}), counts: map[string]int{}}
+	s.cmd = exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
+		"--region", Region, "--health", healthPath, "--quiet", "posix", dataDir)
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	if err := s.cmd.Start(); err != nil {
+		_ = os.RemoveAll(sockDir)
+		return nil, fmt.Errorf("storetest: start %s: %w", binary, err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.exited) }()
+
+	s.direct = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+	}}
+	if err := s.waitReady(&http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String()); err != nil {
+		out, _ := os.ReadFile(logPath)
+		s.Close()
+		return nil, fmt.Errorf("%w\nits output:\n%s", err, out)
+	}
+	forward := httputil.NewSingleHostReverseProxy(serverURL)
+	forward.Transport = s.direct
+	s.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.counts[r.Method]++
+		s.mu.Unlock()
+		forward.ServeHTTP(w, r)
+	}))
+	s.Endpoint = s.proxy.URL
+	return s, nil
+}
+
+func (s *S3) waitReady(client *http.Client, health string) error {
+	for deadline := time.Now().Add(startupWait); time.Now().Before(deadline); {
 		select {
-		case <-exited:
-			out, _ := os.ReadFile(logPath)
-			t.Fatalf("storetest: versitygw exited before it was ready:\n%s", out)
+		case <-s.exited:
+			return errors.New("storetest: versitygw exited before it was ready")
 		default:
 		}
 		if resp, err := client.Get(health); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("storetest: versitygw did not answer %s within %s", healthPath, startupWait)
+	return fmt.Errorf("storetest: versitygw did not answer %s within %s", healthPath, startupWait)
 }
 
-// serverBinary finds bin/versitygw-<version>/versitygw above the test's directory; the version
-// is written once, in GNUmakefile. The newest build wins if several versions are there.
-func serverBinary(t testing.TB) string {
-	t.Helper()
+// Close stops the proxy and the server this S3 started, and nothing else.
+func (s *S3) Close() {
+	if s.proxy != nil {
+		s.proxy.Close()
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	s.direct.CloseIdleConnections()
+	_ = os.RemoveAll(s.sockDir)
+}
+
+// Binary finds bin/versitygw-<version>/versitygw above the working directory; the version is
+// written once, in GNUmakefile. The newest build wins if several versions are there.
+func Binary() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -141,17 +164,27 @@ func serverBinary(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatalf("storetest: no go.mod above the test's directory, so no bin/ to find versitygw in")
+			return "", errors.New("storetest: no go.mod above the working directory, so no bin/ to find versitygw in")
 		}
 		dir = parent
 	}
 	found, _ := filepath.Glob(filepath.Join(dir, "bin", "versitygw-*", "versitygw"))
 	if len(found) == 0 {
-		t.Fatalf("storetest: the S3-compatible server is not built: run `%s` (it builds versitygw into %s)",
-			makeTarget, filepath.Join(dir, "bin"))
+		return "", fmt.Errorf("storetest: the S3-compatible server is not built: run `make s3-server` (it builds versitygw into %s)",
+			filepath.Join(dir, "bin"))
 	}
 	sort.Strings(found)
-	return found[len(found)-1]
+	return found[len(found)-1], nil
+}
+
+// Env is the credentials the server accepts, as NAME=value for a process's environment. The
+// profile and metadata service are turned off so that nothing on the machine is asked instead.
+func (s *S3) Env() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
 }
 
 // BucketURL is the gocloud.dev URL of a bucket on this server, as a user would write it for
@@ -161,28 +194,30 @@ func (s *S3) BucketURL(bucket string) string {
 	return "s3://" + bucket + "?" + q.Encode()
 }
 
-// CreateBucket creates a bucket, returns its URL and leaves the counts as they were.
+// CreateBucket creates a bucket for the test and returns its URL.
 func (s *S3) CreateBucket(t testing.TB, name string) string {
 	t.Helper()
-	ctx := context.Background()
-	bucketURL := s.BucketURL(name)
-	bucket, err := blob.OpenBucket(ctx, bucketURL)
+	bucketURL, err := s.NewBucket(context.Background(), name)
 	if err != nil {
-		t.Fatalf("storetest: open %s: %v", bucketURL, err)
+		t.Fatal(err)
 	}
-	defer bucket.Close()
-	var client *s3.Client
-	if !bucket.As(&client) {
-		t.Fatalf("storetest: %s is not an s3blob bucket", bucketURL)
-	}
-	before := s.Counts()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
-		t.Fatalf("storetest: create bucket %q: %v", name, err)
-	}
-	s.mu.Lock()
-	s.counts = before
-	s.mu.Unlock()
 	return bucketURL
+}
+
+// NewBucket creates a bucket and returns its URL. It talks to the server directly, so its
+// request is not counted.
+func (s *S3) NewBucket(ctx context.Context, name string) (string, error) {
+	client := s3.New(s3.Options{
+		Region: Region, BaseEndpoint: aws.String(serverURL.String()), UsePathStyle: true,
+		HTTPClient: &http.Client{Transport: s.direct},
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}, nil
+		}),
+	})
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
+		return "", fmt.Errorf("storetest: create bucket %q: %w", name, err)
+	}
+	return s.BucketURL(name), nil
 }
 
 // Counts returns the requests the server received, by HTTP method (HEAD is a read of an
