@@ -108,7 +108,7 @@ func (r *imageFileResource) Create(ctx context.Context, req resource.CreateReque
 	url, target := plan.URL.ValueString(), plan.Path.ValueString()
 	facts, err := downloadImage(ctx, downloader, url, target, anyImage)
 	if err != nil {
-		resp.Diagnostics.Append(downloadErrorDiagnostics(err, target)...)
+		resp.Diagnostics.Append(downloadErrorDiagnostics(err, nothingWritten(target))...)
 		return
 	}
 	tflog.Info(ctx, fmt.Sprintf("saved image file %s (%d bytes, %dx%d)", target, facts.Bytes, facts.Width, facts.Height),
@@ -178,7 +178,7 @@ func (r *imageFileResource) restore(ctx context.Context, state imageFileModel, t
 		return diags
 	}
 	if _, err := downloadImage(ctx, downloader, state.URL.ValueString(), target, state.SHA256.ValueString()); err != nil {
-		return downloadErrorDiagnostics(err, target)
+		return downloadErrorDiagnostics(err, nothingWritten(target))
 	}
 	tflog.Info(ctx, "restored image file", map[string]any{"path": target, "sha256": state.SHA256.ValueString(), "was": state.Drift.ValueString()})
 	return nil
@@ -236,6 +236,8 @@ func (r *imageFileResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
+func nothingWritten(target string) string { return fmt.Sprintf("Nothing was written at %q.", target) }
+
 func splitImportID(id string) (string, string, bool) {
 	for _, sep := range importIDSeparators {
 		if i := strings.Index(id, sep); i > 0 {
@@ -245,10 +247,10 @@ func splitImportID(id string) (string, string, bool) {
 	return "", "", false
 }
 
-// downloadErrorDiagnostics explains a failed download; in every case nothing was written at the path.
-func downloadErrorDiagnostics(err error, target string) diag.Diagnostics {
+// downloadErrorDiagnostics explains a failed download; nothing says what was therefore not
+// written.
+func downloadErrorDiagnostics(err error, nothing string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	nothing := fmt.Sprintf("Nothing was written at %q.", target)
 	switch {
 	case apimart.IsGone(err):
 		diags.AddAttributeError(path.Root("url"), "Image URL expired or gone", fmt.Sprintf("%s.\n\n%s The file cannot be "+
