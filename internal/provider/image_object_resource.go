@@ -408,7 +408,9 @@ func (bucketURLValidator) Description(context.Context) string {
 	return "must be a bucket URL: " + bucketSchemesShown
 }
 
-func (v bucketURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v bucketURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (bucketURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -426,7 +428,9 @@ func (objectKeyValidator) Description(context.Context) string {
 	return "must not be empty nor start with \"/\""
 }
 
-func (v objectKeyValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v objectKeyValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (objectKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
