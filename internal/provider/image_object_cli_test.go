@@ -206,7 +206,7 @@ func TestAccImageObject_freshRunnerPlansNothingForObjectsAndRestoresFiles(t *tes
 	s3.Reset()
 	runner.MustRun(t, "plan", "-no-color", "-out=ci.plan")
 	requireCounts(t, fake, fileCounts(0, 0, 1)) // one HEAD for the missing file
-	requireS3Counts(t, s3, s3Counts{"HEAD": 1})  // one attribute read for the object
+	requireS3Counts(t, s3, s3Counts{"HEAD": 1}) // one attribute read for the object
 	changes := plannedActions(t, runner, "ci.plan")
 	if len(changes) != 1 || changes["apimart_image_file.hero"] != "update" {
 		t.Fatalf("the fresh runner plans %v; want only an in-place update of the file", changes)
@@ -251,4 +251,105 @@ func plannedActions(t *testing.T, w *tfharness.Workspace, planFile string) map[s
 		}
 	}
 	return actions
+}
+
+// twoObjectsConfig copies one image to two keys of a directory bucket, one kept on destroy.
+func twoObjectsConfig(bucket string) string {
+	return `
+resource "apimart_image" "hero" {
+  prompt = "a lighthouse at dusk"
+}
+
+resource "apimart_image_object" "kept" {
+  url             = apimart_image.hero.url
+  bucket          = "` + bucket + `"
+  key             = "kept.png"
+  keep_on_destroy = true
+}
+
+resource "apimart_image_object" "changed" {
+  url    = apimart_image.hero.url
+  bucket = "` + bucket + `"
+  key    = "changed.png"
+}
+`
+}
+
+func TestAccImageObject_destroyKeepsOnRequestAndLeavesAChangedObject(t *testing.T) {
+	fake, baseURL := startFake(t)
+	bucket, _ := fileBucket(t)
+	w := cliWorkspace(t, baseURL, twoObjectsConfig(bucket))
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	ctx := context.Background()
+	b, err := openBucket(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.WriteAll(ctx, "changed.png", []byte("someone else's bytes"), nil); err != nil {
+		t.Fatal(err)
+	}
+	destroy := w.MustRun(t, "destroy", "-auto-approve", "-no-color")
+	requireWords(t, destroy, "Image object left in place", `"changed.png"`, "has changed")
+	for _, key := range []string{"kept.png", "changed.png"} {
+		if ok, err := b.Exists(ctx, key); !ok || err != nil {
+			t.Errorf("destroy removed %s (%v)", key, err)
+		}
+	}
+	requireCounts(t, fake, fileCounts(1, 2, 1)) // the HEAD asked, at destroy's refresh, about the changed object
+}
+
+// A restore whose download is not the image recorded stores nothing and fails the apply.
+func TestAccImageObject_restoreRefusesOtherBytes(t *testing.T) {
+	fake, baseURL := startFake(t)
+	bucket, _ := fileBucket(t)
+	w := cliWorkspace(t, baseURL, s3ObjectConfig(bucket, "hero.png"))
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	stored, _, err := storedObject(bucket, "hero.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// State that records another image, as if the URL now served other bytes than it did.
+	statePath := filepath.Join(w.Dir, "terraform.tfstate")
+	state, err := os.ReadFile(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Repeat("ab", 32)
+	if err := os.WriteFile(statePath, []byte(strings.ReplaceAll(string(state), stored.SHA256, other)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := w.Run(context.Background(), "apply", "-auto-approve", "-no-color")
+	if r.Err == nil {
+		t.Fatalf("a restore of other bytes succeeded:\n%s", r.Stdout)
+	}
+	requireWords(t, r, "Download is not the image recorded", other, `Nothing was stored at key "hero.png"`)
+	if now, _, err := storedObject(bucket, "hero.png"); err != nil || now.SHA256 != stored.SHA256 {
+		t.Fatalf("the object was touched: %+v, %v", now, err)
+	}
+	requireCounts(t, fake, counts{"tasks_created": 1, "image_downloads": 2, "downloads_with_authorization": 0})
+}
+
+// A bucket that does not exist fails the apply with the bucket and the key named, and the image
+// is not paid for again on the next apply.
+func TestAccImageObject_missingBucketFailsTheApplyAndKeepsTheImage(t *testing.T) {
+	s3 := storetest.StartS3(t)
+	bucket := s3.BucketURL("not-created-yet")
+	fake, baseURL := startFake(t)
+	w := cliWorkspace(t, baseURL, s3ObjectConfig(bucket, "images/hero.png"))
+	for range 2 {
+		r := w.Run(context.Background(), "apply", "-auto-approve", "-no-color")
+		if r.Err == nil {
+			t.Fatalf("apply into a missing bucket succeeded:\n%s", r.Stdout)
+		}
+		requireWords(t, r, "Unable to store the image object", bucket, `"images/hero.png"`, "The image and its task are kept", "Check that the bucket exists")
+	}
+	if _, ok := w.Resources(t)["apimart_image.hero"]; !ok {
+		t.Fatal("the image left state")
+	}
+	if _, err := s3.NewBucket(context.Background(), "not-created-yet"); err != nil {
+		t.Fatal(err)
+	}
+	w.MustRun(t, "apply", "-auto-approve", "-no-color")
+	requireCounts(t, fake, counts{"tasks_created": 1, "downloads_with_authorization": 0})
 }

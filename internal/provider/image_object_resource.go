@@ -313,8 +313,8 @@ func (r *imageObjectResource) Delete(ctx context.Context, req resource.DeleteReq
 }
 
 // ImportState adopts an object that already exists, by the id "<bucket> <key> <url>" (a bucket
-// URL and an image URL hold no spaces; the key may). The object's own metadata gives its facts;
-// an object without them is read from the storage. The image URL is not downloaded.
+// URL and an image URL hold no spaces; the key may). The object's own metadata gives its facts,
+// or the object itself; the image URL is not downloaded.
 func (r *imageObjectResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	state, err := parseObjectImportID(req.ID)
 	if err != nil {
@@ -340,6 +340,9 @@ func (r *imageObjectResource) ImportState(ctx context.Context, req resource.Impo
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
+// importedFacts reads the facts an object carries. An object stored by another tool carries
+// none: it is read once, and written back with its facts as metadata (the same bytes, checked on
+// the way), so that later refreshes need only its attributes.
 func importedFacts(ctx context.Context, bucket *blob.Bucket, key string) (imagebytes.Facts, *blob.Attributes, error) {
 	attrs, err := bucket.Attributes(ctx, key)
 	if err != nil {
@@ -349,6 +352,10 @@ func importedFacts(ctx context.Context, bucket *blob.Bucket, key string) (imageb
 		return facts, attrs, nil
 	}
 	facts, err := measureObject(ctx, bucket, key)
+	if err == nil {
+		tflog.Info(ctx, "recording the imported object's facts as its metadata", map[string]any{"key": key, "sha256": facts.SHA256})
+		err = copyObject(ctx, bucket, key, bucket, key, facts, attrs.CacheControl)
+	}
 	return facts, attrs, err
 }
 

@@ -3,6 +3,8 @@ package provider
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image/png"
@@ -18,8 +20,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 	"github.com/apimart/terraform-provider-apimart/internal/imagebytes"
 )
 
@@ -257,4 +261,81 @@ func TestCopyObjectRefusesBytesThatAreNotTheRecordedImage(t *testing.T) {
 	if err := noObjectAt(bucket, "dst.png"); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestAccImageObject_badInputFailsAtPlanWithNothingSent(t *testing.T) {
+	fake, baseURL := startFake(t)
+	bucket, dir := fileBucket(t)
+	for _, tt := range []struct{ bucket, key, says string }{
+		{"not a url%zz", "a.png", `bucket "not a url%zz" is not a URL`},
+		{"ftp://assets", "a.png", `bucket "ftp://assets" has the scheme "ftp"; allowed are s3://`},
+		{"file://relative/dir", "a.png", "does not name an absolute directory"},
+		{bucket, "", `key is empty`},
+		{bucket, "/images/a.png", `key "/images/a.png" starts with "/"`},
+	} {
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProviders(),
+			Steps: []resource.TestStep{{
+				Config:      objectConfig(baseURL, tt.bucket, tt.key, ""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(words(tt.says)),
+			}},
+		})
+	}
+	requireCounts(t, fake, counts{"requests": 0})
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a plan created the bucket's directory: %v", err)
+	}
+}
+
+func TestAccImageObject_importReadsTheObjectNotTheURL(t *testing.T) {
+	fake, baseURL := startFake(t)
+	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "stored by another tool", "4:3", 1)
+	width, height := fakeapimart.Dimensions(rec, fakeapimart.DefaultImageScale)
+	body, err := fakeapimart.RenderPNG(rec.Prompt, width, height, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, _ := fileBucket(t)
+	ctx := context.Background()
+	b, err := openBucket(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stored without our metadata, as another tool would: import reads the object to learn it.
+	if err := b.WriteAll(ctx, "in/hero.png", body, &blob.WriterOptions{CacheControl: "max-age=60"}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	url := fileURL(baseURL, rec)
+	config := providerConfig(baseURL) + fmt.Sprintf(`
+resource "apimart_image_object" "adopted" {
+  url           = %q
+  bucket        = %q
+  key           = "in/hero.png"
+  cache_control = "max-age=60"
+}
+`, url, bucket)
+	const address = "apimart_image_object.adopted"
+	fake.ResetCounters()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps: []resource.TestStep{{
+			Config: config + importByID(address, bucket+" in/hero.png "+url),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(address, plancheck.ResourceActionNoop),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(address, tfjsonpath.New("sha256"), knownvalue.StringExact(sum256(body))),
+				statecheck.ExpectKnownValue(address, tfjsonpath.New("width"), knownvalue.Int64Exact(int64(width))),
+				statecheck.ExpectKnownValue(address, tfjsonpath.New("content_type"), knownvalue.StringExact("image/png")),
+			},
+			Check: checkCounts(fake, fileCounts(0, 0, 0)),
+		}},
+	})
+}
+
+func sum256(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
