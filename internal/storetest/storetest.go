@@ -74,7 +74,7 @@ func StartS3(t testing.TB) *S3 {
 
 // Start starts a server that keeps its buckets in dataDir; Close stops it.
 func Start(dataDir string) (*S3, error) {
-	binary, err := Binary()
+	binary, err := tool("versitygw", "versitygw", "s3-server")
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +151,10 @@ func (s *S3) Close() {
 	_ = os.RemoveAll(s.sockDir)
 }
 
-// Binary finds bin/versitygw-<version>/versitygw above the working directory; the version is
-// written once, in GNUmakefile. The newest build wins if several versions are there.
-func Binary() (string, error) {
+// tool finds a server built into bin/ by a make target, as bin/<name>-<version>/<rel>, above the
+// working directory; versions are written once, in GNUmakefile. The newest build wins if several
+// versions are there.
+func tool(name, rel, target string) (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -164,14 +165,13 @@ func Binary() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("storetest: no go.mod above the working directory, so no bin/ to find versitygw in")
+			return "", fmt.Errorf("storetest: no go.mod above the working directory, so no bin/ to find %s in", name)
 		}
 		dir = parent
 	}
-	found, _ := filepath.Glob(filepath.Join(dir, "bin", "versitygw-*", "versitygw"))
+	found, _ := filepath.Glob(filepath.Join(dir, "bin", name+"-*", rel))
 	if len(found) == 0 {
-		return "", fmt.Errorf("storetest: the S3-compatible server is not built: run `make s3-server` (it builds versitygw into %s)",
-			filepath.Join(dir, "bin"))
+		return "", fmt.Errorf("storetest: %s is not built: run `make %s` (it builds it into %s)", name, target, filepath.Join(dir, "bin"))
 	}
 	sort.Strings(found)
 	return found[len(found)-1], nil
