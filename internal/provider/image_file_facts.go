@@ -20,35 +20,48 @@ import (
 // What apimart_image_file and apimart_image_object share: the image's recorded facts, and the
 // decision what a plan does when the stored bytes are no longer that image.
 
-// recordedFacts are the values of id, sha256, bytes, content_type, width and height.
-func recordedFacts(f imagebytes.Facts) (types.String, types.String, types.Int64, types.String, types.Int64, types.Int64) {
-	return types.StringValue(f.SHA256), types.StringValue(f.SHA256), types.Int64Value(f.Bytes), types.StringValue(f.ContentType),
-		types.Int64Value(int64(f.Width)), types.Int64Value(int64(f.Height))
+// storedImageModel is the part of a model that storedImageAttributes describes; the framework
+// reads it from the embedding model.
+type storedImageModel struct {
+	ID          types.String `tfsdk:"id"`
+	SHA256      types.String `tfsdk:"sha256"`
+	Bytes       types.Int64  `tfsdk:"bytes"`
+	ContentType types.String `tfsdk:"content_type"`
+	Width       types.Int64  `tfsdk:"width"`
+	Height      types.Int64  `tfsdk:"height"`
+	Drift       types.String `tfsdk:"drift"`
 }
 
-func factsOf(sha256 types.String, bytes types.Int64, contentType types.String, width, height types.Int64) imagebytes.Facts {
-	return imagebytes.Facts{SHA256: sha256.ValueString(), Bytes: bytes.ValueInt64(), ContentType: contentType.ValueString(),
-		Width: int(width.ValueInt64()), Height: int(height.ValueInt64())}
+// record takes the facts of an intact copy.
+func (m *storedImageModel) record(f imagebytes.Facts) {
+	m.ID, m.SHA256, m.Bytes = types.StringValue(f.SHA256), types.StringValue(f.SHA256), types.Int64Value(f.Bytes)
+	m.ContentType, m.Width, m.Height = types.StringValue(f.ContentType), types.Int64Value(int64(f.Width)), types.Int64Value(int64(f.Height))
+	m.Drift = types.StringNull()
 }
 
-// storedImageAttributes are the computed attributes of a stored copy of an image; copy names it
+func (m storedImageModel) facts() imagebytes.Facts {
+	return imagebytes.Facts{SHA256: m.SHA256.ValueString(), Bytes: m.Bytes.ValueInt64(), ContentType: m.ContentType.ValueString(),
+		Width: int(m.Width.ValueInt64()), Height: int(m.Height.ValueInt64())}
+}
+
+// storedImageAttributes are the computed attributes of a stored copy of an image; noun names it
 // ("file", "object").
-func storedImageAttributes(copy string) map[string]schema.Attribute {
+func storedImageAttributes(noun string) map[string]schema.Attribute {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	keepInt := []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}
 	return map[string]schema.Attribute{
 		"id": schema.StringAttribute{
-			MarkdownDescription: "The SHA-256 of the " + copy + ", the same as `sha256`.",
+			MarkdownDescription: "The SHA-256 of the " + noun + ", the same as `sha256`.",
 			Computed:            true,
 			PlanModifiers:       keep,
 		},
 		"sha256": schema.StringAttribute{
-			MarkdownDescription: "The SHA-256 of the " + copy + ", in hex. Refresh compares the " + copy + " against it; a restore must match it.",
+			MarkdownDescription: "The SHA-256 of the " + noun + ", in hex. Refresh compares the " + noun + " against it; a restore must match it.",
 			Computed:            true,
 			PlanModifiers:       keep,
 		},
 		"bytes": schema.Int64Attribute{
-			MarkdownDescription: "The size of the " + copy + " in bytes.",
+			MarkdownDescription: "The size of the " + noun + " in bytes.",
 			Computed:            true,
 			PlanModifiers:       keepInt,
 		},
@@ -68,8 +81,8 @@ func storedImageAttributes(copy string) map[string]schema.Attribute {
 			PlanModifiers:       keepInt,
 		},
 		"drift": schema.StringAttribute{
-			MarkdownDescription: "Null while the " + copy + " is the image recorded. When refresh finds it missing or changed and its URL still serves " +
-				"the image, this says how it differs, and the plan restores the " + copy + " in place: one free download whose bytes must have " +
+			MarkdownDescription: "Null while the " + noun + " is the image recorded. When refresh finds it missing or changed and its URL still serves " +
+				"the image, this says how it differs, and the plan restores the " + noun + " in place: one free download whose bytes must have " +
 				"the recorded `sha256`, which stays known in the plan, as do `bytes`, `content_type`, `width` and `height`.",
 			Computed:      true,
 			PlanModifiers: []planmodifier.String{restoredOnApply{}},

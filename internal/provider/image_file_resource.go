@@ -39,25 +39,10 @@ type imageFileResource struct {
 }
 
 type imageFileModel struct {
-	ID            types.String `tfsdk:"id"`
 	URL           types.String `tfsdk:"url"`
 	Path          types.String `tfsdk:"path"`
 	KeepOnDestroy types.Bool   `tfsdk:"keep_on_destroy"`
-	SHA256        types.String `tfsdk:"sha256"`
-	Bytes         types.Int64  `tfsdk:"bytes"`
-	ContentType   types.String `tfsdk:"content_type"`
-	Width         types.Int64  `tfsdk:"width"`
-	Height        types.Int64  `tfsdk:"height"`
-	Drift         types.String `tfsdk:"drift"`
-}
-
-func (m *imageFileModel) record(f imagebytes.Facts) {
-	m.ID, m.SHA256, m.Bytes, m.ContentType, m.Width, m.Height = recordedFacts(f)
-	m.Drift = types.StringNull()
-}
-
-func (m imageFileModel) facts() imagebytes.Facts {
-	return factsOf(m.SHA256, m.Bytes, m.ContentType, m.Width, m.Height)
+	storedImageModel
 }
 
 func (r *imageFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {

@@ -35,27 +35,12 @@ type imageObjectResource struct {
 }
 
 type imageObjectModel struct {
-	ID            types.String `tfsdk:"id"`
 	URL           types.String `tfsdk:"url"`
 	Bucket        types.String `tfsdk:"bucket"`
 	Key           types.String `tfsdk:"key"`
 	CacheControl  types.String `tfsdk:"cache_control"`
 	KeepOnDestroy types.Bool   `tfsdk:"keep_on_destroy"`
-	SHA256        types.String `tfsdk:"sha256"`
-	Bytes         types.Int64  `tfsdk:"bytes"`
-	ContentType   types.String `tfsdk:"content_type"`
-	Width         types.Int64  `tfsdk:"width"`
-	Height        types.Int64  `tfsdk:"height"`
-	Drift         types.String `tfsdk:"drift"`
-}
-
-func (m *imageObjectModel) record(f imagebytes.Facts) {
-	m.ID, m.SHA256, m.Bytes, m.ContentType, m.Width, m.Height = recordedFacts(f)
-	m.Drift = types.StringNull()
-}
-
-func (m imageObjectModel) facts() imagebytes.Facts {
-	return factsOf(m.SHA256, m.Bytes, m.ContentType, m.Width, m.Height)
+	storedImageModel
 }
 
 // where names the object as messages do.
@@ -142,8 +127,8 @@ func (r *imageObjectResource) download(ctx context.Context, m imageObjectModel, 
 	if diags.HasError() {
 		return imagebytes.Facts{}, diags
 	}
-	bucket, diags := openObjectBucket(ctx, m)
-	if diags.HasError() {
+	bucket := openObjectBucket(ctx, m, &diags)
+	if bucket == nil {
 		return imagebytes.Facts{}, diags
 	}
 	defer bucket.Close()
@@ -183,9 +168,8 @@ func (r *imageObjectResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	bucket, diags := openObjectBucket(ctx, state)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	bucket := openObjectBucket(ctx, state, &resp.Diagnostics)
+	if bucket == nil {
 		return
 	}
 	defer bucket.Close()
@@ -240,13 +224,14 @@ func (r *imageObjectResource) Update(ctx context.Context, req resource.UpdateReq
 // from the storage itself: a copy inside the store where only the key changes, else a stream
 // through the provider. The old object is removed after a move.
 func moveObject(ctx context.Context, from, to imageObjectModel) diag.Diagnostics {
-	src, diags := openObjectBucket(ctx, from)
-	if diags.HasError() {
+	var diags diag.Diagnostics
+	src := openObjectBucket(ctx, from, &diags)
+	if src == nil {
 		return diags
 	}
 	defer src.Close()
-	dst, diags := openObjectBucket(ctx, to)
-	if diags.HasError() {
+	dst := openObjectBucket(ctx, to, &diags)
+	if dst == nil {
 		return diags
 	}
 	defer dst.Close()
@@ -291,9 +276,8 @@ func (r *imageObjectResource) Delete(ctx context.Context, req resource.DeleteReq
 		tflog.Info(ctx, "keeping the image object, as keep_on_destroy asks", map[string]any{"bucket": state.Bucket.ValueString(), "key": state.Key.ValueString()})
 		return
 	}
-	bucket, diags := openObjectBucket(ctx, state)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	bucket := openObjectBucket(ctx, state, &resp.Diagnostics)
+	if bucket == nil {
 		return
 	}
 	defer bucket.Close()
@@ -323,9 +307,8 @@ func (r *imageObjectResource) ImportState(ctx context.Context, req resource.Impo
 			"'s3://site-assets?region=eu-central-1 images/hero.png https://upload.apimart.ai/f/image/hero.png'", err))
 		return
 	}
-	bucket, diags := openObjectBucket(ctx, state)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	bucket := openObjectBucket(ctx, state, &resp.Diagnostics)
+	if bucket == nil {
 		return
 	}
 	defer bucket.Close()
@@ -378,14 +361,15 @@ func parseObjectImportID(id string) (imageObjectModel, error) {
 		KeepOnDestroy: types.BoolValue(false)}, nil
 }
 
-func openObjectBucket(ctx context.Context, m imageObjectModel) (*blob.Bucket, diag.Diagnostics) {
-	var diags diag.Diagnostics
+// openObjectBucket opens the model's bucket, or explains in diags why it cannot and returns nil.
+func openObjectBucket(ctx context.Context, m imageObjectModel, diags *diag.Diagnostics) *blob.Bucket {
 	bucket, err := openBucket(ctx, m.Bucket.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root("bucket"), "Unable to open the bucket", fmt.Sprintf("Opening bucket %q for key %q failed: %s.\n\n"+
 			"Nothing was downloaded or stored; the image and its task are kept. %s", m.Bucket.ValueString(), m.Key.ValueString(), err, storageAdvice(err)))
+		return nil
 	}
-	return bucket, diags
+	return bucket
 }
 
 // storageErrorDiagnostics explains a failed storage request; doing names what was being done.
