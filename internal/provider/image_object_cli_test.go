@@ -83,6 +83,7 @@ func TestAccImageObject_s3CopyPlanMoveRestoreExpire(t *testing.T) {
 	requireS3Counts(t, s3, s3Counts{"PUT": 1}) // one upload, nothing read
 	saved := w.Resources(t)["apimart_image_object.hero"].Values
 	requireStoredAsInState(t, first, "images/hero.png", saved)
+	requireOnlyImageMetadata(t, first, "images/hero.png")
 
 	// A plan of an intact object: one attribute read, nothing to the API.
 	fake.ResetCounters()
@@ -131,7 +132,9 @@ func TestAccImageObject_s3CopyPlanMoveRestoreExpire(t *testing.T) {
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	requireStoredAsInState(t, second, "after-expiry/hero.png", saved)
 	deleteObject(t, second, "after-expiry/hero.png")
+	s3.Reset()
 	plan = w.MustRun(t, "plan", "-no-color", "-detailed-exitcode")
+	requireS3Counts(t, s3, s3Counts{"HEAD": 1})
 	requireWords(t, plan, "No changes", "Image object cannot be downloaded again", fmt.Sprint(saved["sha256"]), "-replace=apimart_image.NAME")
 	requireCounts(t, fake, fileCounts(0, 0, 1))
 	if got := w.Resources(t)["apimart_image_object.hero"].Values["sha256"]; got != saved["sha256"] {
@@ -147,6 +150,25 @@ func requireStoredAsInState(t *testing.T, bucket, key string, values map[string]
 	}
 	if facts.SHA256 != values["sha256"] || float64(facts.Bytes) != values["bytes"] || facts.ContentType != values["content_type"] {
 		t.Fatalf("object %s holds %+v; state says %v", key, facts, values)
+	}
+}
+
+// requireOnlyImageMetadata asserts that an object carries its facts and nothing else: no key
+// or other setting of the provider travels to the storage.
+func requireOnlyImageMetadata(t *testing.T, bucketURL, key string) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := openBucket(ctx, bucketURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	attrs, err := b.Attributes(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(attrs.Metadata) != 3 || attrs.Metadata[metaSHA256] == "" || attrs.Metadata[metaWidth] == "" || attrs.Metadata[metaHeight] == "" {
+		t.Fatalf("object %s carries the metadata %v; want sha256, width and height only", key, attrs.Metadata)
 	}
 }
 
