@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: apply examples/demo with the provider built from this checkout, which generates the
-# images and saves them into demo-output/ with apimart_image_file, and show what Terraform recorded.
+# images, saves them into demo-output/ with apimart_image_file and stores them in a file:// bucket
+# under demo-output/bucket/ with apimart_image_object, and show what Terraform recorded. Then plan
+# from a fresh working directory that has the state only, as the next CI runner would.
 #
 # Without APIMART_API_KEY it runs against the fake API (internal/cmd/apimart-fake) on a loopback
 # port: free, offline, and from an empty state every run. With APIMART_API_KEY set it calls the
@@ -14,6 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/.demo"
 bin="$work/bin"
 out="$root/demo-output"
+bucket="file://$out/bucket"
 log="$work/provider.log"
 task_duration=${DEMO_TASK_DURATION:-3s}
 # Half the models' real pixel size: large enough to read the prompt drawn on each image.
@@ -27,7 +30,7 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 stop_started_processes() {
   if [[ -n $follower_pid ]]; then kill "$follower_pid" 2>/dev/null || true; fi
-  if [[ -n $fake_pid ]]; then
+  if [[ -n $fake_pid ]] && command -v curl >/dev/null; then
     kill "$fake_pid" 2>/dev/null || true
     wait "$fake_pid" 2>/dev/null || true
   fi
@@ -104,18 +107,20 @@ show_progress() {
     -e 's/^/    provider: /p'
 }
 
-# apply saves the images into demo-output/ through apimart_image_file. The fake's state starts
-# empty, so its old files go first; the real API's files stay, and an intact file costs nothing.
+# apply saves the images into demo-output/ through apimart_image_file and stores them in the
+# bucket. The fake's state starts empty, so its old files and objects go first; the real API's
+# stay, and an intact file or object costs nothing.
 apply() {
   local dir=$1 fresh=$2
   mkdir -p "$out"
-  if [[ $fresh == yes ]]; then rm -f "$out"/*.png; fi
+  if [[ $fresh == yes ]]; then rm -rf "$out"/*.png "$out/bucket"; fi
   say "terraform apply in ${dir#"$root"/} (no terraform init: the provider comes from dev_overrides)"
   : >"$log"
   tail -n +1 -F "$log" 2>/dev/null > >(show_progress) &
   follower_pid=$!
   # output_dir is relative to the working directory, two levels below the repository.
-  TF_LOG_PROVIDER=INFO TF_LOG_PATH="$log" terraform -chdir="$dir" apply -auto-approve -input=false -var "output_dir=../../${out#"$root"/}"
+  TF_LOG_PROVIDER=INFO TF_LOG_PATH="$log" terraform -chdir="$dir" apply -auto-approve -input=false \
+    -var "output_dir=../../${out#"$root"/}" -var "bucket=$bucket"
   sleep 0.5 # let the follower print the last lines it has not read yet
   kill "$follower_pid" 2>/dev/null || true
   follower_pid=""
@@ -128,12 +133,55 @@ show_files() {
   echo
 }
 
+show_objects() {
+  local dir=$1
+  say "Objects stored in the bucket $bucket by apimart_image_object"
+  terraform -chdir="$dir" output -raw objects
+  echo
+}
+
+# plan_as_next_runner copies the configuration and the state, nothing else, into a new working
+# directory, as the next CI runner has them (the state from a remote backend, a fresh checkout),
+# and plans there. The same relative output_dir resolves to a directory under .demo/ that holds
+# no file, as a new runner's disk holds none; the bucket is the same bucket.
+plan_as_next_runner() {
+  local dir=$1 runner="$work/next-runner/checkout" plan_text="$work/next-runner/plan.txt"
+  rm -rf "$work/next-runner" "$work/demo-output"
+  mkdir -p "$runner"
+  cp "$root"/examples/demo/*.tf "$dir/terraform.tfstate" "$runner"/
+  say "The next CI runner: a fresh directory with the state only (${runner#"$root"/}), terraform plan"
+  if [[ -n $fake_pid ]] && command -v curl >/dev/null; then curl -fsS -X POST "$APIMART_BASE_URL/_fake/reset-counters" >/dev/null; fi
+  terraform -chdir="$runner" plan -input=false -no-color \
+    -var "output_dir=../../${out#"$root"/}" -var "bucket=$bucket" >"$plan_text"
+  local objects files unknown
+  objects=$(grep -c '^  # apimart_image_object\.' "$plan_text" || true)
+  files=$(grep -E '^  # apimart_image_file\.' "$plan_text" || true)
+  unknown=$(grep -c '(known after apply)' "$plan_text" || true)
+  if [[ $objects == 0 ]]; then
+    echo "    apimart_image_object: no change, every object is intact in the bucket"
+  else
+    echo "    apimart_image_object: $objects planned change(s), see the plan"
+  fi
+  echo "    apimart_image_file (the files are not on this runner's disk):"
+  sed 's/^  #/     /' <<<"$files"
+  echo "    attributes (known after apply) in the whole plan: $unknown"
+  grep -E '^Plan:|^No changes' "$plan_text" | sed 's/^/    /'
+  say "The plan of apimart_image_file.hero on that runner"
+  sed -n '/^  # apimart_image_file.hero will/,/^    }/p' "$plan_text"
+  echo "    (the whole plan is in ${plan_text#"$root"/})"
+  if [[ -n $fake_pid ]] && command -v curl >/dev/null; then
+    say "What the fake API counted during that plan (no submit; a HEAD per missing file to see that its URL serves)"
+    curl -fsS "$APIMART_BASE_URL/_fake/counters"
+    echo
+  fi
+}
+
 show_summary() {
   local dir=$1
   say "Task ids (kept in state from the moment each task was submitted)"
   terraform -chdir="$dir" output task_ids
   if [[ -n $fake_pid ]] && command -v curl >/dev/null; then
-    say "What the fake API counted (one submit per image resource, one download per file, none carrying the key)"
+    say "What the fake API counted (one submit per image resource, one download per file and per object, none carrying the key)"
     curl -fsS "$APIMART_BASE_URL/_fake/counters"
     echo
   fi
@@ -158,7 +206,9 @@ main() {
   write_cli_config
   apply "$dir" "$fresh"
   show_files "$dir"
+  show_objects "$dir"
   show_summary "$dir"
+  plan_as_next_runner "$dir"
   say "Done. Open the PNGs in demo-output/."
 }
 

@@ -1,6 +1,7 @@
 # The configuration `make demo` applies. The key and the base URL come from APIMART_API_KEY and
 # APIMART_BASE_URL, which scripts/demo.sh points at the fake API unless you set a real key
-# yourself; the script also sets output_dir to the repository's demo-output/.
+# yourself; the script also sets output_dir to the repository's demo-output/, and bucket to a
+# directory below it.
 
 terraform {
   required_providers {
@@ -16,6 +17,11 @@ variable "output_dir" {
   description = "The directory the image files are saved into."
   type        = string
   default     = "demo-output"
+}
+
+variable "bucket" {
+  description = "The bucket every image is also stored in: s3://, gs://, azblob:// or file:///ABSOLUTE/DIR."
+  type        = string
 }
 
 # The default model, imagen-4.0-apimart, at its default size (16:9).
@@ -66,6 +72,26 @@ resource "apimart_image_file" "portrait" {
   path = "${var.output_dir}/portrait.png"
 }
 
+# Each image also stored in a bucket, where it outlives this working directory: a fresh CI runner
+# with only the state plans nothing for these. The keys are known at plan time, the URLs after apply.
+locals {
+  results = merge(
+    {
+      hero     = apimart_image.hero.url
+      avatar   = apimart_image.avatar.url
+      portrait = apimart_image.portrait.url
+    },
+    { for i in range(apimart_image.posters.n) : "posters-${i + 1}" => apimart_image.posters.urls[i] },
+  )
+}
+
+resource "apimart_image_object" "stored" {
+  for_each = local.results
+  url      = each.value
+  bucket   = var.bucket
+  key      = "images/${each.key}.png"
+}
+
 # Looks a task up by id, as you would for a task created outside Terraform.
 data "apimart_task" "hero" {
   task_id = apimart_image.hero.task_id
@@ -86,6 +112,14 @@ output "files" {
   value = join("\n", [
     for f in concat([apimart_image_file.hero, apimart_image_file.avatar], apimart_image_file.posters, [apimart_image_file.portrait]) :
     format("  %-14s %7d bytes  %4dx%-4d  %s  sha256 %s", basename(f.path), f.bytes, f.width, f.height, f.content_type, f.sha256)
+  ])
+}
+
+output "objects" {
+  description = "One line per stored object: key, size, pixels and SHA-256."
+  value = join("\n", [
+    for o in apimart_image_object.stored :
+    format("  %-21s %7d bytes  %4dx%-4d  %s  sha256 %s", o.key, o.bytes, o.width, o.height, o.content_type, o.sha256)
   ])
 }
 

@@ -92,6 +92,7 @@ var benchmarks = []benchmark{
 	{BenchScale, "3, 4", "Refresh and apply cost of 1,000 resources", runScale},
 	{BenchRateLimit, "6", "Rate-limited server", runRateLimit},
 	{BenchImageFile, "7", "Image files: download memory and plans of intact files", runImageFile},
+	{BenchImageObject, "8", "Image objects: copy memory and plans of intact objects", runImageObject},
 }
 
 // Names lists every benchmark's name in the order they run.

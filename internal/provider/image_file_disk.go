@@ -1,94 +1,85 @@
 package provider
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif" // the decoders whose headers imageHeader reads
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
-	"unicode"
-
-	_ "golang.org/x/image/webp"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/imagebytes"
 )
 
 // The file work of apimart_image_file: every write goes through a temporary file in the target
-// directory and a rename, so a half-written file never appears at the path, and every read
-// streams, so memory does not grow with the file.
+// directory and a rename, so a half-written file never appears at the path; the bytes are judged
+// by imagebytes as they arrive.
 
-// imageFacts is what state records about a saved file.
-type imageFacts struct {
-	sha256      string
-	bytes       int64
-	contentType string
-	width       int
-	height      int
-}
+// anyImage is the expected SHA-256 of a first download: it may be any image.
+const anyImage = ""
 
-// errNotAnImage marks a body that no registered decoder recognizes.
-var errNotAnImage = errors.New("not an image")
-
-// downloadImage saves the image at url to path.
-func downloadImage(ctx context.Context, d *apimart.Downloader, url, path string) (imageFacts, error) {
+// downloadImage saves the image at url to path. A non-empty want is the SHA-256 the bytes must
+// have (a restore); bytes that differ are not written.
+func downloadImage(ctx context.Context, d *apimart.Downloader, url, path, want string) (imagebytes.Facts, error) {
 	var got apimart.Downloaded
-	facts, err := writeAtomically(path, func(w io.Writer) error {
+	facts, err := writeAtomically(path, want, func(w io.Writer) error {
 		var err error
 		got, err = d.Download(ctx, url, w)
 		return err
 	})
-	if errors.Is(err, errNotAnImage) && got.ContentType != "" {
-		err = fmt.Errorf("%w; the server labeled it %q", err, got.ContentType)
-	}
-	return facts, err
+	return facts, labeled(err, got)
 }
 
-// writeAtomically fills a temporary file beside path, hashing as it goes, checks that it holds
-// an image, and only then renames it over path. On any failure nothing is left behind but the
-// parent directories.
-func writeAtomically(path string, fill func(io.Writer) error) (imageFacts, error) {
+// labeled adds the server's own label to a body that is not an image.
+func labeled(err error, got apimart.Downloaded) error {
+	if errors.Is(err, imagebytes.ErrNotAnImage) && got.ContentType != "" {
+		return fmt.Errorf("%w; the server labeled it %q", err, got.ContentType)
+	}
+	return err
+}
+
+// errOtherImage is a download whose bytes are not the image recorded.
+var errOtherImage = errors.New("the bytes are not the image recorded")
+
+// sameImage checks downloaded facts against the SHA-256 expected of them.
+func sameImage(got imagebytes.Facts, want string) error {
+	if want != anyImage && got.SHA256 != want {
+		return fmt.Errorf("%w: their SHA-256 is %s, the recorded one is %s", errOtherImage, got.SHA256, want)
+	}
+	return nil
+}
+
+// writeAtomically fills a temporary file beside path, checks that it holds an image (the one
+// with SHA-256 want, unless want is anyImage), and only then renames it over path. On any
+// failure nothing is left behind but the parent directories.
+func writeAtomically(path, want string, fill func(io.Writer) error) (imagebytes.Facts, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return imageFacts{}, fmt.Errorf("creating the directory %s: %w", dir, err)
+		return imagebytes.Facts{}, fmt.Errorf("creating the directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.part")
+	spool, err := imagebytes.NewSpool(dir, "."+filepath.Base(path)+".*.part", 0)
 	if err != nil {
-		return imageFacts{}, fmt.Errorf("creating a temporary file in %s: %w", dir, err)
+		return imagebytes.Facts{}, fmt.Errorf("in %s: %w", dir, err)
 	}
-	renamed := false
-	defer func() {
-		if !renamed {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	digest := sha256.New()
-	counter := &countingWriter{}
-	if err := fill(io.MultiWriter(tmp, digest, counter)); err != nil {
-		return imageFacts{}, err
+	defer spool.Discard()
+	if err := fill(spool); err != nil {
+		return imagebytes.Facts{}, err
 	}
-	facts, err := imageHeader(tmp)
+	facts, err := spool.Facts()
+	if err == nil {
+		err = sameImage(facts, want)
+	}
 	if err != nil {
-		return imageFacts{}, err
+		return imagebytes.Facts{}, err
 	}
-	facts.sha256, facts.bytes = hex.EncodeToString(digest.Sum(nil)), counter.n
-	if err := finishFile(tmp); err != nil {
-		return imageFacts{}, err
+	if err := finishFile(spool.File()); err != nil {
+		return imagebytes.Facts{}, err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return imageFacts{}, fmt.Errorf("moving the finished file to %s: %w", path, err)
+	if err := os.Rename(spool.File().Name(), path); err != nil {
+		return imagebytes.Facts{}, fmt.Errorf("moving the finished file to %s: %w", path, err)
 	}
-	renamed = true
 	return facts, nil
 }
 
@@ -104,111 +95,18 @@ func finishFile(f *os.File) error {
 	return f.Close()
 }
 
-type countingWriter struct{ n int64 }
-
-func (c *countingWriter) Write(b []byte) (int, error) {
-	c.n += int64(len(b))
-	return len(b), nil
-}
-
-// imageHeader reads the format and pixel size from the start of f, and quotes that start when
-// it is not an image (an HTML page served with status 200, say).
-func imageHeader(f io.ReadSeeker) (imageFacts, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return imageFacts{}, err
-	}
-	config, format, err := image.DecodeConfig(f)
-	if err == nil {
-		return imageFacts{contentType: "image/" + format, width: config.Width, height: config.Height}, nil
-	}
-	if _, seekErr := f.Seek(0, io.SeekStart); seekErr != nil {
-		return imageFacts{}, seekErr
-	}
-	start := make([]byte, 60)
-	n, _ := io.ReadFull(f, start)
-	return imageFacts{}, fmt.Errorf("%w: no PNG, JPEG, GIF or WebP header (%v); the body starts with %s", errNotAnImage, err, quoteStart(start[:n]))
-}
-
-// quoteStart shows the first bytes of a body as one short line of text.
-func quoteStart(b []byte) string {
-	if len(b) == 0 {
-		return "nothing (it is empty)"
-	}
-	text := strings.Map(func(r rune) rune {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			return '.'
-		}
-		return r
-	}, string(bytes.ToValidUTF8(b, []byte("."))))
-	return fmt.Sprintf("%q", text)
-}
-
-// hashFile streams the file at path through sha256; a missing file is os.ErrNotExist.
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	digest := sha256.New()
-	n, err := io.Copy(digest, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(digest.Sum(nil)), n, nil
-}
-
-// fileDrift says how the file at path differs from what state recorded: "" when it is intact.
-// Its size is compared first, so a file of another size is not hashed.
-func fileDrift(path string, want imageFacts) (string, error) {
-	info, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "is missing", nil
-	case err != nil:
-		return "", err
-	case !info.Mode().IsRegular():
-		return "is not a regular file", nil
-	case info.Size() != want.bytes:
-		return fmt.Sprintf("has changed: it has %d bytes instead of %d", info.Size(), want.bytes), nil
-	}
-	sum, _, err := hashFile(path)
-	if err != nil {
-		return "", err
-	}
-	if sum != want.sha256 {
-		return fmt.Sprintf("has changed: its SHA-256 is now %s", sum), nil
-	}
-	return "", nil
-}
-
-// inspectFile reads the facts of an existing file, for an import.
-func inspectFile(path string) (imageFacts, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return imageFacts{}, err
-	}
-	defer f.Close()
-	facts, err := imageHeader(f)
-	if err != nil {
-		return imageFacts{}, err
-	}
-	facts.sha256, facts.bytes, err = hashFile(path)
-	return facts, err
-}
-
 // moveFile moves the saved file from one path to another, after checking it is still the file
 // state recorded. Across file systems it copies through writeAtomically and then removes the
 // source.
-func moveFile(from, to string, want imageFacts) error {
+func moveFile(from, to string, want imagebytes.Facts) error {
 	if filepath.Clean(from) == filepath.Clean(to) {
 		return nil
 	}
-	drift, err := fileDrift(from, want)
+	drift, err := imagebytes.CheckFile(from, want)
 	if err != nil {
 		return err
 	}
-	if drift != "" {
+	if !drift.Intact() {
 		return fmt.Errorf("the file at %s %s, so it is not the image to move", from, drift)
 	}
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
@@ -218,7 +116,7 @@ func moveFile(from, to string, want imageFacts) error {
 	if !errors.Is(err, syscall.EXDEV) {
 		return err
 	}
-	if _, err := writeAtomically(to, func(w io.Writer) error { return copyFrom(from, w) }); err != nil {
+	if _, err := writeAtomically(to, want.SHA256, func(w io.Writer) error { return copyFrom(from, w) }); err != nil {
 		return err
 	}
 	return os.Remove(from)

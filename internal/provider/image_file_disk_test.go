@@ -2,22 +2,18 @@ package provider
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"image"
 	"image/color"
-	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// A 1×1 lossless WebP, the smallest there is.
-const tinyWebP = "UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA=="
+	"github.com/apimart/terraform-provider-apimart/internal/imagebytes"
+)
 
 func encoded(t *testing.T, encode func(io.Writer, image.Image) error) []byte {
 	t.Helper()
@@ -30,34 +26,13 @@ func encoded(t *testing.T, encode func(io.Writer, image.Image) error) []byte {
 	return buf.Bytes()
 }
 
-func TestImageHeaderReadsEveryFormat(t *testing.T) {
-	webp, _ := base64.StdEncoding.DecodeString(tinyWebP)
-	for _, tt := range []struct {
-		name, contentType string
-		data              []byte
-		width, height     int
-	}{
-		{"png", "image/png", encoded(t, png.Encode), 3, 2},
-		{"jpeg", "image/jpeg", encoded(t, func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) }), 3, 2},
-		{"gif", "image/gif", encoded(t, func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) }), 3, 2},
-		{"webp", "image/webp", webp, 1, 1},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			facts, err := imageHeader(bytes.NewReader(tt.data))
-			if err != nil || facts.contentType != tt.contentType || facts.width != tt.width || facts.height != tt.height {
-				t.Errorf("imageHeader = %+v, %v; want %s %dx%d", facts, err, tt.contentType, tt.width, tt.height)
-			}
-		})
-	}
-}
-
 func TestWriteAtomicallyRefusesWhatIsNotAnImage(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "deep", "er", "hero.png")
-	_, err := writeAtomically(target, func(w io.Writer) error {
+	_, err := writeAtomically(target, anyImage, func(w io.Writer) error {
 		_, err := io.WriteString(w, "<html><body>502 Bad Gateway</body></html>")
 		return err
 	})
-	if !errors.Is(err, errNotAnImage) || !strings.Contains(err.Error(), "<html><body>502") {
+	if !errors.Is(err, imagebytes.ErrNotAnImage) || !strings.Contains(err.Error(), "<html><body>502") {
 		t.Fatalf("writeAtomically: %v; want a not-an-image error quoting the body", err)
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(target)); len(entries) != 0 {
@@ -71,7 +46,7 @@ func TestWriteAtomicallyKeepsTheOldFileWhenAFillFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	cut := errors.New("connection reset")
-	_, err := writeAtomically(target, func(w io.Writer) error {
+	_, err := writeAtomically(target, anyImage, func(w io.Writer) error {
 		_, _ = w.Write(encoded(t, png.Encode)[:20])
 		return cut
 	})
@@ -89,7 +64,7 @@ func TestWriteAtomicallyKeepsTheOldFileWhenAFillFails(t *testing.T) {
 func TestMoveFileRefusesAChangedFile(t *testing.T) {
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "a.png"), filepath.Join(dir, "b", "a.png")
-	facts, err := writeAtomically(from, func(w io.Writer) error { _, err := w.Write(encoded(t, png.Encode)); return err })
+	facts, err := writeAtomically(from, anyImage, func(w io.Writer) error { _, err := w.Write(encoded(t, png.Encode)); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,5 +76,16 @@ func TestMoveFileRefusesAChangedFile(t *testing.T) {
 	}
 	if _, err := os.Stat(to); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the changed file was moved anyway: %v", err)
+	}
+}
+
+func TestWriteAtomicallyRefusesBytesThatAreNotTheRecordedImage(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "hero.png")
+	_, err := writeAtomically(target, strings.Repeat("0", 64), func(w io.Writer) error { _, err := w.Write(encoded(t, png.Encode)); return err })
+	if !errors.Is(err, errOtherImage) {
+		t.Fatalf("writeAtomically: %v; want errOtherImage", err)
+	}
+	if err := noFileAt(target); err != nil {
+		t.Error(err)
 	}
 }

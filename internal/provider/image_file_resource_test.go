@@ -413,7 +413,7 @@ resource "apimart_image_file" "hero" {
 	return w, filepath.Join(w.Dir, "assets", "hero.png")
 }
 
-func TestAccImageFile_missingFileIsDownloadedAgainForFree(t *testing.T) {
+func TestAccImageFile_missingFileIsRestoredInPlaceForFree(t *testing.T) {
 	fake, baseURL := startFake(t)
 	w, target := fileWorkspace(t, baseURL)
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
@@ -422,13 +422,18 @@ func TestAccImageFile_missingFileIsDownloadedAgainForFree(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := w.MustRun(t, "plan", "-no-color")
-	if !strings.Contains(plan.Stdout, "apimart_image_file.hero will be created") || !strings.Contains(plan.Stdout, "1 to add, 0 to change, 0 to destroy") {
-		t.Fatalf("the plan should download the file again and do nothing else:\n%s", plan.Stdout)
+	for _, want := range []string{"apimart_image_file.hero will be updated in-place", `- drift = "is missing" -> null`, "0 to add, 1 to change, 0 to destroy"} {
+		if !strings.Contains(strings.Join(strings.Fields(plan.Stdout), " "), want) {
+			t.Fatalf("the plan should restore the file in place and do nothing else (no %q):\n%s", want, plan.Stdout)
+		}
+	}
+	if strings.Contains(plan.Stdout, "known after apply") {
+		t.Fatalf("the restore plan leaves a value unknown:\n%s", plan.Stdout)
 	}
 	requireCounts(t, fake, fileCounts(1, 1, 1))
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	if got := fileSHA256(target); got != saved {
-		t.Fatalf("the file downloaded again has SHA-256 %q, want %s", got, saved)
+		t.Fatalf("the file restored has SHA-256 %q, want %s", got, saved)
 	}
 	requireCounts(t, fake, fileCounts(1, 2, 2)) // the apply's own refresh asked once more
 }

@@ -149,7 +149,7 @@ func anyUnknown(c providerModel) bool {
 }
 
 func (p *apimartProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewImageResource, NewImageFileResource}
+	return []func() resource.Resource{NewImageResource, NewImageFileResource, NewImageObjectResource}
 }
 
 func (p *apimartProvider) DataSources(context.Context) []func() datasource.DataSource {
