@@ -25,9 +25,6 @@ const sniffBytes = 512
 // uploadContentTypes are the formats the upload endpoint takes, judged by content, not by name.
 var uploadContentTypes = []string{"image/jpeg", "image/png", "image/webp", "image/gif"}
 
-// UploadFormats names the accepted formats for messages and docs.
-const UploadFormats = "JPEG, PNG, WebP or GIF"
-
 // DetectUploadType reads the content type from a file's first bytes (512 are enough) and reports
 // whether the upload endpoint accepts it.
 func DetectUploadType(head []byte) (string, bool) {

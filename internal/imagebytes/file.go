@@ -73,20 +73,40 @@ func ReadFile(path string, limit int64) (Facts, error) {
 // ErrNotRegular marks a path that is a directory or a special file.
 var ErrNotRegular = errors.New("not a regular file")
 
-// ReadReference is the check of one reference image file, in one call: a regular file of at most
-// MaxReferenceBytes whose content is one of Formats. The errors are fs.ErrNotExist, ErrNotRegular,
-// *TooLargeError (found by its size, before a byte is read), ErrNotAnImage, or a read error.
-func ReadReference(path string) (Facts, error) {
-	info, err := os.Stat(path)
+// OpenReference opens a file that is to be sent as an image and judges it in one streaming pass:
+// a regular file of at most limit bytes whose content is one of Formats. It returns the file back
+// at its start, so that what is sent is what was hashed. The errors are fs.ErrNotExist,
+// ErrNotRegular, *TooLargeError (found by the size, before a byte is read), ErrNotAnImage, or a
+// read error.
+func OpenReference(path string, limit int64) (*os.File, Facts, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Facts{}, err
+	}
+	facts, err := measureReference(f, limit)
+	if err != nil {
+		f.Close()
+		return nil, Facts{}, err
+	}
+	return f, facts, nil
+}
+
+func measureReference(f *os.File, limit int64) (Facts, error) {
+	info, err := f.Stat()
 	switch {
 	case err != nil:
 		return Facts{}, err
 	case !info.Mode().IsRegular():
-		return Facts{}, fmt.Errorf("%s: %w", path, ErrNotRegular)
-	case info.Size() > MaxReferenceBytes:
-		return Facts{}, &TooLargeError{Limit: MaxReferenceBytes}
+		return Facts{}, fmt.Errorf("%s: %w", f.Name(), ErrNotRegular)
+	case info.Size() > limit:
+		return Facts{}, &TooLargeError{Limit: limit}
 	}
-	return ReadFile(path, MaxReferenceBytes)
+	facts, err := Measure(f, limit)
+	if err != nil {
+		return Facts{}, err
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return facts, err
 }
 
 // DriftKind is how stored bytes differ from the image recorded.

@@ -21,9 +21,6 @@ import (
 	_ "golang.org/x/image/webp"
 )
 
-// MaxReferenceBytes is the largest reference image the API takes (its upload limit, 20 MB).
-const MaxReferenceBytes = 20 << 20
-
 // Formats names the formats Header recognizes, which are the ones the API accepts, for messages
 // and docs.
 const Formats = "JPEG, PNG, WebP or GIF"

@@ -119,7 +119,10 @@ func TestSpoolRefusesWritesPastTheLimit(t *testing.T) {
 	}
 }
 
-func TestReadReferenceSaysWhyAFileCannotBeSent(t *testing.T) {
+// referenceLimit is the API's upload limit, as the provider passes it.
+const referenceLimit = 20 << 20
+
+func TestOpenReferenceSaysWhyAFileCannotBeSent(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.png")
 	text := filepath.Join(dir, "notes.png")
@@ -130,11 +133,18 @@ func TestReadReferenceSaysWhyAFileCannotBeSent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(big, nil, 0o644); err != nil || os.Truncate(big, MaxReferenceBytes+1) != nil {
+	if err := os.WriteFile(big, nil, 0o644); err != nil || os.Truncate(big, referenceLimit+1) != nil {
 		t.Fatal("cannot make a large file")
 	}
-	if facts, err := ReadReference(good); err != nil || facts.SHA256 != sum(data) || facts.ContentType != "image/png" {
-		t.Errorf("ReadReference(good) = %+v, %v", facts, err)
+	f, facts, err := OpenReference(good, referenceLimit)
+	if err != nil || facts.SHA256 != sum(data) || facts.ContentType != "image/png" {
+		t.Fatalf("OpenReference(good) = %+v, %v", facts, err)
+	}
+	// The file comes back at its start, so that an upload sends the bytes that were hashed.
+	again, err := Measure(f, 0)
+	f.Close()
+	if err != nil || again.SHA256 != facts.SHA256 {
+		t.Errorf("reading the returned file again gave %+v, %v; want the same bytes", again, err)
 	}
 	var tooLarge *TooLargeError
 	for _, tt := range []struct {
@@ -144,10 +154,10 @@ func TestReadReferenceSaysWhyAFileCannotBeSent(t *testing.T) {
 		{filepath.Join(dir, "absent.png"), func(err error) bool { return errors.Is(err, fs.ErrNotExist) }},
 		{dir, func(err error) bool { return errors.Is(err, ErrNotRegular) }},
 		{text, func(err error) bool { return errors.Is(err, ErrNotAnImage) }},
-		{big, func(err error) bool { return errors.As(err, &tooLarge) && tooLarge.Limit == MaxReferenceBytes }},
+		{big, func(err error) bool { return errors.As(err, &tooLarge) && tooLarge.Limit == referenceLimit }},
 	} {
-		if _, err := ReadReference(tt.name); !tt.is(err) {
-			t.Errorf("ReadReference(%s): %v", filepath.Base(tt.name), err)
+		if f, _, err := OpenReference(tt.name, referenceLimit); !tt.is(err) || f != nil {
+			t.Errorf("OpenReference(%s): %v, and a file %v", filepath.Base(tt.name), err, f)
 		}
 	}
 }

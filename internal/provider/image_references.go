@@ -2,11 +2,8 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/imagebytes"
 )
 
 // Reference images are URLs, sent as they are, or local files, uploaded during create. What makes
@@ -208,64 +206,51 @@ type referenceFileProblem struct {
 
 func (p *referenceFileProblem) Error() string { return p.detail }
 
-// openReferenceFile opens one local reference image and judges it: a regular file of at most
-// 20 MB whose content, whatever its name, is an image the upload endpoint takes. It returns the
-// open file, for an upload, and the hex sha256 of its content. It is the one place that reads,
-// size-checks, sniffs and hashes a reference file; the plan and the upload both call it.
+// openReferenceFile opens one local reference image and judges it through imagebytes, the one
+// place that reads, size-checks, sniffs and hashes image bytes: a regular file of at most 20 MB
+// whose content, whatever its name, is an image the upload endpoint takes. It returns the open
+// file, for an upload, and the hex sha256 of its content; the plan and the upload both call it.
 func openReferenceFile(name string) (*os.File, string, error) {
-	f, err := os.Open(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, "", &referenceFileProblem{summary: "Reference image not found", missing: true, detail: fmt.Sprintf(
-			"The reference image %q is not an http(s) URL, and no file exists at that path%s. Fix the path; "+
-				"\"${path.module}/...\" names a file beside the configuration.", name, relativeTo(name))}
-	case err != nil:
-		return nil, "", &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf(
-			"The reference image %q exists but cannot be read: %s. Check the file's permissions.", name, err)}
-	}
-	info, err := f.Stat()
-	switch {
-	case err != nil:
-		err = &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf("Reading %q failed: %s.", name, err)}
-	case !info.Mode().IsRegular():
-		err = &referenceFileProblem{summary: "Reference image is not a file",
-			detail: fmt.Sprintf("The reference image %q is a %s, not a regular file. Give the path of an image file.", name, describeMode(info.Mode()))}
-	case info.Size() > apimart.MaxUploadBytes:
-		err = &referenceFileProblem{summary: "Reference image too large", detail: fmt.Sprintf(
-			"The reference image %q has %d bytes (%.1f MB); the API takes files of at most %d MB. Make the file smaller, "+
-				"for example by scaling it down or saving it as JPEG or WebP.", name, info.Size(), float64(info.Size())/(1<<20), apimart.MaxUploadBytes>>20)}
-	}
-	digest := ""
-	if err == nil {
-		digest, err = digestImage(name, f)
-	}
+	f, facts, err := imagebytes.OpenReference(name, apimart.MaxUploadBytes)
 	if err != nil {
-		f.Close()
-		return nil, "", err
+		return nil, "", referenceFileError(name, err)
 	}
-	return f, digest, nil
+	return f, facts.SHA256, nil
 }
 
-// digestImage judges the format from the first bytes and hashes the whole content in the same
-// read.
-func digestImage(name string, r io.Reader) (string, error) {
-	head := make([]byte, 512)
-	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("reading %q: %w", name, err)
+// referenceFileError says why a local file cannot be a reference image.
+func referenceFileError(name string, err error) error {
+	var tooLarge *imagebytes.TooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &referenceFileProblem{summary: "Reference image not found", missing: true, detail: fmt.Sprintf(
+			"The reference image %q is not an http(s) URL, and no file exists at that path%s. Fix the path; "+
+				"\"${path.module}/...\" names a file beside the configuration.", name, relativeTo(name))}
+	case errors.Is(err, imagebytes.ErrNotRegular):
+		return &referenceFileProblem{summary: "Reference image is not a file",
+			detail: fmt.Sprintf("The reference image %q is a %s, not a regular file. Give the path of an image file.", name, describeMode(name))}
+	case errors.As(err, &tooLarge):
+		return &referenceFileProblem{summary: "Reference image too large", detail: fmt.Sprintf(
+			"The reference image %q has %s; the API takes files of at most %d MB. Make the file smaller, "+
+				"for example by scaling it down or saving it as JPEG or WebP.", name, describeSize(name), tooLarge.Limit>>20)}
+	case errors.Is(err, imagebytes.ErrNotAnImage):
+		return &referenceFileProblem{summary: "Unsupported reference image format", detail: fmt.Sprintf(
+			"The reference image %q is not an image the API takes, judged by its content: %s. The file's name does not "+
+				"matter; convert the file to %s.", name, err, imagebytes.Formats)}
+	case errors.Is(err, fs.ErrPermission):
+		return &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf(
+			"The reference image %q exists but cannot be read: %s. Check the file's permissions.", name, err)}
+	default:
+		return &referenceFileProblem{summary: "Reference image not readable", detail: fmt.Sprintf("Reading %q failed: %s.", name, err)}
 	}
-	head = head[:n]
-	if contentType, ok := apimart.DetectUploadType(head); !ok {
-		return "", &referenceFileProblem{summary: "Unsupported reference image format", detail: fmt.Sprintf(
-			"The reference image %q holds %s, judged by its content; the API takes %s images. The file's name does not "+
-				"matter; convert the file to one of those formats.", name, strings.TrimSuffix(contentType, "; charset=utf-8"), apimart.UploadFormats)}
+}
+
+func describeSize(name string) string {
+	info, err := os.Stat(name)
+	if err != nil {
+		return "more bytes than that"
 	}
-	sum := sha256.New()
-	sum.Write(head)
-	if _, err := io.Copy(sum, r); err != nil {
-		return "", fmt.Errorf("reading %q: %w", name, err)
-	}
-	return hex.EncodeToString(sum.Sum(nil)), nil
+	return fmt.Sprintf("%d bytes (%.1f MB)", info.Size(), float64(info.Size())/(1<<20))
 }
 
 func relativeTo(name string) string {
@@ -278,8 +263,8 @@ func relativeTo(name string) string {
 	return ""
 }
 
-func describeMode(mode fs.FileMode) string {
-	if mode.IsDir() {
+func describeMode(name string) string {
+	if info, err := os.Stat(name); err == nil && info.Mode().IsDir() {
 		return "directory"
 	}
 	return "special file"
@@ -390,7 +375,7 @@ func uploadErrorDiagnostics(at path.Path, name string, err error, data *provider
 	switch {
 	case errors.As(err, &rejected):
 		diags.AddAttributeError(at, "APIMart refused the reference image", fmt.Sprintf("%s.\n\n%s Check that %q is a %s image of at most 20 MB.",
-			err, nothingCharged, name, apimart.UploadFormats))
+			err, nothingCharged, name, imagebytes.Formats))
 	case errors.As(err, &ambiguous):
 		diags.AddAttributeError(at, "Reference image upload may be incomplete", fmt.Sprintf("%s.\n\n%s Uploads are free; apply again to upload the file anew.",
 			err, nothingCharged))

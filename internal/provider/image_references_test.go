@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -251,7 +250,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 		"text-only model": {fmt.Sprintf("  prompt           = \"x\"\n  reference_images = [%q]", photo),
 			`Reference images not supported(.|\n)*"imagen-4.0-apimart"(.|\n)*"gpt-4o-image"`},
 		"missing file": {editBody(filepath.Join(dir, "nowhere.png")), `Reference image not found(.|\n)*nowhere\.png`},
-		"not an image": {editBody(notImage), `Unsupported reference image format(.|\n)*notes\.png(.|\n)*text/plain(.|\n)*JPEG, PNG, WebP or GIF`},
+		"not an image": {editBody(notImage), `Unsupported reference image format(.|\n)*notes\.png(.|\n)*starts with \"this is a text file(.|\n)*JPEG, PNG, WebP or GIF`},
 		"over 20 MB":   {editBody(huge), `Reference image too large(.|\n)*huge\.png(.|\n)*20971521 bytes(.|\n)*20 MB`},
 		"a directory":  {editBody(dir), `Reference image is not a file(.|\n)*directory`},
 		"two for flux-kontext": {fmt.Sprintf("  prompt           = \"x\"\n  model            = \"flux-kontext-pro\"\n  reference_images = [%q, %q]", photo, photo),
@@ -411,20 +410,25 @@ func TestClassifyReference(t *testing.T) {
 }
 
 // The format is judged by content, whatever the name, and the digest covers the whole file.
-func TestDigestImage(t *testing.T) {
+func TestOpenReferenceFile(t *testing.T) {
+	dir := t.TempDir()
 	png, _ := fakeapimart.RenderPNG("digest", 16, 16, 0)
-	webp := append([]byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00"), make([]byte, 600)...)
-	for name, content := range map[string][]byte{"png": png, "webp": webp, "jpeg": []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), "gif": []byte("GIF89a\x01\x00\x01\x00")} {
-		sum := sha256.Sum256(content)
-		got, err := digestImage(name+".txt", bytes.NewReader(content))
-		if err != nil || got != hex.EncodeToString(sum[:]) {
-			t.Errorf("%s: digest %q, %v; want the SHA-256 of the whole file", name, got, err)
-		}
+	named := filepath.Join(dir, "image.txt")
+	pdf := filepath.Join(dir, "photo.png")
+	if os.WriteFile(named, png, 0o644) != nil || os.WriteFile(pdf, []byte("%PDF-1.7 not an image"), 0o644) != nil {
+		t.Fatal("cannot write the test files")
 	}
-	_, err := digestImage("photo.png", strings.NewReader("%PDF-1.7 not an image"))
+	f, got, err := openReferenceFile(named)
+	sum := sha256.Sum256(png)
+	if err != nil || got != hex.EncodeToString(sum[:]) {
+		t.Fatalf("a PNG named image.txt: digest %q, %v; want the SHA-256 of the whole file", got, err)
+	}
+	f.Close()
+	_, _, err = openReferenceFile(pdf)
 	var problem *referenceFileProblem
-	if !errors.As(err, &problem) || !strings.Contains(problem.detail, "application/pdf") || problem.missing {
-		t.Errorf("a PDF named photo.png gave %v, want a format problem naming application/pdf", err)
+	if !errors.As(err, &problem) || problem.summary != "Unsupported reference image format" ||
+		!strings.Contains(problem.detail, "%PDF-1.7") || problem.missing {
+		t.Errorf("a PDF named photo.png gave %v, want a format problem that quotes its start", err)
 	}
 }
 

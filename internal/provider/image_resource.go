@@ -29,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
+	"github.com/apimart/terraform-provider-apimart/internal/imagebytes"
 )
 
 // apimart_image, top to bottom: schema, model, ValidateConfig, ModifyPlan, Create, Read, Update,
@@ -137,7 +138,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 		attrReferenceImages: schema.ListAttribute{
 			MarkdownDescription: "Images the model edits or draws on, in order; the References column of the model table " +
 				"says which models take them and how many. Each element is an `http://` or `https://` URL, " +
-				"sent as it is, or the path of a local " + apimart.UploadFormats + " file of at most 20 MB, judged by its content " +
+				"sent as it is, or the path of a local " + imagebytes.Formats + " file of at most 20 MB, judged by its content " +
 				"rather than its name. A relative path is resolved against the directory Terraform runs in, so write " +
 				"`\"${path.module}/photo.png\"`. Each local file is uploaded once, during create, with the API's free upload " +
 				"endpoint. `data:` URIs are refused: save the image to a file and give its path. The plan fails when the model " +
