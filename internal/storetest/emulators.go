@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +37,9 @@ func StartGCS(t *testing.T) *GCS {
 	}
 	// The emulator reports port 0 instead of the port it took, so it is given one.
 	port := freePort(t)
-	g := &GCS{Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	g := &GCS{Host: net.JoinHostPort("127.0.0.1", port)}
 	startUntilCleanup(t, exec.Command(binary, "-backend", "memory", "-scheme", "http", "-host", "127.0.0.1",
-		"-port", strconv.Itoa(port), "-log-level", "error"))
+		"-port", port, "-log-level", "error"))
 	waitFor(t, "fake-gcs-server", func() bool {
 		resp, err := http.Get("http://" + g.Host + "/storage/v1/b")
 		if err == nil {
@@ -158,12 +157,16 @@ func waitFor(t *testing.T, what string, ready func() bool) {
 	t.Fatalf("storetest: %s was not ready within %s", what, startupWait)
 }
 
-func freePort(t *testing.T) int {
+func freePort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
