@@ -117,7 +117,7 @@ func TestCheckOptions(t *testing.T) {
 // submitOne starts a fake whose tasks last taskDuration and submits one task to it.
 func submitOne(t *testing.T, taskDuration time.Duration, prompt string) (*Fake, *apimart.Client, string) {
 	t.Helper()
-	f, err := StartFake(fakeapimart.WithTaskDuration(taskDuration))
+	f, err := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = taskDuration })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 	if h.opts.Quick {
 		sz = quickImageFileSizes
 	}
-	f, err := StartFake(fakeapimart.WithTaskDuration(0))
+	f, err := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	if err != nil {
 		return outcome{}, err
 	}
@@ -83,7 +83,7 @@ func seedFiles(f *Fake, n int, prompt string) []string {
 	urls := make([]string, n)
 	for i := range urls {
 		rec := f.SeedTask(fakeapimart.DefaultKey, "imagen-4.0-apimart", fmt.Sprintf("%s %d", prompt, i), "1:1", 1)
-		urls[i] = fmt.Sprintf("%s/files/%s/0.png", f.URL, rec.ID)
+		urls[i] = fakeapimart.ResultURL(f.URL, rec.ID, 0)
 	}
 	return urls
 }
@@ -102,7 +102,7 @@ func imageFilesConfig(f *Fake, urls []string) string {
 // measureDownloadRSS applies files of parallelBytes each, all at once, in a fresh workspace and
 // records the provider's peak RSS. The files are removed afterwards to spare the disk.
 func measureDownloadRSS(ctx context.Context, h *harness, f *Fake, sz imageFileSizes, st *imageFileStats) error {
-	f.SetMinImageBytes(sz.parallelBytes)
+	f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = sz.parallelBytes })
 	ws, err := h.env.Workspace("imagefile-download")
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ type intactPlans struct {
 // prepareIntactPlans applies the intact files and their no-op twins once, then plans and hashes
 // each once unmeasured, so that every measured run reads the files from the page cache.
 func prepareIntactPlans(ctx context.Context, h *harness, f *Fake, sz imageFileSizes) (*intactPlans, error) {
-	f.SetMinImageBytes(sz.intactBytes)
+	f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = sz.intactBytes })
 	ws, err := h.env.Workspace("imagefile-intact")
 	if err != nil {
 		return nil, err

@@ -59,7 +59,7 @@ type planResult struct {
 
 func runScale(ctx context.Context, h *harness) (outcome, error) {
 	// Tasks that end at once leave only the provider's own work in the apply.
-	f, err := StartFake(fakeapimart.WithTaskDuration(0))
+	f, err := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	if err != nil {
 		return outcome{}, err
 	}

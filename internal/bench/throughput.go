@@ -100,7 +100,7 @@ func throughputResult(s *throughputStats) string {
 
 func throughputRun(ctx context.Context, h *harness, v throughputVariant, ideal time.Duration, s *throughputStats) error {
 	sz := h.sizes
-	f, err := StartFake(fakeapimart.WithTaskDuration(sz.throughputTask))
+	f, err := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = sz.throughputTask })
 	if err != nil {
 		return err
 	}

@@ -169,8 +169,10 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 }
 
 func startWaitFake(task time.Duration, factor float64) (*Fake, error) {
-	return StartFake(fakeapimart.WithTaskDuration(task),
-		fakeapimart.WithEstimatedTime(time.Duration(float64(task)*factor)))
+	return StartFake(func(set *fakeapimart.Settings) {
+		set.TaskDuration = task
+		set.EstimatedTime = time.Duration(float64(task) * factor)
+	})
 }
 
 // waitClientRuns measures the client's WaitForTask and the plain poll loop without Terraform.

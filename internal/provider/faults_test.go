@@ -112,7 +112,10 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 	for name, fault := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			fake.FailNextSubmits(1, fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = fault
+				set.FailNextSubmits.N = 1
+			})
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
@@ -132,7 +135,9 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 // with advice, and nothing was paid.
 func TestAccFault_submitRetryAfterPastTheTimeout(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: 10 * time.Minute})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 429, RetryAfter: 10 * time.Minute}
+	})
 	config := providerConfig(baseURL) + `
 resource "apimart_image" "limited" {
   prompt = "rate limited"
@@ -180,7 +185,10 @@ func TestAccFault_submitMayHaveCreatedATask(t *testing.T) {
 	for name, fault := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			fake.FailNextSubmits(1, fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = fault
+				set.FailNextSubmits.N = 1
+			})
 			config := providerConfigWith(baseURL, "max_retries = 5") + faultImage("ambiguous")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
@@ -223,7 +231,10 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			fake.FailNextTaskReads(tc.faults, tc.fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextTaskReads = tc.fault
+				set.FailNextTaskReads.N = tc.faults
+			})
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
@@ -249,7 +260,9 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 // state and the next apply collects it.
 func TestAccFault_hugeTaskAnswer(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTaskReads(1000, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1000, Kind: fakeapimart.ReadHuge}
+	})
 	config := func(timeout string) string {
 		return imageConfig(baseURL, "huge", createTimeoutBody("answered with 32 MiB", timeout))
 	}
@@ -261,7 +274,11 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 				ExpectError: errorWith("waiting", "larger than the client accepts"),
 			},
 			{
-				PreConfig:         func() { fake.FailNextTaskReads(0, fakeapimart.ReadFault{}) },
+				PreConfig: func() {
+					fake.Configure(func(set *fakeapimart.Settings) {
+						set.FailNextTaskReads = fakeapimart.ReadFault{N: 0}
+					})
+				},
 				Config:            config("1m"),
 				ConfigStateChecks: expectCompleted("apimart_image.huge"),
 				Check:             checkStateMatchesOnlyTask(fake, "apimart_image.huge"),
@@ -275,8 +292,10 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 	fake, baseURL := startFake(t)
 	const message = "the prompt was refused by the safety system"
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
-		Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed",
+			Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}}
+	})
 	config := providerConfig(baseURL) + faultImage("refused")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -301,7 +320,9 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 // crash; the task stays in state for the next apply.
 func TestAccFault_unknownTaskStatus(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "quarantined"})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "quarantined"}
+	})
 	config := providerConfig(baseURL) + `
 resource "apimart_image" "odd" {
   prompt = "ends in a status nobody documented"
@@ -364,7 +385,7 @@ provider "apimart" {
 // A 403 on submit is a refusal: reported with the key's source, not retried, nothing paid.
 func TestAccFault_forbiddenSubmit(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 403})
+	fake.Configure(func(set *fakeapimart.Settings) { set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 403} })
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
@@ -411,7 +432,7 @@ func TestAccFault_unreachableAPI(t *testing.T) {
 }
 
 func untrustedTLSServer(tb testing.TB) string {
-	return fakeapimart.StartUntrustedTLS(tb, fakeapimart.WithKeys(testAPIKey))
+	return fakeapimart.StartUntrustedTLS(tb, func(set *fakeapimart.Settings) { set.Keys = []string{testAPIKey} })
 }
 
 func silentServer(tb testing.TB) string {
@@ -455,7 +476,7 @@ func nonLoopbackIPv4(t *testing.T) string {
 func TestAccFault_rateLimitedServerFiftyImages(t *testing.T) {
 	const images = 50
 	fake, baseURL := startFake(t)
-	fake.SetRateLimit(20, 5)
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 5} })
 	w := cliWorkspace(t, baseURL, fmt.Sprintf(`
 provider "apimart" {
   rate_limit  = 40
@@ -497,7 +518,7 @@ resource "apimart_image" "crowd" {
 // variant forgets them while an unfinished one waits in state, which must be dropped and made
 // again, since no paid result can come of it.
 func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "lost", createTimeoutBody("forgotten while running", timeout))
 	}
@@ -508,7 +529,7 @@ func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 			{
 				PreConfig: func() {
 					fake.ForgetAllTasks()
-					fake.SetTaskDuration(300 * time.Millisecond)
+					fake.Configure(func(set *fakeapimart.Settings) { set.TaskDuration = 300 * time.Millisecond })
 				},
 				Config: withTimeout("1m"),
 				ConfigStateChecks: append(expectCompleted("apimart_image.lost"),

@@ -36,8 +36,10 @@ func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
 func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, string) {
 	t.Helper()
 	defaults := []fakeapimart.Option{
-		fakeapimart.WithKeys(testAPIKey),
-		fakeapimart.WithTaskDuration(300 * time.Millisecond),
+		func(set *fakeapimart.Settings) {
+			set.Keys = []string{testAPIKey}
+			set.TaskDuration = 300 * time.Millisecond
+		},
 	}
 	return fakeapimart.Start(t, append(defaults, opts...)...)
 }

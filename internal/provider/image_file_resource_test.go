@@ -134,14 +134,19 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 
 func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.SetMinImageBytes(1 << 20) // large enough to be cut in the middle of the body
+	// Large enough to be cut in the middle of the body.
+	fake.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = 1 << 20 })
 	target := filepath.Join(t.TempDir(), "hero.png")
 	config := heroConfig(baseURL, target)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadCut}) },
+				PreConfig: func() {
+					fake.Configure(func(set *fakeapimart.Settings) {
+						set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadCut}
+					})
+				},
 				Config:      config,
 				ExpectError: regexp.MustCompile(`Unable to download the image(.|\n)*cut(.|\n)*off(.|\n)*Nothing(.|\n)*was(.|\n)*written`),
 			},
@@ -150,7 +155,9 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 					if err := noFileAt(target); err != nil {
 						t.Errorf("after the cut download: %v", err)
 					}
-					fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadHTML})
+					fake.Configure(func(set *fakeapimart.Settings) {
+						set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadHTML}
+					})
 				},
 				Config:      config,
 				ExpectError: regexp.MustCompile(`Download is not an image(.|\n)*<html>`),
@@ -174,7 +181,9 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 
 func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextDownloads(2, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadStatus, Status: 503})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextDownloads = fakeapimart.DownloadFault{N: 2, Kind: fakeapimart.DownloadStatus, Status: 503}
+	})
 	target := filepath.Join(t.TempDir(), "hero.png")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -197,7 +206,10 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
 	clock := &testClock{}
-	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.URLLifetime = time.Hour
+	})
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "hero.png"), filepath.Join(dir, "moved", "hero-final.png")
 	resource.ParallelTest(t, resource.TestCase{
@@ -263,7 +275,10 @@ resource "apimart_image_file" "removed" {
 // A destroy leaves a file alone that someone changed since it was saved.
 func TestAccImageFile_destroyLeavesAChangedFile(t *testing.T) {
 	clock := &testClock{}
-	_, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	_, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.URLLifetime = time.Hour
+	})
 	target := filepath.Join(t.TempDir(), "hero.png")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -325,7 +340,7 @@ resource "apimart_image_file" %q {
 
 // fileURL is the first result URL of a task on the fake, as its task answer would give it.
 func fileURL(baseURL string, rec fakeapimart.TaskRecord) string {
-	return fmt.Sprintf("%s/files/%s/0.png", baseURL, rec.ID)
+	return fakeapimart.ResultURL(baseURL, rec.ID, 0)
 }
 
 func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
@@ -435,7 +450,10 @@ func TestAccImageFile_missingFileIsDownloadedAgainForFree(t *testing.T) {
 
 func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
 	clock := &testClock{}
-	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.URLLifetime = time.Hour
+	})
 	w, target := fileWorkspace(t, baseURL)
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	saved := fileSHA256(target)

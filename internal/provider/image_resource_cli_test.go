@@ -52,7 +52,7 @@ func requireOneCompletedTask(t *testing.T, w *tfharness.Workspace, fake *fakeapi
 }
 
 func TestAccImage_untaintThenApplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(5*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 5 * time.Second })
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "u" {
   prompt = "wait for me"
@@ -78,7 +78,7 @@ resource "apimart_image" "u" {
 }
 
 func TestAccImage_interruptThenApplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(4*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 4 * time.Second })
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "i" {
   prompt = "interrupt me"

@@ -291,7 +291,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 
 // A create that times out keeps the task id; the next apply collects the same task.
 func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 6 * time.Second })
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "slow", createTimeoutBody("a slow sunrise", timeout))
 	}
@@ -329,9 +329,11 @@ func checkStateMatchesOnlyTask(fake *fakeapimart.Server, address string) resourc
 
 func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed", Error: &fakeapimart.TaskError{
-		Code: 400, Message: "prompt rejected by the content policy", Type: "moderation_error",
-	}})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed", Error: &fakeapimart.TaskError{
+			Code: 400, Message: "prompt rejected by the content policy", Type: "moderation_error",
+		}}
+	})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -353,7 +355,9 @@ func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 
 func TestAccImage_cancelledTaskIsNotResubmitted(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "cancelled"})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "cancelled"}
+	})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
@@ -532,11 +536,11 @@ func TestAccImage_importUnknownTask(t *testing.T) {
 // Every submit response shape and both forms of url give the same state.
 func TestAccImage_responseShapes(t *testing.T) {
 	cases := map[string][]fakeapimart.Option{
-		"V1 data array":      {fakeapimart.WithSubmitShape(fakeapimart.ShapeV1)},
-		"V2 data object":     {fakeapimart.WithSubmitShape(fakeapimart.ShapeV2)},
-		"V3 string code":     {fakeapimart.WithSubmitShape(fakeapimart.ShapeV3)},
-		"url as string":      {fakeapimart.WithURLAsString(true)},
-		"url as string list": {fakeapimart.WithURLAsString(false)},
+		"V1 data array":      {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV1 }},
+		"V2 data object":     {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV2 }},
+		"V3 string code":     {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV3 }},
+		"url as string":      {func(set *fakeapimart.Settings) { set.URLAsString = true }},
+		"url as string list": {func(set *fakeapimart.Settings) { set.URLAsString = false }},
 	}
 	for name, opts := range cases {
 		t.Run(name, func(t *testing.T) {

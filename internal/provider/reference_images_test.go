@@ -262,7 +262,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 // A create interrupted after its submit leaves the task in state; the next apply collects that
 // task without uploading or submitting again.
 func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 6 * time.Second })
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "interrupted")
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "slow", editBody(photo)+fmt.Sprintf(`
@@ -300,7 +300,7 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 	photo, _ := writePhoto(t, t.TempDir(), "photo.png", "faults")
 	t.Run("503 is retried", func(t *testing.T) {
 		fake, baseURL := startFake(t)
-		fake.FailNextUploads(1, fakeapimart.UploadFault{Status: 503})
+		fake.Configure(func(set *fakeapimart.Settings) { set.FailNextUploads = fakeapimart.UploadFault{N: 1, Status: 503} })
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{{
@@ -312,7 +312,7 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 	})
 	t.Run("500 after storing is not retried", func(t *testing.T) {
 		fake, baseURL := startFake(t)
-		fake.FailNextUploads(1, fakeapimart.UploadFault{Store: true})
+		fake.Configure(func(set *fakeapimart.Settings) { set.FailNextUploads = fakeapimart.UploadFault{N: 1, Store: true} })
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{

@@ -69,7 +69,9 @@ data "apimart_task" "lookup" {
 
 func TestAccTaskDataSource_failedTaskReportsError(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed", Error: &fakeapimart.TaskError{Code: 500, Message: "upstream model crashed", Type: "server_error"}})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed", Error: &fakeapimart.TaskError{Code: 500, Message: "upstream model crashed", Type: "server_error"}}
+	})
 	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "doomed", "1:1", 1)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
@@ -97,7 +99,7 @@ func TestAccTaskDataSource_notFound(t *testing.T) {
 }
 
 func TestAccTaskDataSource_otherKeysTask(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithKeys(testAPIKey, "sk-someone-else"))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.Keys = []string{testAPIKey, "sk-someone-else"} })
 	seeded := fake.SeedTask("sk-someone-else", "imagen-4.0-apimart", "not yours", "1:1", 1)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
