@@ -33,7 +33,7 @@ func TestAccBalanceDataSource_bothScopes(t *testing.T) {
 	account := func(attr string, want knownvalue.Check) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("data.apimart_balance.account", tfjsonpath.New(attr), want)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + bothBalances,
@@ -55,7 +55,7 @@ func TestAccBalanceDataSource_bothScopes(t *testing.T) {
 func TestAccBalanceDataSource_failureFormIsAnError(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.Configure(func(set *fakeapimart.Settings) { set.BalanceFailure = "User Quota Query Failed" })
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(baseURL) + bothBalances,
@@ -66,7 +66,7 @@ func TestAccBalanceDataSource_failureFormIsAnError(t *testing.T) {
 
 func TestAccBalanceDataSource_unknownKeyIsAnError(t *testing.T) {
 	_, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.Keys = []string{"sk-only-this-one"} })
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(baseURL) + `data "apimart_balance" "key" {}`,
@@ -77,7 +77,7 @@ func TestAccBalanceDataSource_unknownKeyIsAnError(t *testing.T) {
 
 func TestAccBalanceDataSource_unknownScopeIsRefusedAtPlan(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(baseURL) + `data "apimart_balance" "team" { scope = "team" }`,
@@ -100,7 +100,7 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 1.5 })
 	variables := config.Variables{"minimum_balance": config.IntegerVariable(2)}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{

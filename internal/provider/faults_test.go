@@ -116,7 +116,7 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 				set.FailNextSubmits = fault
 				set.FailNextSubmits.N = 1
 			})
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            providerConfig(baseURL) + faultImage("retried"),
@@ -147,7 +147,7 @@ resource "apimart_image" "limited" {
 }
 `
 	var began time.Time
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -190,7 +190,7 @@ func TestAccFault_submitMayHaveCreatedATask(t *testing.T) {
 				set.FailNextSubmits.N = 1
 			})
 			config := providerConfigWith(baseURL, "max_retries = 5") + faultImage("ambiguous")
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{
 					{
@@ -235,7 +235,7 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 				set.FailNextTaskReads = tc.fault
 				set.FailNextTaskReads.N = tc.faults
 			})
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            providerConfigWith(baseURL, tc.extra) + faultImage("polled"),
@@ -297,7 +297,7 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 			Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}}
 	})
 	config := providerConfig(baseURL) + faultImage("refused")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, ExpectError: errorWith("Image generation failed", message)},
@@ -353,7 +353,7 @@ func TestAccFault_unauthorizedNamesTheKeySource(t *testing.T) {
 	const revoked = "sk-revoked-0000000000"
 	run := func(t *testing.T, providerBlock, source string) {
 		fake, baseURL := startFake(t)
-		resource.Test(t, resource.TestCase{
+		unitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{{
 				Config:      fmt.Sprintf(providerBlock, baseURL) + faultImage("denied"),
@@ -386,7 +386,7 @@ provider "apimart" {
 func TestAccFault_forbiddenSubmit(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.Configure(func(set *fakeapimart.Settings) { set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 403} })
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfigWith(baseURL, "max_retries = 10") + faultImage("forbidden"),

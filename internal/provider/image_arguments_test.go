@@ -45,7 +45,7 @@ resource "apimart_image" "m%d" {
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("resolution"), stringOrNullValue(m.DefaultResolution)))
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:            config.String(),
@@ -172,7 +172,7 @@ func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
 	})
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:      imageConfig(baseURL, "bad", tc.body),
@@ -188,7 +188,7 @@ func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
 // while state keeps it as written; grok gets the ratio as aspect_ratio.
 func TestAccImage_argumentsReachTheAPIWithTheirTypes(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -270,7 +270,7 @@ func TestAccImage_argumentsForceReplacement(t *testing.T) {
   parameters = { seed = %s }`, quality, seed))
 	}
 	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionReplace)}}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config("low", "1"), Check: checkCounts(fake, counts{"tasks_created": 1})},

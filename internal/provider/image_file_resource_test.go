@@ -106,7 +106,7 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 	fake, baseURL := startFake(t)
 	target := filepath.Join(t.TempDir(), "assets", "img", "hero.png")
 	config := heroConfig(baseURL, target)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -138,7 +138,7 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 	fake.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = 1 << 20 })
 	target := filepath.Join(t.TempDir(), "hero.png")
 	config := heroConfig(baseURL, target)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -185,7 +185,7 @@ func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
 		set.FailNextDownloads = fakeapimart.DownloadFault{N: 2, Kind: fakeapimart.DownloadStatus, Status: 503}
 	})
 	target := filepath.Join(t.TempDir(), "hero.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: heroConfig(baseURL, target),
@@ -212,7 +212,7 @@ func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
 	})
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "hero.png"), filepath.Join(dir, "moved", "hero-final.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: heroConfig(baseURL, from), PostApplyFunc: func() { clock.Advance(2 * time.Hour) }},
@@ -236,7 +236,7 @@ func TestAccImageFile_keepOnDestroy(t *testing.T) {
 	fake, baseURL := startFake(t)
 	dir := t.TempDir()
 	kept, removed := filepath.Join(dir, "kept.png"), filepath.Join(dir, "removed.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + fmt.Sprintf(`
@@ -280,7 +280,7 @@ func TestAccImageFile_destroyLeavesAChangedFile(t *testing.T) {
 		set.URLLifetime = time.Hour
 	})
 	target := filepath.Join(t.TempDir(), "hero.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: heroConfig(baseURL, target),
@@ -310,7 +310,7 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 	config := func(rec fakeapimart.TaskRecord) string {
 		return fileConfig(baseURL, "pic", fileURL(baseURL, rec), target)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config(first), Check: checkFileMatchesState("apimart_image_file.pic")},
@@ -356,7 +356,7 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 		t.Fatal(err)
 	}
 	config := fileConfig(baseURL, "saved", fileURL(baseURL, rec), target)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -383,7 +383,7 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 
 func TestAccImageFile_importIDMustNameAPathAndAURL(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:        fileConfig(baseURL, "x", "https://cdn.example.com/x.png", "x.png"),
@@ -480,7 +480,7 @@ func TestAccImageFile_needsNoKey(t *testing.T) {
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made with another key", "1:1", 1)
 	target := filepath.Join(t.TempDir(), "keyless.png")
 	t.Setenv(EnvAPIKey, "")
-	resource.Test(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`

@@ -354,7 +354,7 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, p
 	plan.setTaskID(sub.TaskID)
 	plan.taskResultModel = pendingTaskResult(sub)
 	plan.Interrupted = types.BoolValue(false)
-	return apimart.WaitOptions{EstimatedTime: sub.EstimatedTime, SubmittedAt: time.Now(), OnProgress: logProgress(ctx)}, true
+	return apimart.WaitOptions{EstimatedTime: sub.EstimatedTime, OnProgress: logProgress(ctx)}, true
 }
 
 // recordWaitOutcome stores what the wait learned and explains a wait that did not end in a

@@ -50,7 +50,7 @@ func checkTaskRecord(fake *fakeapimart.Server, address, model, size string, n in
 
 func TestAccImage_multipleImages(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: imageConfig(baseURL, "four", `  prompt = "four variations"
@@ -111,7 +111,7 @@ func TestAccImage_planTimeValidation(t *testing.T) {
 // Values known only after apply are not rejected at plan time; they are checked once known.
 func TestAccImage_unknownValuesAccepted(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -144,7 +144,7 @@ func TestAccImage_keepersReplace(t *testing.T) {
   keepers = { release = %q }`, release))
 	}
 	sameTaskID := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -202,7 +202,7 @@ func TestAccImage_inputsForceReplacement(t *testing.T) {
 		}
 		testSteps = append(testSteps, step)
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders(), Steps: testSteps})
+	parallelUnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders(), Steps: testSteps})
 }
 
 // A refresh of completed images makes no API call, and an image the API has forgotten stays.
@@ -214,7 +214,7 @@ resource "apimart_image" "a" {
   prompt = "refresh me ${count.index}"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 3}), PostApplyFunc: fake.ResetCounters},
@@ -237,7 +237,7 @@ resource "apimart_image" "a" {
 
 func TestAccImage_countMakesDistinctTasks(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -272,7 +272,7 @@ func checkDistinctIdempotencyKeys(fake *fakeapimart.Server) resource.TestCheckFu
 func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 	fake, baseURL := startFake(t)
 	config := imageConfig(baseURL, "r", `  prompt = "replace me"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
@@ -334,7 +334,7 @@ func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 			Code: 400, Message: "prompt rejected by the content policy", Type: "moderation_error",
 		}}
 	})
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -358,7 +358,7 @@ func TestAccImage_cancelledTaskIsNotResubmitted(t *testing.T) {
 	fake.Configure(func(set *fakeapimart.Settings) {
 		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "cancelled"}
 	})
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      imageConfig(baseURL, "c", `  prompt = "cancel me"`),
@@ -373,7 +373,7 @@ func TestAccImage_importCommand(t *testing.T) {
 	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made outside terraform", "9:16", 1)
 	config := imageConfig(baseURL, "imported", `  prompt = "made outside terraform"
   size   = "9:16"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -413,7 +413,7 @@ func TestAccImage_importBlock(t *testing.T) {
 	config := imageConfig(baseURL, "imported", `  prompt = "adopted by an import block"
   model  = "qwen-image-2.0"
   size   = "3:4"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -438,7 +438,7 @@ func TestAccImage_importBlock(t *testing.T) {
 func TestAccImage_identity(t *testing.T) {
 	fake, baseURL := startFake(t)
 	config := imageConfig(baseURL, "hero", `  prompt = "known by its task"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -480,7 +480,7 @@ import {
   identity = { task_id = %q }
 }
 `, seeded.ID)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -521,7 +521,7 @@ func seedCompletedTask(t *testing.T, fake *fakeapimart.Server, model, prompt, si
 
 func TestAccImage_importUnknownTask(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:        imageConfig(baseURL, "ghost", `  prompt = "nobody made me"`),
@@ -545,7 +545,7 @@ func TestAccImage_responseShapes(t *testing.T) {
 	for name, opts := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t, opts...)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            imageConfig(baseURL, "shape", `  prompt = "shape test"`),
@@ -563,7 +563,7 @@ func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "t", createTimeoutBody("patient", timeout))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: withTimeout("5m")},

@@ -44,14 +44,11 @@ type apimartProvider struct {
 	// handover outlives Configure so that a Delete and the Create that replaces it, which
 	// Terraform runs in one provider process, share it.
 	handover *handoverQueue
+	clock    apimart.Clock // see newWithClock
 }
 
 // New returns a factory for the provider, as providerserver expects.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider {
-		return &apimartProvider{version: version, handover: newHandoverQueue()}
-	}
-}
+func New(version string) func() provider.Provider { return newWithClock(version, nil) }
 
 type providerModel struct {
 	APIKey         types.String  `tfsdk:"api_key"`
@@ -148,6 +145,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		MaxRetries:     settings.maxRetries,
 		RequestTimeout: settings.requestTimeout,
 		Logger:         tflogLogger{},
+		Clock:          p.clock,
 	})
 	// A blank key is a missing key, reported as such by the first operation that needs one; the
 	// client would refuse it anyway, and that error must not read as a base_url problem.
@@ -163,6 +161,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		RateLimit:      settings.rateLimit,
 		RequestTimeout: settings.requestTimeout,
 		Logger:         tflogLogger{},
+		Clock:          p.clock,
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid APIMart base URL", err.Error())
