@@ -303,9 +303,8 @@ func TestRateLimit(t *testing.T) {
 
 func TestRateLimitRefills(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.Configure(func(set *fakeapimart.Settings) {
-		set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 1}
-	}) // a token every 50 ms
+	// A token every 50 ms.
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 1} })
 	call(t, "GET", base+"/v1/balance", key, "")
 	time.Sleep(60 * time.Millisecond)
 	if a := call(t, "GET", base+"/v1/balance", key, ""); a.status != 200 {

@@ -125,9 +125,8 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 
 func TestAccBalanceGuard_checkBlockWarns(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.Configure(func(set *fakeapimart.Settings) {
-		set.Balances[testAPIKey] = 5
-	}) // above the minimum of 2, below the warning at 10
+	// Above the minimum of 2, below the warning at 10.
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 5 })
 	w := cliWorkspace(t, baseURL, guardExample(t))
 	apply := w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	output := apply.Stdout + apply.Stderr
