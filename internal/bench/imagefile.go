@@ -50,10 +50,7 @@ func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 	if h.opts.Quick {
 		sz = quickImageFileSizes
 	}
-	f, err := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
-	if err != nil {
-		return outcome{}, err
-	}
+	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	defer f.Close()
 	intact, err := prepareIntactPlans(ctx, h, f, sz)
 	if err != nil {
@@ -174,7 +171,7 @@ func (p *intactPlans) measure(ctx context.Context, f *Fake, st *imageFileStats) 
 		return err
 	}
 	if !strings.Contains(files.Stdout, "No changes") {
-		return fmt.Errorf("the plan of intact files is not empty:\n%s", tail(files.Stdout, 2000))
+		return fmt.Errorf("the plan of intact files is not empty:\n%s", tfharness.Tail(files.Stdout, 2000))
 	}
 	st.requests = append(st.requests, float64(f.Counters().Requests))
 	noop, err := plan(ctx, p.noop)
