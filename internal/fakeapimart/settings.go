@@ -17,7 +17,7 @@ import (
 // later with Configure; the control route POST /_fake/settings decodes its JSON body onto them,
 // so a field the body leaves out keeps its value. Durations are nanoseconds in JSON.
 type Settings struct {
-	// Keys are the accepted bearer keys.
+	// Keys are the accepted bearer keys; none means DefaultKey alone.
 	Keys []string `json:"-"`
 	// Now is the clock of task lifecycles, expiry and read times. A test gives it the clock the
 	// client waits on, so that a task is done when the client's wait says so.
@@ -101,6 +101,9 @@ func (set Settings) clone() Settings {
 func (set *Settings) normalize() {
 	if set.Now == nil {
 		set.Now = time.Now
+	}
+	if len(set.Keys) == 0 {
+		set.Keys = []string{DefaultKey}
 	}
 	if set.ImageScale <= 0 {
 		set.ImageScale = DefaultImageScale
