@@ -257,7 +257,8 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 }
 
 // An answer far over the size cap is read only in part and named in the error; the task stays in
-// state and the next apply collects it.
+// state and the next apply collects it. The create timeout ends the wait, so this runs on the wall
+// clock, with TF_ACC.
 func TestAccFault_hugeTaskAnswer(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.Configure(func(set *fakeapimart.Settings) {
@@ -317,7 +318,7 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 }
 
 // A status the API may add one day is kept verbatim and waited on until the timeout, without a
-// crash; the task stays in state for the next apply.
+// crash; the task stays in state for the next apply. The timeout is real time, hence TF_ACC.
 func TestAccFault_unknownTaskStatus(t *testing.T) {
 	fake, baseURL := startFake(t)
 	fake.Configure(func(set *fakeapimart.Settings) {
@@ -397,7 +398,7 @@ func TestAccFault_forbiddenSubmit(t *testing.T) {
 }
 
 // Each way of not reaching the API fails clearly, says that nothing was paid for, and ends within
-// the request timeout rather than the 60 s default.
+// the request timeout rather than the 60 s default. Name lookups and timeouts are real, hence TF_ACC.
 func TestAccFault_unreachableAPI(t *testing.T) {
 	cases := map[string]struct {
 		baseURL func(tb testing.TB) string
@@ -441,7 +442,7 @@ func silentServer(tb testing.TB) string {
 }
 
 // Plain http to a host other than loopback is refused before any connection: a listener on this
-// machine's own network address sees none.
+// machine's own network address sees none. That address is not loopback, hence TF_ACC.
 func TestAccFault_plainHTTPToRemoteHostSendsNothing(t *testing.T) {
 	ip := nonLoopbackIPv4(t)
 	addr, accepted := fakeapimart.SilentListener(t, net.JoinHostPort(ip, "0"))
@@ -516,7 +517,7 @@ resource "apimart_image" "crowd" {
 
 // A refresh keeps images the API has forgotten; see TestAccImage_refreshWithoutAPICalls. This
 // variant forgets them while an unfinished one waits in state, which must be dropped and made
-// again, since no paid result can come of it.
+// again, since no paid result can come of it. Its first apply must time out, in real time (TF_ACC).
 func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	withTimeout := func(timeout string) string {
