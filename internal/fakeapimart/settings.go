@@ -1,8 +1,10 @@
 package fakeapimart
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"net/http"
@@ -238,9 +240,16 @@ func (s *Server) handleSettings(w http.ResponseWriter, _ *http.Request) {
 // handleSetSettings decodes the body onto the current settings. Unknown fields are refused, to
 // catch typos, and a body that fails to decode changes nothing.
 func (s *Server) handleSetSettings(w http.ResponseWriter, r *http.Request) {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSubmitBody))
-	dec.DisallowUnknownFields()
-	if err := s.update(func(set *Settings) error { return dec.Decode(set) }); err != nil {
+	// The body is read before the lock is taken, so that a slow client cannot hold it.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
+	if err == nil {
+		err = s.update(func(set *Settings) error {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			return dec.Decode(set)
+		})
+	}
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid settings: "+err.Error())
 		return
 	}
