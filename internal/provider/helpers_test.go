@@ -71,8 +71,8 @@ func (c *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// fakeTimes holds each test's fake time; a test whose fake reads a clock of its own has none,
-// and its provider waits on the wall clock.
+// fakeTimes holds each test's fake time. A test whose fake reads a clock of its own, which it
+// moves itself (to expire URLs, say), has none: its provider waits on the wall clock.
 var fakeTimes sync.Map // *testing.T -> apimart.Clock
 
 func fakeTimeOf(t *testing.T) apimart.Clock {
@@ -99,7 +99,9 @@ func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, s
 	defaults := func(set *fakeapimart.Settings) {
 		set.Keys = []string{testAPIKey}
 		set.TaskDuration = 300 * time.Millisecond
-		set.Now = clock.Now
+		if clock != nil {
+			set.Now = clock.Now
+		}
 	}
 	return fakeapimart.Start(t, append([]fakeapimart.Option{defaults}, opts...)...)
 }
