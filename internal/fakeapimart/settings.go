@@ -44,7 +44,7 @@ type Settings struct {
 	// Latency delays every /v1 answer.
 	Latency   time.Duration `json:"latency"`
 	RateLimit RateLimit     `json:"rate_limit"`
-	// Idempotency honours Idempotency-Key headers.
+	// Idempotency makes Idempotency-Key headers count: a repeated key answers the task it made.
 	Idempotency bool `json:"idempotency"`
 
 	FailNextSubmits   SubmitFault   `json:"fail_next_submits"`
