@@ -18,7 +18,7 @@ import (
 func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, *apimart.Client, *apimart.FakeClock) {
 	t.Helper()
 	clock := apimart.NewFakeClock()
-	srv, url := fakeapimart.Start(t, append(opts, fakeapimart.WithClock(clock.Now))...)
+	srv, url := fakeapimart.Start(t, append(opts, func(set *fakeapimart.Settings) { set.Now = clock.Now })...)
 	c, err := apimart.NewClient(apimart.Config{
 		BaseURL:      url,
 		APIKey:       fakeapimart.DefaultKey,
@@ -40,8 +40,11 @@ func TestFakeSubmitAndWaitForEveryShape(t *testing.T) {
 		t.Run(shape.String(), func(t *testing.T) {
 			t.Parallel()
 			const duration = 1200 * time.Millisecond
-			srv, c, clock := startFake(t, fakeapimart.WithSubmitShape(shape), fakeapimart.WithTaskDuration(duration),
-				fakeapimart.WithURLAsString(shape == fakeapimart.ShapeV3))
+			srv, c, clock := startFake(t, func(set *fakeapimart.Settings) {
+				set.SubmitShape = shape
+				set.TaskDuration = duration
+				set.URLAsString = shape == fakeapimart.ShapeV3
+			})
 			sub, err := c.Submit(context.Background(), fox)
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
@@ -96,7 +99,10 @@ func TestFakeSubmitFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, c, _ := startFake(t)
-			srv.FailNextSubmits(1, tt.fault)
+			srv.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = tt.fault
+				set.FailNextSubmits.N = 1
+			})
 			sub, err := c.Submit(context.Background(), fox)
 			if got := apimart.IsAmbiguousSubmit(err); got != tt.wantAmbiguous {
 				t.Fatalf("Submit = %+v, %v; ambiguous %v, want %v", sub, err, got, tt.wantAmbiguous)
@@ -114,18 +120,22 @@ func TestFakeSubmitFaults(t *testing.T) {
 
 func TestFakeReadFaultsDuringAWait(t *testing.T) {
 	t.Parallel()
-	srv, c, clock := startFake(t, fakeapimart.WithTaskDuration(600*time.Millisecond))
+	srv, c, clock := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 600 * time.Millisecond })
 	sub, err := c.Submit(context.Background(), fox)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.FailNextTaskReads(2, fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 502})
+	srv.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 2, Kind: fakeapimart.ReadStatus, Status: 502}
+	})
 	task, err := c.WaitForTask(context.Background(), sub.TaskID, apimart.WaitOptions{})
 	if err != nil || task.Status != apimart.StatusCompleted {
 		t.Fatalf("WaitForTask = %+v, %v", task, err)
 	}
 
-	srv.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	srv.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1, Kind: fakeapimart.ReadHuge}
+	})
 	if _, err := c.GetTask(context.Background(), sub.TaskID); err == nil {
 		t.Error("a 32 MiB answer was accepted")
 	}
@@ -139,9 +149,11 @@ func TestFakeReadFaultsDuringAWait(t *testing.T) {
 
 func TestFakeFailedTask(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := startFake(t, fakeapimart.WithTaskDuration(300*time.Millisecond))
-	srv.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
-		Error: &fakeapimart.TaskError{Code: 451, Message: "prompt refused", Type: "moderation"}})
+	srv, c, _ := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 300 * time.Millisecond })
+	srv.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed",
+			Error: &fakeapimart.TaskError{Code: 451, Message: "prompt refused", Type: "moderation"}}
+	})
 	sub, err := c.Submit(context.Background(), fox)
 	if err != nil {
 		t.Fatal(err)
@@ -155,8 +167,8 @@ func TestFakeFailedTask(t *testing.T) {
 
 func TestFakeBalanceOfKeyAndAccount(t *testing.T) {
 	fake, c, _ := startFake(t)
-	fake.SetBalance(fakeapimart.DefaultKey, 4)
-	fake.SetAccountBalance(fakeapimart.Unlimited)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[fakeapimart.DefaultKey] = 4 })
+	fake.Configure(func(set *fakeapimart.Settings) { set.AccountBalance = fakeapimart.Unlimited })
 	key, err := c.Balance(context.Background(), apimart.ScopeKey)
 	if err != nil || key.Remaining != 4 || key.Unlimited || key.RemainingCredits != nil {
 		t.Errorf("key balance = %+v, %v; want 4 left, limited, no credits", key, err)
@@ -181,7 +193,7 @@ func TestFakeBalanceFailures(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Message != "Token Not Found" {
 		t.Errorf("Balance with an unknown key = %v, want the 200 success:false as an APIError", err)
 	}
-	fake.FailBalanceReads("Used Quota Query Failed")
+	fake.Configure(func(set *fakeapimart.Settings) { set.BalanceFailure = "Used Quota Query Failed" })
 	_, err = clientWith(fakeapimart.DefaultKey).Balance(context.Background(), apimart.ScopeAccount)
 	if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), "Used Quota Query Failed") {
 		t.Errorf("Balance with the failure knob = %v, want an APIError quoting the message", err)

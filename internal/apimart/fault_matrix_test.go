@@ -34,8 +34,11 @@ var matrixRequest = apimart.GenerationRequest{Model: "imagen-4.0-apimart", Promp
 func startMatrixFake(t *testing.T) (*fakeapimart.Server, apimart.Config) {
 	t.Helper()
 	cfg := matrixConfig("")
-	fake, baseURL := fakeapimart.Start(t, fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300*time.Millisecond),
-		fakeapimart.WithClock(cfg.Clock.Now))
+	fake, baseURL := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.Keys = []string{matrixKey}
+		set.TaskDuration = 300 * time.Millisecond
+		set.Now = cfg.Clock.Now
+	})
 	cfg.BaseURL = baseURL
 	return fake, cfg
 }
@@ -119,7 +122,10 @@ func TestFaultMatrix_submit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			fake, cfg := startMatrixFake(t)
-			fake.FailNextSubmits(tt.faults, tt.fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = tt.fault
+				set.FailNextSubmits.N = tt.faults
+			})
 			began := cfg.Clock.Now()
 			sub, err := newMatrixClient(t, cfg).Submit(context.Background(), matrixRequest)
 			elapsed := cfg.Clock.Now().Sub(began)
@@ -161,7 +167,9 @@ func TestFaultMatrix_submit(t *testing.T) {
 func TestFaultMatrix_submitRetryAfterPastTheDeadline(t *testing.T) {
 	t.Parallel()
 	fake, cfg := startMatrixFake(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: time.Minute})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 429, RetryAfter: time.Minute}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	began := cfg.Clock.Now()
@@ -224,7 +232,10 @@ func TestFaultMatrix_polling(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
 			}
-			fake.FailNextTaskReads(tt.faults, tt.fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextTaskReads = tt.fault
+				set.FailNextTaskReads.N = tt.faults
+			})
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			task, err := c.WaitForTask(ctx, sub.TaskID, apimart.WaitOptions{EstimatedTime: sub.EstimatedTime})
@@ -257,13 +268,15 @@ func (w countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func TestFaultMatrix_hugeAnswerIsReadOnlyInPart(t *testing.T) {
 	t.Parallel()
-	fake := fakeapimart.New(fakeapimart.WithKeys(matrixKey))
+	fake := fakeapimart.New(func(set *fakeapimart.Settings) { set.Keys = []string{matrixKey} })
 	var written atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fake.ServeHTTP(countingWriter{ResponseWriter: w, written: &written}, r)
 	}))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-	fake.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1, Kind: fakeapimart.ReadHuge}
+	})
 
 	began := time.Now()
 	_, err := newMatrixClient(t, matrixConfig(srv.URL)).GetTask(context.Background(), "task_01HUGE")
@@ -299,7 +312,9 @@ func waitUntilSettled(counter *atomic.Int64) {
 func TestFaultMatrix_nonJSONTaskAnswer(t *testing.T) {
 	t.Parallel()
 	fake, cfg := startMatrixFake(t)
-	fake.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadNonJSON, Status: http.StatusOK})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1, Kind: fakeapimart.ReadNonJSON, Status: http.StatusOK}
+	})
 	_, err := newMatrixClient(t, cfg).GetTask(context.Background(), "task_01HTML")
 	if err == nil || !strings.Contains(err.Error(), "not JSON") || !strings.Contains(err.Error(), "<html>") {
 		t.Fatalf("GetTask = %v, want an error that says the answer is not JSON and quotes its start", err)
@@ -362,7 +377,7 @@ func TestFaultMatrix_unreachable(t *testing.T) {
 }
 
 func untrustedTLSURL(tb testing.TB) string {
-	return fakeapimart.StartUntrustedTLS(tb, fakeapimart.WithKeys(matrixKey))
+	return fakeapimart.StartUntrustedTLS(tb, func(set *fakeapimart.Settings) { set.Keys = []string{matrixKey} })
 }
 
 func silentListenerURL(tb testing.TB) string {
@@ -373,7 +388,9 @@ func silentListenerURL(tb testing.TB) string {
 func TestFaultMatrix_unknownStatusIsNotTheEnd(t *testing.T) {
 	t.Parallel()
 	fake, cfg := startMatrixFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "quarantined"})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "quarantined"}
+	})
 	c := newMatrixClient(t, cfg)
 	sub, err := c.Submit(context.Background(), matrixRequest)
 	if err != nil {
@@ -427,8 +444,11 @@ func TestFaultMatrix_rateLimitedServer(t *testing.T) {
 	apimart.RequireRealTime(t)
 	t.Parallel()
 	const images = 20
-	fake, baseURL := fakeapimart.Start(t, fakeapimart.WithKeys(matrixKey), fakeapimart.WithTaskDuration(300*time.Millisecond))
-	fake.SetRateLimit(20, 5)
+	fake, baseURL := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.Keys = []string{matrixKey}
+		set.TaskDuration = 300 * time.Millisecond
+	})
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 5} })
 	cfg := matrixConfig(baseURL)
 	cfg.MaxRetries, cfg.Clock = 10, nil
 	c := newMatrixClient(t, cfg)

@@ -117,10 +117,7 @@ func TestCheckOptions(t *testing.T) {
 // submitOne starts a fake whose tasks last taskDuration and submits one task to it.
 func submitOne(t *testing.T, taskDuration time.Duration, prompt string) (*Fake, *apimart.Client, string) {
 	t.Helper()
-	f, err := StartFake(fakeapimart.WithTaskDuration(taskDuration))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = taskDuration })
 	t.Cleanup(f.Close)
 	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {

@@ -1,41 +1,24 @@
 package bench
 
 import (
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
 // Fake is the fake API served on a loopback port inside the harness process, so that the
-// harness reads its task records and read times directly.
+// harness reads its task records and read times directly. Close stops it.
 type Fake struct {
 	*fakeapimart.Server
-	URL string
-	srv *http.Server
+	URL   string
+	Close func()
 }
 
-// StartFake serves a new fake API; Close stops it.
-func StartFake(opts ...fakeapimart.Option) (*Fake, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("listening for the fake API: %w", err)
-	}
-	f := &Fake{Server: fakeapimart.New(opts...), URL: "http://" + ln.Addr().String()}
-	f.srv = &http.Server{Handler: f.Server, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := f.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			panic(fmt.Sprintf("the fake API stopped serving: %v", err))
-		}
-	}()
-	return f, nil
+// StartFake serves a new fake API.
+func StartFake(opts ...fakeapimart.Option) *Fake {
+	s, url, stop := fakeapimart.Serve(opts...)
+	return &Fake{Server: s, URL: url, Close: stop}
 }
-
-// Close stops serving and drops open connections.
-func (f *Fake) Close() { _ = f.srv.Close() }
 
 // ProviderBlock is an apimart provider block aimed at this fake. alias may be empty; extra
 // lines (such as "rate_limit = 20") are added as they are.

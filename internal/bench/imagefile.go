@@ -50,10 +50,7 @@ func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 	if h.opts.Quick {
 		sz = quickImageFileSizes
 	}
-	f, err := StartFake(fakeapimart.WithTaskDuration(0))
-	if err != nil {
-		return outcome{}, err
-	}
+	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	defer f.Close()
 	intact, err := prepareIntactPlans(ctx, h, f, sz)
 	if err != nil {
@@ -83,7 +80,7 @@ func seedFiles(f *Fake, n int, prompt string) []string {
 	urls := make([]string, n)
 	for i := range urls {
 		rec := f.SeedTask(fakeapimart.DefaultKey, "imagen-4.0-apimart", fmt.Sprintf("%s %d", prompt, i), "1:1", 1)
-		urls[i] = fmt.Sprintf("%s/files/%s/0.png", f.URL, rec.ID)
+		urls[i] = fakeapimart.ResultURL(f.URL, rec.ID, 0)
 	}
 	return urls
 }
@@ -102,7 +99,7 @@ func imageFilesConfig(f *Fake, urls []string) string {
 // measureDownloadRSS applies files of parallelBytes each, all at once, in a fresh workspace and
 // records the provider's peak RSS. The files are removed afterwards to spare the disk.
 func measureDownloadRSS(ctx context.Context, h *harness, f *Fake, sz imageFileSizes, st *imageFileStats) error {
-	f.SetMinImageBytes(sz.parallelBytes)
+	f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = sz.parallelBytes })
 	ws, err := h.env.Workspace("imagefile-download")
 	if err != nil {
 		return err
@@ -137,7 +134,7 @@ type intactPlans struct {
 // prepareIntactPlans applies the intact files and their no-op twins once, then plans and hashes
 // each once unmeasured, so that every measured run reads the files from the page cache.
 func prepareIntactPlans(ctx context.Context, h *harness, f *Fake, sz imageFileSizes) (*intactPlans, error) {
-	f.SetMinImageBytes(sz.intactBytes)
+	f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = sz.intactBytes })
 	ws, err := h.env.Workspace("imagefile-intact")
 	if err != nil {
 		return nil, err
@@ -174,7 +171,7 @@ func (p *intactPlans) measure(ctx context.Context, f *Fake, st *imageFileStats) 
 		return err
 	}
 	if !strings.Contains(files.Stdout, "No changes") {
-		return fmt.Errorf("the plan of intact files is not empty:\n%s", tail(files.Stdout, 2000))
+		return fmt.Errorf("the plan of intact files is not empty:\n%s", tfharness.Tail(files.Stdout, 2000))
 	}
 	st.requests = append(st.requests, float64(f.Counters().Requests))
 	noop, err := plan(ctx, p.noop)

@@ -52,16 +52,14 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 	if h.opts.Quick {
 		b.sz = quickImageFileSizes
 	}
-	var err error
-	if b.f, err = StartFake(fakeapimart.WithTaskDuration(0)); err != nil {
-		return outcome{}, err
-	}
+	b.f = StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	defer b.f.Close()
 	b.dataDir = filepath.Join(h.env.Root, "s3-data")
 	if err := os.MkdirAll(b.dataDir, 0o700); err != nil {
 		return outcome{}, err
 	}
 	defer os.RemoveAll(b.dataDir)
+	var err error
 	if b.store, err = storetest.Start(b.dataDir); err != nil {
 		return outcome{}, err
 	}
@@ -136,7 +134,7 @@ func (b *objectBench) measureCopyRSS(ctx context.Context, st *objectStats) error
 		return err
 	}
 	defer os.RemoveAll(filepath.Join(b.dataDir, name, "big"))
-	b.f.SetMinImageBytes(b.sz.parallelBytes)
+	b.f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = b.sz.parallelBytes })
 	ws, err := b.workspace("imageobject-copy", b.objectsConfig(bucketURL, "big", seedFiles(b.f, b.sz.parallelFiles, "big object")))
 	if err != nil {
 		return err
@@ -166,7 +164,7 @@ func (b *objectBench) prepareIntact(ctx context.Context) error {
 	if b.bucket, err = b.store.NewBucket(ctx, "intact"); err != nil {
 		return err
 	}
-	b.f.SetMinImageBytes(0)
+	b.f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = 0 })
 	b.intact, err = b.workspace("imageobject-intact", b.objectsConfig(b.bucket, "intact", seedFiles(b.f, b.sz.intactFiles, "intact object")))
 	if err != nil {
 		return err
@@ -200,7 +198,7 @@ func (b *objectBench) measurePlans(ctx context.Context, st *objectStats) error {
 		return err
 	}
 	if !strings.Contains(objects.Stdout, "No changes") {
-		return fmt.Errorf("the plan of intact objects is not empty:\n%s", tail(objects.Stdout, 2000))
+		return fmt.Errorf("the plan of intact objects is not empty:\n%s", tfharness.Tail(objects.Stdout, 2000))
 	}
 	st.apiRequests = append(st.apiRequests, float64(b.f.Counters().Requests))
 	st.storageReqs = append(st.storageReqs, float64(b.store.Total()))

@@ -55,12 +55,11 @@ func runRateLimit(ctx context.Context, h *harness) (outcome, error) {
 // not an error: images that did not succeed are what the goal counts.
 func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
 	sz := h.sizes
-	f, err := StartFake(fakeapimart.WithTaskDuration(sz.rateTask))
-	if err != nil {
-		return err
-	}
+	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = sz.rateTask })
 	defer f.Close()
-	f.SetRateLimit(h.opts.ServerRate, 0)
+	f.Configure(func(set *fakeapimart.Settings) {
+		set.RateLimit = fakeapimart.RateLimit{PerSecond: h.opts.ServerRate, Burst: 0}
+	})
 	ws, err := h.env.Workspace("ratelimit")
 	if err != nil {
 		return err

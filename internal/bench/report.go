@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -59,7 +58,7 @@ type Figure struct {
 	Runs int
 }
 
-// Table is a titled table, printed aligned on a terminal and as Markdown in BENCHMARKS.md.
+// Table is a titled table of the report.
 type Table struct {
 	Title  string
 	Header []string
@@ -120,23 +119,7 @@ func (r *Report) header() []string {
 	}
 }
 
-// WriteText prints the report for a terminal.
-func (r *Report) WriteText(w io.Writer) {
-	for _, line := range r.header() {
-		fmt.Fprintln(w, line)
-	}
-	for _, t := range append([]Table{r.goalsTable()}, r.Details...) {
-		fmt.Fprintln(w)
-		t.writeText(w)
-	}
-	fmt.Fprintln(w)
-	for _, n := range r.Notes {
-		fmt.Fprintln(w, n)
-	}
-	fmt.Fprintln(w, r.Summary()+".")
-}
-
-// Markdown renders the report as the results section of BENCHMARKS.md.
+// Markdown renders the report as the results section of BENCHMARKS.md; the terminal gets it too.
 func (r *Report) Markdown() string {
 	var b bytes.Buffer
 	for _, line := range r.header() {
@@ -152,24 +135,6 @@ func (r *Report) Markdown() string {
 	}
 	fmt.Fprintln(&b, r.Summary()+".")
 	return b.String()
-}
-
-func (t Table) writeText(w io.Writer) {
-	fmt.Fprintln(w, t.Title)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
-	rule := make([]string, len(t.Header))
-	for i, h := range t.Header {
-		rule[i] = strings.Repeat("-", len([]rune(h)))
-	}
-	fmt.Fprintln(tw, strings.Join(rule, "\t"))
-	for _, row := range t.Rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	_ = tw.Flush()
-	for _, n := range t.Notes {
-		fmt.Fprintln(w, "  "+n)
-	}
 }
 
 func (t Table) writeMarkdown(w io.Writer) {

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,8 +56,9 @@ func (s *RSSSampler) sample() {
 		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err != nil || exe != s.binary {
 			continue
 		}
-		hwm, ok := peakRSSKB(filepath.Join("/proc", e.Name(), "status"))
-		if !ok {
+		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		hwm, ok := peakRSSKB(string(status))
+		if err != nil || !ok {
 			continue
 		}
 		s.mu.Lock()
@@ -77,28 +77,12 @@ func (s *RSSSampler) Stop() (peakBytes int64, processes int) {
 	return s.peakKB * 1024, len(s.pids)
 }
 
-// peakRSSKB reads VmHWM, in kB, from a /proc/PID/status file.
-func peakRSSKB(statusFile string) (int64, bool) {
-	f, err := os.Open(statusFile)
-	if err != nil {
+// peakRSSKB reads VmHWM, in kB, from the text of a /proc/PID/status file.
+func peakRSSKB(status string) (int64, bool) {
+	fields := strings.Fields(procField(status, "VmHWM", ""))
+	if len(fields) == 0 {
 		return 0, false
 	}
-	defer f.Close()
-	return parseVmHWM(bufio.NewScanner(f))
-}
-
-func parseVmHWM(sc *bufio.Scanner) (int64, bool) {
-	for sc.Scan() {
-		rest, found := strings.CutPrefix(sc.Text(), "VmHWM:")
-		if !found {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			return 0, false
-		}
-		kb, err := strconv.ParseInt(fields[0], 10, 64)
-		return kb, err == nil
-	}
-	return 0, false
+	kb, err := strconv.ParseInt(fields[0], 10, 64)
+	return kb, err == nil
 }

@@ -1,22 +1,20 @@
 package bench
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
 
 func TestParseVmHWM(t *testing.T) {
 	status := "Name:\tterraform-provi\nVmPeak:\t  812345 kB\nVmHWM:\t   31416 kB\nVmRSS:\t   30000 kB\n"
-	kb, ok := parseVmHWM(bufio.NewScanner(strings.NewReader(status)))
+	kb, ok := peakRSSKB(status)
 	if !ok || kb != 31416 {
 		t.Errorf("got %d, %v; want 31416, true", kb, ok)
 	}
-	if _, ok := parseVmHWM(bufio.NewScanner(strings.NewReader("Name:\tx\n"))); ok {
+	if _, ok := peakRSSKB("Name:\tx\n"); ok {
 		t.Error("a status without VmHWM gave a value")
 	}
 }

@@ -59,10 +59,7 @@ type planResult struct {
 
 func runScale(ctx context.Context, h *harness) (outcome, error) {
 	// Tasks that end at once leave only the provider's own work in the apply.
-	f, err := StartFake(fakeapimart.WithTaskDuration(0))
-	if err != nil {
-		return outcome{}, err
-	}
+	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	defer f.Close()
 	applies, state, err := measureApplies(ctx, h, f)
 	if err != nil {

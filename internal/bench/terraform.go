@@ -22,11 +22,3 @@ func plan(ctx context.Context, ws *tfharness.Workspace) (tfharness.Result, error
 	r := ws.Run(ctx, "plan", "-input=false")
 	return r, r.Err
 }
-
-// tail is the end of a command's long output, for an error message.
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
-}

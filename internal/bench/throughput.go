@@ -100,10 +100,7 @@ func throughputResult(s *throughputStats) string {
 
 func throughputRun(ctx context.Context, h *harness, v throughputVariant, ideal time.Duration, s *throughputStats) error {
 	sz := h.sizes
-	f, err := StartFake(fakeapimart.WithTaskDuration(sz.throughputTask))
-	if err != nil {
-		return err
-	}
+	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = sz.throughputTask })
 	defer f.Close()
 	ws, err := h.env.Workspace("throughput-" + v.key)
 	if err != nil {

@@ -128,10 +128,7 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 		}
 	}()
 	for _, c := range estimateCases {
-		f, err := startWaitFake(h.sizes.waitTask, c.factor)
-		if err != nil {
-			return err
-		}
+		f := startWaitFake(h.sizes.waitTask, c.factor)
 		fakes[c.name] = f
 		config += f.ProviderBlock(c.name) + imagesBlock(c.name, h.sizes.waitImages, "apimart."+c.name)
 	}
@@ -168,9 +165,11 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 	return nil
 }
 
-func startWaitFake(task time.Duration, factor float64) (*Fake, error) {
-	return StartFake(fakeapimart.WithTaskDuration(task),
-		fakeapimart.WithEstimatedTime(time.Duration(float64(task)*factor)))
+func startWaitFake(task time.Duration, factor float64) *Fake {
+	return StartFake(func(set *fakeapimart.Settings) {
+		set.TaskDuration = task
+		set.EstimatedTime = time.Duration(float64(task) * factor)
+	})
 }
 
 // waitClientRuns measures the client's WaitForTask and the plain poll loop without Terraform.
@@ -219,10 +218,7 @@ func baselinePhase(run, image, runs, images int) time.Duration {
 
 // clientSamples submits the images of one run to a fresh fake and waits for each with waitFor.
 func clientSamples(ctx context.Context, sz sizes, factor float64, waitFor func(context.Context, *apimart.Client, *apimart.Submission, int) error) ([]waitSample, error) {
-	f, err := startWaitFake(sz.waitTask, factor)
-	if err != nil {
-		return nil, err
-	}
+	f := startWaitFake(sz.waitTask, factor)
 	defer f.Close()
 	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {

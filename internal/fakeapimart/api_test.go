@@ -17,7 +17,7 @@ import (
 )
 
 func TestAuth(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithKeys("sk-a", "sk-b"))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.Keys = []string{"sk-a", "sk-b"} })
 	tests := []struct {
 		name, method, path, apiKey, body string
 		wantStatus                       int
@@ -54,15 +54,15 @@ func TestAuth(t *testing.T) {
 }
 
 func TestBalance(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 
 	unknown := call(t, "GET", base+"/v1/balance", "sk-unknown", "")
 	if unknown.status != http.StatusOK || string(unknown.body) != `{"message":"Token Not Found","success":false}` {
 		t.Errorf("unknown key: %d %s, want the HTTP 200 quirk", unknown.status, unknown.body)
 	}
-	fake.SetBalance(key, 1)
-	fake.SetAccountBalance(50)
-	fake.SetPrice("gpt-4o-image", 0.25)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[key] = 1 })
+	fake.Configure(func(set *fakeapimart.Settings) { set.AccountBalance = 50 })
+	fake.Configure(func(set *fakeapimart.Settings) { set.Prices["gpt-4o-image"] = 0.25 })
 	submit(t, base, imagenBody)
 	submit(t, base, `{"model":"gpt-4o-image","prompt":"two kittens","n":2}`)
 	// An imagen image at the default price, and two gpt-4o-image images at 0.25.
@@ -83,8 +83,8 @@ func TestBalance(t *testing.T) {
 }
 
 func TestBalanceNeverBelowZero(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
-	fake.SetBalance(key, 0.01)
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[key] = 0.01 })
 	submit(t, base, imagenBody)
 	if got := readBalance(t, base, "/v1/balance"); got.RemainBalance != 0 || got.UsedBalance != fakeapimart.DefaultPrice {
 		t.Errorf("balance = %+v, want 0 left and the price used", got)
@@ -92,8 +92,8 @@ func TestBalanceNeverBelowZero(t *testing.T) {
 }
 
 func TestBalanceUnlimited(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
-	fake.SetBalance(key, fakeapimart.Unlimited)
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[key] = fakeapimart.Unlimited })
 	submit(t, base, imagenBody)
 	got := readBalance(t, base, "/v1/balance")
 	if got.RemainBalance != -1 || !got.UnlimitedQuota || got.UsedBalance != fakeapimart.DefaultPrice {
@@ -106,14 +106,14 @@ func TestBalanceUnlimited(t *testing.T) {
 
 func TestBalanceFailure(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.FailBalanceReads("User Quota Query Failed")
+	fake.Configure(func(set *fakeapimart.Settings) { set.BalanceFailure = "User Quota Query Failed" })
 	for _, path := range []string{"/v1/balance", "/v1/user/balance"} {
 		a := call(t, "GET", base+path, key, "")
 		if a.status != http.StatusOK || string(a.body) != `{"message":"User Quota Query Failed","success":false}` {
 			t.Errorf("%s: %d %s, want the HTTP 200 failure form", path, a.status, a.body)
 		}
 	}
-	fake.FailBalanceReads("")
+	fake.Configure(func(set *fakeapimart.Settings) { set.BalanceFailure = "" })
 	if got := readBalance(t, base, "/v1/balance"); !got.Success {
 		t.Errorf("after clearing the failure: %+v", got)
 	}
@@ -202,10 +202,10 @@ func TestSubmitShapes(t *testing.T) {
 			return item.TaskID
 		}},
 	}
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(2500*time.Millisecond))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 2500 * time.Millisecond })
 	for _, tt := range tests {
 		t.Run(tt.shape.String(), func(t *testing.T) {
-			fake.SetSubmitShape(tt.shape)
+			fake.Configure(func(set *fakeapimart.Settings) { set.SubmitShape = tt.shape })
 			a := call(t, "POST", base+"/v1/images/generations", key, imagenBody)
 			if a.status != 200 {
 				t.Fatalf("status %d: %s", a.status, a.body)
@@ -292,7 +292,7 @@ func TestDefaultsAndEffectiveSize(t *testing.T) {
 }
 
 func TestImagenFallbackImageIs16by9(t *testing.T) {
-	_, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	_, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	id := submit(t, base, `{"model":"imagen-4.0-apimart","prompt":"wide sea","size":"21:9"}`)
 	d := getTask(t, base, key, id)
 	if d.Status != "completed" {
@@ -312,7 +312,7 @@ func TestImagenFallbackImageIs16by9(t *testing.T) {
 }
 
 func TestReferenceImagesOnOtherTextOnlyModelFailTheTask(t *testing.T) {
-	_, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	_, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	id := submit(t, base, `{"model":"z-image-turbo","prompt":"p","image_urls":["https://x/y.png"]}`)
 	d := getTask(t, base, key, id)
 	if d.Status != "failed" || d.Error == nil || !strings.Contains(d.Error.Message, "Field 'text' is required") {
@@ -322,7 +322,10 @@ func TestReferenceImagesOnOtherTextOnlyModelFailTheTask(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	clock := newClock()
-	fake, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithTaskDuration(10*time.Second))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.TaskDuration = 10 * time.Second
+	})
 	id := submit(t, base, imagenBody)
 	created := clock.Now()
 
@@ -364,8 +367,9 @@ func TestLifecycle(t *testing.T) {
 	if got, want := d.Result.Images[0].ExpiresAt, created.Add(10*time.Second+24*time.Hour).Unix(); got != want {
 		t.Errorf("expires_at = %d, want completed + 24h = %d", got, want)
 	}
-	if url := firstURL(t, d); !strings.HasPrefix(url, base+"/files/"+id+"/0.png?expires=") {
-		t.Errorf("url %q is not under the request's host", url)
+	// The real file hosts serve a result at a path that ends in the file's name, without a query.
+	if url := firstURL(t, d); url != fakeapimart.ResultURL(base, id, 0) || !regexp.MustCompile(`^`+regexp.QuoteMeta(base)+`/f/image/[^/?]+\.png$`).MatchString(url) {
+		t.Errorf("url %q is not %s/f/image/<name>.png", url, base)
 	}
 	if len(fake.TaskReadTimes(id)) != len(steps)+1 {
 		t.Errorf("recorded %d reads, want %d", len(fake.TaskReadTimes(id)), len(steps)+1)
@@ -377,13 +381,13 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestURLForms(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	id := submit(t, base, `{"model":"gpt-4o-image","prompt":"pair","n":2}`)
 	d := getTask(t, base, key, id)
 	if len(d.Result.Images) != 2 || !strings.HasPrefix(string(d.Result.Images[1].URL), `["`) {
 		t.Fatalf("default form: want 2 images with url arrays, got %+v", d.Result)
 	}
-	fake.SetURLAsString(true)
+	fake.Configure(func(set *fakeapimart.Settings) { set.URLAsString = true })
 	d = getTask(t, base, key, id)
 	if !strings.HasPrefix(string(d.Result.Images[0].URL), `"`) {
 		t.Errorf("url = %s, want a plain string", d.Result.Images[0].URL)
@@ -400,9 +404,9 @@ func TestEstimatedTime(t *testing.T) {
 		want int64
 	}{
 		{"default 2s", nil, 2},
-		{"rounded up", []fakeapimart.Option{fakeapimart.WithTaskDuration(1100 * time.Millisecond)}, 2},
-		{"at least 1", []fakeapimart.Option{fakeapimart.WithTaskDuration(0)}, 1},
-		{"explicit", []fakeapimart.Option{fakeapimart.WithEstimatedTime(90 * time.Second)}, 90},
+		{"rounded up", []fakeapimart.Option{func(set *fakeapimart.Settings) { set.TaskDuration = 1100 * time.Millisecond }}, 2},
+		{"at least 1", []fakeapimart.Option{func(set *fakeapimart.Settings) { set.TaskDuration = 0 }}, 1},
+		{"explicit", []fakeapimart.Option{func(set *fakeapimart.Settings) { set.EstimatedTime = 90 * time.Second }}, 90},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,7 +419,10 @@ func TestEstimatedTime(t *testing.T) {
 }
 
 func TestNotFoundForbiddenAndForgotten(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithKeys("sk-a", "sk-b"), fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.Keys = []string{"sk-a", "sk-b"}
+		set.TaskDuration = 0
+	})
 	a := call(t, "POST", base+"/v1/images/generations", "sk-a", imagenBody)
 	id := taskIDOf(t, a)
 
@@ -438,8 +445,11 @@ func TestNotFoundForbiddenAndForgotten(t *testing.T) {
 
 func TestExpiredURL(t *testing.T) {
 	clock := newClock()
-	fake, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithTaskDuration(time.Second),
-		fakeapimart.WithURLLifetime(time.Hour))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.TaskDuration = time.Second
+		set.URLLifetime = time.Hour
+	})
 	id := submit(t, base, imagenBody)
 	clock.Advance(time.Second)
 	d := getTask(t, base, key, id)
@@ -455,19 +465,24 @@ func TestExpiredURL(t *testing.T) {
 	if got.status != 403 || !strings.Contains(fmt.Sprint(got.errorObject(t)["message"]), "expired") {
 		t.Errorf("expired URL: %d %s", got.status, got.body)
 	}
+	// Expiry is the server's own record of the file: a query that claims otherwise changes nothing.
+	forged := fmt.Sprintf("%s?expires=%d", url, clock.Now().Add(time.Hour).Unix())
+	if got := call(t, "GET", forged, "", ""); got.status != 403 {
+		t.Errorf("expired URL with a forged expiry: %d, want 403", got.status)
+	}
 	if n := fake.Counters().ImageDownloads; n != 1 {
 		t.Errorf("ImageDownloads = %d, want 1 (the refused one does not count)", n)
 	}
-	if got := call(t, "GET", base+"/files/"+id+"/1.png", "", ""); got.status != 404 {
+	if got := call(t, "GET", fakeapimart.ResultURL(base, id, 1), "", ""); got.status != 404 {
 		t.Errorf("index past n: %d", got.status)
 	}
 }
 
 func TestPendingTaskHasNoFile(t *testing.T) {
 	clock := newClock()
-	fake, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.Now = clock.Now })
 	id := submit(t, base, imagenBody)
-	if got := call(t, "GET", base+"/files/"+id+"/0.png", "", ""); got.status != 404 {
+	if got := call(t, "GET", fakeapimart.ResultURL(base, id, 0), "", ""); got.status != 404 {
 		t.Errorf("file of a pending task: %d, want 404", got.status)
 	}
 	if fake.Counters().ImageDownloads != 0 {
@@ -512,7 +527,7 @@ func TestImageDimensionsFollowTheRatio(t *testing.T) {
 }
 
 func TestDownloadIsDeterministicAcrossTasks(t *testing.T) {
-	_, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	_, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	download := func(body string) []byte {
 		return call(t, "GET", firstURL(t, getTask(t, base, key, submit(t, base, body))), "", "").body
 	}
@@ -538,7 +553,7 @@ func TestTaskIDForm(t *testing.T) {
 
 func TestTaskReadTimes(t *testing.T) {
 	clock := newClock()
-	fake, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.Now = clock.Now })
 	id := submit(t, base, imagenBody)
 	var want []time.Time
 	for range 3 {
@@ -561,7 +576,10 @@ func TestTaskReadTimes(t *testing.T) {
 }
 
 func TestSeedTask(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithKeys("sk-a"), fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.Keys = []string{"sk-a"}
+		set.TaskDuration = 0
+	})
 	rec := fake.SeedTask("sk-a", "imagen-4.0-apimart", "seeded", "21:9", 1)
 	if rec.Size != "16:9" || rec.RequestedSize != "21:9" || fake.Counters().TasksCreated != 1 || fake.Counters().Submits != 0 {
 		t.Fatalf("seed = %+v, counters %+v", rec, fake.Counters())
@@ -572,7 +590,7 @@ func TestSeedTask(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithKeys("sk-a", "sk-b"))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.Keys = []string{"sk-a", "sk-b"} })
 	post := func(apiKey, idem string) answer {
 		return call(t, "POST", base+"/v1/images/generations", apiKey, imagenBody, "Idempotency-Key", idem)
 	}
@@ -594,7 +612,7 @@ func TestIdempotency(t *testing.T) {
 		t.Errorf("record key = %q", rec.IdempotencyKey)
 	}
 
-	fake.SetIdempotency(false)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Idempotency = false })
 	if taskIDOf(t, post("sk-a", "idem-1")) == taskIDOf(t, first) {
 		t.Error("replayed with idempotency off")
 	}
@@ -604,7 +622,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func TestConcurrentSubmitsAndReads(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	const workers = 16
 	ids := make([]string, workers)
 	var wg sync.WaitGroup

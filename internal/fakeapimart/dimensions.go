@@ -15,16 +15,6 @@ const DefaultImageScale = 1.0 / 16
 // fallbackLongSide is the long side of an image whose model gives no pixel size: a 1K tier.
 const fallbackLongSide = 1024
 
-// WithImageScale sets the factor applied to the real pixel size of results; 1 renders them at
-// full size. A factor <= 0 keeps the default.
-func WithImageScale(scale float64) Option {
-	return func(s *Server) {
-		if scale > 0 {
-			s.imageScale = scale
-		}
-	}
-}
-
 // Dimensions is the pixel size of a task's results, scaled: the size the reference gives for the
 // model, size and tier, else a raw "WxH" size, else the ratio at the tier's long side.
 func Dimensions(rec TaskRecord, scale float64) (width, height int) {

@@ -1,6 +1,7 @@
 package fakeapimart_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -38,7 +39,10 @@ func TestSubmitFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake, base := fakeapimart.Start(t)
-			fake.FailNextSubmits(2, tt.fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = tt.fault
+				set.FailNextSubmits.N = 2
+			})
 			for attempt := range 2 {
 				a, err := tryCall(freshClient(), "POST", base+"/v1/images/generations", key, imagenBody)
 				switch {
@@ -70,7 +74,9 @@ func TestSubmitFaults(t *testing.T) {
 
 func TestAmbiguousSubmitThenIdempotentRetry(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 502, CreateTask: true})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 502, CreateTask: true}
+	})
 	if a := call(t, "POST", base+"/v1/images/generations", key, imagenBody, "Idempotency-Key", "k1"); a.status != 502 {
 		t.Fatalf("first attempt: %d", a.status)
 	}
@@ -85,7 +91,7 @@ func TestAmbiguousSubmitThenIdempotentRetry(t *testing.T) {
 
 func TestInvalidSubmitKeepsTheFault(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 503})
+	fake.Configure(func(set *fakeapimart.Settings) { set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 503} })
 	if a := call(t, "POST", base+"/v1/images/generations", key, `{"model":"x"}`); a.status != 400 {
 		t.Fatalf("invalid body: %d", a.status)
 	}
@@ -138,9 +144,12 @@ func TestReadFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+			fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 			id := submit(t, base, imagenBody)
-			fake.FailNextTaskReads(1, tt.fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextTaskReads = tt.fault
+				set.FailNextTaskReads.N = 1
+			})
 			start := time.Now()
 			a, err := tryCall(freshClient(), "GET", base+"/v1/tasks/"+id, key, "")
 			tt.check(t, a, err, time.Since(start))
@@ -170,9 +179,11 @@ func (w *tailWriter) Write(p []byte) (int, error) {
 }
 
 func TestReadFaultHuge(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	id := submit(t, base, imagenBody)
-	fake.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1, Kind: fakeapimart.ReadHuge}
+	})
 	req, _ := http.NewRequest(http.MethodGet, base+"/v1/tasks/"+id, nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
@@ -199,7 +210,9 @@ func TestReadFaultHuge(t *testing.T) {
 
 func TestReadFault429CountsAsRateLimited(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.FailNextTaskReads(1, fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 429})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1, Kind: fakeapimart.ReadStatus, Status: 429}
+	})
 	if a := call(t, "GET", base+"/v1/tasks/task_01X", key, ""); a.status != 429 {
 		t.Fatalf("status %d", a.status)
 	}
@@ -225,8 +238,14 @@ func TestFailNextTasks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock()
-			fake, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithTaskDuration(4*time.Second))
-			fake.FailNextTasks(1, tt.outcome)
+			fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+				set.Now = clock.Now
+				set.TaskDuration = 4 * time.Second
+			})
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextTasks = tt.outcome
+				set.FailNextTasks.N = 1
+			})
 			id := submit(t, base, imagenBody)
 			normal := submit(t, base, imagenBody)
 			clock.Advance(2 * time.Second)
@@ -250,7 +269,7 @@ func TestFailNextTasks(t *testing.T) {
 			if rec := fake.Tasks()[0]; rec.Status != tt.wantStatus {
 				t.Errorf("record status = %q", rec.Status)
 			}
-			if a := call(t, "GET", base+"/files/"+id+"/0.png", "", ""); a.status != 404 {
+			if a := call(t, "GET", fakeapimart.ResultURL(base, id, 0), "", ""); a.status != 404 {
 				t.Errorf("file of a %s task: %d", tt.wantStatus, a.status)
 			}
 			if fake.Counters().Faults != 1 {
@@ -262,7 +281,7 @@ func TestFailNextTasks(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.SetRateLimit(1, 1)
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 1, Burst: 1} })
 	if a := call(t, "GET", base+"/v1/balance", key, ""); a.status != 200 {
 		t.Fatalf("first request: %d", a.status)
 	}
@@ -274,7 +293,7 @@ func TestRateLimit(t *testing.T) {
 	if c := fake.Counters(); c.RateLimited != 1 || c.Submits != 0 {
 		t.Errorf("counters = %+v", c)
 	}
-	fake.SetRateLimit(0, 0)
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 0, Burst: 0} })
 	for range 5 {
 		if a := call(t, "GET", base+"/v1/balance", key, ""); a.status != 200 {
 			t.Fatalf("after disabling: %d", a.status)
@@ -284,7 +303,8 @@ func TestRateLimit(t *testing.T) {
 
 func TestRateLimitRefills(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.SetRateLimit(20, 1) // a token every 50 ms
+	// A token every 50 ms.
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 1} })
 	call(t, "GET", base+"/v1/balance", key, "")
 	time.Sleep(60 * time.Millisecond)
 	if a := call(t, "GET", base+"/v1/balance", key, ""); a.status != 200 {
@@ -294,14 +314,14 @@ func TestRateLimitRefills(t *testing.T) {
 
 func TestLatency(t *testing.T) {
 	fake, base := fakeapimart.Start(t)
-	fake.SetLatency(120 * time.Millisecond)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Latency = 120 * time.Millisecond })
 	start := time.Now()
 	call(t, "GET", base+"/v1/balance", key, "")
 	if took := time.Since(start); took < 120*time.Millisecond {
 		t.Errorf("answered after %v, want at least 120ms", took)
 	}
 	start = time.Now()
-	call(t, "GET", base+"/files/none/0.png", "", "")
+	call(t, "GET", base+"/f/image/none-0.png", "", "")
 	if took := time.Since(start); took >= 120*time.Millisecond {
 		t.Errorf("file route was delayed %v; latency applies to /v1 only", took)
 	}
@@ -315,41 +335,48 @@ func TestControlEndpoint(t *testing.T) {
 		}
 	})
 
-	fake, base := fakeapimart.Start(t, fakeapimart.WithControlEndpoint(), fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.ControlRoutes = true
+		set.TaskDuration = 0
+	})
 	id := submit(t, base, imagenBody)
 	body := `{
-	  "submit_shape": "v3", "url_as_string": true, "task_duration_ms": 1500, "estimated_time_ms": 30000,
-	  "fail_next_submits": {"n": 2, "status": 503, "retry_after_ms": 2500},
+	  "submit_shape": "v3", "url_as_string": true, "task_duration": 1500000000, "estimated_time": 30000000000,
+	  "fail_next_submits": {"n": 2, "status": 503, "retry_after": 2500000000},
 	  "fail_next_task_reads": {"n": 3, "kind": "non_json", "status": 504},
 	  "fail_next_tasks": {"n": 4, "status": "failed", "error": {"code": 1, "message": "m", "type": "t"}},
 	  "fail_next_uploads": {"n": 5, "status": 429, "store": true},
-	  "forget_all_tasks": true,
 	  "rate_limit": {"per_second": 50, "burst": 7},
-	  "latency_ms": 5,
+	  "latency": 5000000,
 	  "idempotency": false,
 	  "fail_next_downloads": {"n": 5, "kind": "html"},
 	  "min_image_bytes": 4096,
 	  "balances": {"sk-fake-key": 3.5}, "account_balance": 50,
 	  "prices": {"gpt-image-2": 0.25}, "balance_failure": "User Quota Query Failed"
 	}`
-	a := call(t, "POST", base+"/_fake/faults", "", body)
+	a := call(t, "POST", base+"/_fake/settings", "", body)
 	if a.status != 200 {
-		t.Fatalf("POST faults: %d %s", a.status, a.body)
+		t.Fatalf("POST settings: %d %s", a.status, a.body)
 	}
-	want := fakeapimart.KnobState{
-		SubmitShape: fakeapimart.ShapeV3, URLAsString: true, TaskDurationMS: 1500, EstimatedTimeMS: 30000,
-		URLLifetimeMS: (24 * time.Hour).Milliseconds(), RateLimit: fakeapimart.RateLimitSettings{PerSecond: 50, Burst: 7},
-		LatencyMS: 5, Idempotency: false, PendingSubmitFaults: 2, PendingTaskReadFaults: 3, PendingTaskOutcomes: 4,
-		MinImageBytes: 4096, PendingDownloadFaults: 5,
-		PendingUploadFaults: 5, AccountBalance: 50, Prices: map[string]float64{"gpt-image-2": 0.25},
-		BalanceFailure: "User Quota Query Failed",
+	// The JSON and the Go settings are one shape: what the body named is what Go reads back,
+	// and the rest kept its value.
+	want := fake.Settings()
+	want.SubmitShape, want.URLAsString, want.TaskDuration, want.EstimatedTime = fakeapimart.ShapeV3, true, 1500*time.Millisecond, 30*time.Second
+	want.FailNextSubmits = fakeapimart.SubmitFault{N: 2, Status: 503, RetryAfter: 2500 * time.Millisecond}
+	want.FailNextTaskReads = fakeapimart.ReadFault{N: 3, Kind: fakeapimart.ReadNonJSON, Status: 504}
+	want.FailNextTasks = fakeapimart.TaskOutcome{N: 4, Status: "failed", Error: &fakeapimart.TaskError{Code: 1, Message: "m", Type: "t"}}
+	want.FailNextUploads = fakeapimart.UploadFault{N: 5, Status: 429, Store: true}
+	want.RateLimit, want.Latency, want.Idempotency = fakeapimart.RateLimit{PerSecond: 50, Burst: 7}, 5*time.Millisecond, false
+	want.FailNextDownloads = fakeapimart.DownloadFault{N: 5, Kind: fakeapimart.DownloadHTML}
+	want.MinImageBytes, want.AccountBalance = 4096, 50
+	want.Balances = map[string]float64{key: 3.5}
+	want.Prices = map[string]float64{"gpt-image-2": 0.25}
+	want.BalanceFailure = "User Quota Query Failed"
+	if got := fake.Settings(); !reflect.DeepEqual(jsonOf(t, got), jsonOf(t, want)) || got.URLLifetime != fakeapimart.DefaultURLLifetime {
+		t.Errorf("settings = %s\nwant %s", jsonOf(t, got), jsonOf(t, want))
 	}
-	var got fakeapimart.KnobState
-	if err := json.Unmarshal(call(t, "GET", base+"/_fake/faults", "", "").body, &got); err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("knobs = %+v (%v), want %+v", got, err, want)
-	}
-	if !reflect.DeepEqual(fake.Knobs(), want) {
-		t.Errorf("Knobs() = %+v", fake.Knobs())
+	if got := call(t, "GET", base+"/_fake/settings", "", "").body; !bytes.Equal(got, jsonOf(t, want)) {
+		t.Errorf("GET settings = %s\nwant %s", got, jsonOf(t, want))
 	}
 	if a := call(t, "GET", base+"/v1/tasks/"+id, key, ""); a.status != 504 || json.Valid(a.body) {
 		t.Errorf("the read fault set by JSON did not apply: %d", a.status)
@@ -371,31 +398,47 @@ func TestControlEndpoint(t *testing.T) {
 	if a := call(t, "GET", base+"/v1/user/balance", key, ""); a.status != 200 || a.json(t)["message"] != "User Quota Query Failed" {
 		t.Errorf("the balance failure set by JSON did not apply: %d %s", a.status, a.body)
 	}
-	if a := call(t, "POST", base+"/_fake/faults", "", `{"latency":5}`); a.status != 400 {
-		t.Errorf("unknown control field: %d, want 400", a.status)
+	before := jsonOf(t, fake.Settings())
+	for _, bad := range []string{
+		`{"latency_ms":5}`,
+		`{"min_image_bytes": 1, "fail_next_downloads":{"n":1,"kind":"sideways"}}`,
+		`{"fail_next_task_reads":{"n":1,"kind":"sideways"}}`,
+	} {
+		if a := call(t, "POST", base+"/_fake/settings", "", bad); a.status != 400 {
+			t.Errorf("settings %s: %d, want 400", bad, a.status)
+		}
 	}
-	if a := call(t, "POST", base+"/_fake/faults", "", `{"fail_next_downloads":{"n":1,"kind":"sideways"}}`); a.status != 400 {
-		t.Errorf("unknown download fault kind: %d", a.status)
-	}
-	if a := call(t, "POST", base+"/_fake/faults", "", `{"fail_next_task_reads":{"n":1,"kind":"sideways"}}`); a.status != 400 {
-		t.Errorf("unknown read fault kind: %d, want 400", a.status)
+	if after := jsonOf(t, fake.Settings()); !bytes.Equal(after, before) {
+		t.Errorf("a refused body changed the settings:\n%s\nwas\n%s", after, before)
 	}
 }
 
-func TestControlKnobsReachTasks(t *testing.T) {
+func TestControlSettingsReachTasks(t *testing.T) {
 	clock := newClock()
-	fake, base := fakeapimart.Start(t, fakeapimart.WithControlEndpoint(), fakeapimart.WithClock(clock.Now))
-	call(t, "POST", base+"/_fake/faults", "", `{"task_duration_ms": 0, "url_as_string": true, "fail_next_tasks": {"n": 1, "status": "cancelled"}}`)
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.ControlRoutes = true
+		set.Now = clock.Now
+	})
+	call(t, "POST", base+"/_fake/settings", "", `{"task_duration": 0, "url_as_string": true, "fail_next_tasks": {"n": 1, "status": "cancelled"}}`)
 	cancelled := getTask(t, base, key, submit(t, base, imagenBody))
 	completed := getTask(t, base, key, submit(t, base, imagenBody))
 	if cancelled.Status != "cancelled" || completed.Status != "completed" || !strings.HasPrefix(string(completed.Result.Images[0].URL), `"`) {
 		t.Errorf("tasks: %+v / %+v", cancelled, completed)
 	}
-	call(t, "POST", base+"/_fake/faults", "", `{"forget_all_tasks": true}`)
+	call(t, "POST", base+"/_fake/forget-tasks", "", "")
 	if a := call(t, "GET", base+"/v1/tasks/"+completed.ID, key, ""); a.status != 404 {
-		t.Errorf("after forget_all_tasks: %d", a.status)
+		t.Errorf("after forget-tasks: %d", a.status)
 	}
 	if fake.Counters().TasksCreated != 2 {
 		t.Errorf("TasksCreated = %d", fake.Counters().TasksCreated)
 	}
+}
+
+func jsonOf(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

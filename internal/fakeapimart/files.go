@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
@@ -28,32 +29,21 @@ func (k DownloadFaultKind) String() string {
 	return faultKindName(int(k), downloadFaultNames, "DownloadFaultKind")
 }
 
-// DownloadFault makes a download fail.
+// DownloadFault makes the next N downloads of any result file fail. HEAD requests are answered
+// normally and leave the faults queued.
 type DownloadFault struct {
-	Kind   DownloadFaultKind
-	Status int // for DownloadStatus
+	N      int               `json:"n"`
+	Kind   DownloadFaultKind `json:"kind"`
+	Status int               `json:"status"` // for DownloadStatus
 }
 
-// FailNextDownloads makes the next n downloads of any result file fail with f. HEAD requests
-// are answered normally and leave the faults queued.
-func (s *Server) FailNextDownloads(n int, f DownloadFault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.downloadFaults.set(n, f)
-}
+// resultFilePrefix is where result files are served, as the API's file hosts serve them.
+const resultFilePrefix = "/f/image/"
 
-// SetMinImageBytes pads every result file served from now on to at least n bytes, with an
-// ancillary PNG chunk of incompressible bytes that decoders skip; 0 turns padding off. It is
-// for measuring big downloads without drawing big pictures.
-func (s *Server) SetMinImageBytes(n int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.minImageBytes = max(n, 0)
-}
-
-// WithMinImageBytes is SetMinImageBytes at start.
-func WithMinImageBytes(n int64) Option {
-	return func(s *Server) { s.minImageBytes = max(n, 0) }
+// ResultURL is where the server at origin serves result number index of a task: the file's
+// name, with no query string; the server alone decides when it expires.
+func ResultURL(origin, taskID string, index int64) string {
+	return fmt.Sprintf("%s%s%s-%d.png", origin, resultFilePrefix, taskID, index)
 }
 
 // handleFile serves result files, as a CDN would: no auth, and 403 once the URL has expired.
@@ -65,7 +55,7 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	if head {
 		s.counters.imageHeads.Add(1)
 	}
-	prompt, width, height, index, status, message := s.lookUpFile(r)
+	prompt, width, height, index, status, message := s.lookUpFile(r.PathValue("file"))
 	if status != http.StatusOK {
 		writeError(w, status, message)
 		return
@@ -74,9 +64,9 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	faulted := false
 	s.mu.Lock()
 	if !head {
-		fault, faulted = s.downloadFaults.take()
+		fault, faulted = take(&s.set.FailNextDownloads, &s.set.FailNextDownloads.N)
 	}
-	minBytes := s.minImageBytes
+	minBytes := s.set.MinImageBytes
 	s.mu.Unlock()
 	if faulted {
 		s.counters.faults.Add(1)
@@ -106,27 +96,29 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(w, file.reader())
 }
 
-// lookUpFile finds what a file URL names, or the status and message that refuse it.
-func (s *Server) lookUpFile(r *http.Request) (prompt string, width, height, index, status int, message string) {
-	i, ok := parseImageFileName(r.PathValue("file"))
+// lookUpFile finds what a file name names, or the status and message that refuse it. Expiry is
+// decided from the server's own record of the task.
+func (s *Server) lookUpFile(name string) (prompt string, width, height, index, status int, message string) {
+	id, i, ok := parseResultFileName(name)
 	if !ok {
 		return "", 0, 0, 0, http.StatusNotFound, "file not found"
 	}
+	now := s.now()
 	s.mu.Lock()
-	t, found := s.tasks[r.PathValue("task")]
+	t, found := s.tasks[id]
 	var snapshot task
 	if found {
 		snapshot = *t
 	}
+	lifetime, scale := s.set.URLLifetime, s.set.ImageScale
 	s.mu.Unlock()
-	now := s.now()
 	switch {
 	case !found || i >= snapshot.rec.N || !snapshot.done(now) || snapshot.outcome.Status != StatusCompleted:
 		return "", 0, 0, 0, http.StatusNotFound, "file not found"
-	case now.After(snapshot.rec.CompletedAt.Add(s.urlLifetime)):
+	case now.After(snapshot.rec.CompletedAt.Add(lifetime)):
 		return "", 0, 0, 0, http.StatusForbidden, "the file URL has expired"
 	}
-	width, height = Dimensions(snapshot.rec, s.imageScale)
+	width, height = Dimensions(snapshot.rec, scale)
 	return snapshot.rec.Prompt, width, height, int(i), http.StatusOK, ""
 }
 
@@ -148,14 +140,15 @@ func serveDownloadFault(w http.ResponseWriter, f DownloadFault) bool {
 	return true
 }
 
-// parseImageFileName reads "<index>.png".
-func parseImageFileName(name string) (int64, bool) {
-	digits, ok := strings.CutSuffix(name, ".png")
-	if !ok {
-		return 0, false
+// parseResultFileName reads the "<task>-<index>.png" of ResultURL.
+func parseResultFileName(name string) (string, int64, bool) {
+	stem, ok := strings.CutSuffix(name, ".png")
+	id, digits, found := strings.Cut(stem, "-")
+	if !ok || !found {
+		return "", 0, false
 	}
 	index, err := strconv.ParseInt(digits, 10, 64)
-	return index, err == nil && index >= 0
+	return id, index, err == nil && index >= 0
 }
 
 // paddedPNG is a PNG, grown to at least min bytes by a private ancillary chunk ("zpAd") of

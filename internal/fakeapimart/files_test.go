@@ -19,7 +19,7 @@ func completedFileURL(t *testing.T, base string) string {
 }
 
 func TestHeadIsCountedApartFromDownloads(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	url := completedFileURL(t, base)
 	head := call(t, http.MethodHead, url, "", "")
 	if head.status != http.StatusOK || head.header.Get("Content-Length") == "" || len(head.body) != 0 {
@@ -35,7 +35,7 @@ func TestHeadIsCountedApartFromDownloads(t *testing.T) {
 }
 
 func TestDownloadsWithAuthorizationAreCounted(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	url := completedFileURL(t, base)
 	call(t, http.MethodGet, url, key, "")
 	call(t, http.MethodHead, url, key, "")
@@ -67,19 +67,25 @@ func TestRenderedImageShowsThePrompt(t *testing.T) {
 }
 
 func TestDownloadFaults(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	url := completedFileURL(t, base)
 	whole := call(t, http.MethodGet, url, "", "")
 
-	fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadCut})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadCut}
+	})
 	if _, err := tryCall(http.DefaultClient, http.MethodGet, url, "", ""); err == nil {
 		t.Error("a cut download read to its end")
 	}
-	fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadHTML})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadHTML}
+	})
 	if page := call(t, http.MethodGet, url, "", ""); page.status != http.StatusOK || !strings.HasPrefix(string(page.body), "<html>") {
 		t.Errorf("HTML fault: %d %q", page.status, page.body)
 	}
-	fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadStatus, Status: 502})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadStatus, Status: 502}
+	})
 	if got := call(t, http.MethodGet, url, "", ""); got.status != http.StatusBadGateway {
 		t.Errorf("status fault: %d", got.status)
 	}
@@ -93,7 +99,10 @@ func TestDownloadFaults(t *testing.T) {
 
 func TestPaddedFilesAreBigValidAndStable(t *testing.T) {
 	const minBytes = 3<<20 + 7
-	_, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0), fakeapimart.WithMinImageBytes(minBytes))
+	_, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+		set.TaskDuration = 0
+		set.MinImageBytes = minBytes
+	})
 	url := completedFileURL(t, base)
 	first := call(t, http.MethodGet, url, "", "")
 	if len(first.body) != minBytes || first.header.Get("Content-Length") != "3145735" {

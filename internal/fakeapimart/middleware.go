@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func (s *Server) v1(next v1Handler, policy unknownKeyPolicy) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := call{arrived: s.now()}
 		s.mu.Lock()
-		latency, limiter := s.latency, s.limiter
+		latency, limiter := s.set.Latency, s.limiter
 		s.mu.Unlock()
 		if !s.sleep(r.Context(), latency) {
 			return
@@ -90,7 +91,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unk
 	}
 	scheme, key, _ := strings.Cut(header, " ")
 	key = strings.TrimSpace(key)
-	if strings.EqualFold(scheme, "Bearer") && s.keys[key] {
+	s.mu.Lock()
+	known := slices.Contains(s.set.Keys, key)
+	s.mu.Unlock()
+	if strings.EqualFold(scheme, "Bearer") && known {
 		return key, true
 	}
 	s.counters.unauthorized.Add(1)
@@ -106,9 +110,17 @@ func handleUnknownRoute(w http.ResponseWriter, r *http.Request, _ call) {
 	writeError(w, http.StatusNotFound, "Invalid URL ("+r.Method+" "+r.URL.Path+")")
 }
 
-// loopbackOnly guards the control routes, which carry no auth.
-func loopbackOnly(next http.HandlerFunc) http.Handler {
+// control guards the control routes, which carry no auth: they exist only when the settings
+// turn them on, and answer loopback peers only.
+func (s *Server) control(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		on := s.set.ControlRoutes
+		s.mu.Unlock()
+		if !on {
+			http.NotFound(w, r)
+			return
+		}
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 			writeError(w, http.StatusForbidden, "the control routes answer loopback clients only")

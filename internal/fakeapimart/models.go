@@ -1,11 +1,28 @@
 package fakeapimart
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
+
+// catalogCreated is the "created" time the model list gives every model: the API's list
+// carries one, and clients must not depend on its value.
+const catalogCreated = 1_735_689_600 // 2025-01-01
+
+// handleModels lists every id of the catalog, aliases included, in the OpenAI list shape that
+// the API answers.
+func handleModels(w http.ResponseWriter, _ *http.Request, _ call) {
+	data := []map[string]any{}
+	for _, m := range apimart.Models() {
+		for _, id := range m.IDs() {
+			data = append(data, map[string]any{"id": id, "object": "model", "created": catalogCreated, "owned_by": "apimart"})
+		}
+	}
+	writeOK(w, map[string]any{"object": "list", "data": data})
+}
 
 // The checks below answer a submit the way the reference says each model does, reading the
 // model's limits from the client's catalog.

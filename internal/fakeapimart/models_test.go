@@ -2,8 +2,10 @@ package fakeapimart_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,6 +28,44 @@ func TestEveryCatalogModelIsServed(t *testing.T) {
 		if rec.Model != ids[i] || rec.Size != m.DefaultSize || rec.Resolution != m.DefaultResolution || rec.N != 1 {
 			t.Errorf("%s: task %+v, want size %q resolution %q", ids[i], rec, m.DefaultSize, m.DefaultResolution)
 		}
+	}
+}
+
+// GET /v1/models answers every id of the catalog, aliases included, in the OpenAI list shape,
+// and like every /v1 route it needs the key.
+func TestModelListNamesEveryCatalogID(t *testing.T) {
+	fake, base := fakeapimart.Start(t)
+	var list struct {
+		Object string `json:"object"`
+		Data   []struct {
+			ID      string `json:"id"`
+			Object  string `json:"object"`
+			Created int64  `json:"created"`
+			OwnedBy string `json:"owned_by"`
+		} `json:"data"`
+	}
+	a := call(t, "GET", base+"/v1/models", key, "")
+	if err := json.Unmarshal(a.body, &list); a.status != 200 || err != nil || list.Object != "list" {
+		t.Fatalf("GET /v1/models = %d %s (%v), want 200 and a list object", a.status, a.body, err)
+	}
+	var want, got []string
+	for _, m := range apimart.Models() {
+		want = append(want, m.IDs()...)
+	}
+	for _, m := range list.Data {
+		got = append(got, m.ID)
+		if m.Object != "model" || m.Created <= 0 || m.OwnedBy == "" {
+			t.Errorf("entry %+v: want object \"model\", a created time and an owner", m)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ids = %v\nwant every catalog id %v", got, want)
+	}
+	if a := call(t, "GET", base+"/v1/models", "", ""); a.status != 401 {
+		t.Errorf("without a key: %d, want 401", a.status)
+	}
+	if c := fake.Counters(); c.Requests != 2 || c.Unauthorized != 1 {
+		t.Errorf("counters = %+v, want 2 requests, 1 unauthorized", c)
 	}
 }
 
@@ -73,7 +113,7 @@ func TestModelRules(t *testing.T) {
 
 // What the API silently changes, the fake changes too.
 func TestSilentChanges(t *testing.T) {
-	fake, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0))
+	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 0 })
 	submit(t, base, `{"model":"gemini-3.1-flash-lite-image","prompt":"p","resolution":"4K"}`)
 	submit(t, base, `{"model":"gpt-image-1","prompt":"p","n":9}`)
 	submit(t, base, `{"model":"grok-imagine-image-quality","prompt":"p","aspect_ratio":"16:9","resolution":"2k"}`)
@@ -109,7 +149,10 @@ func TestResultsHaveTheRealPixelSize(t *testing.T) {
 		{`{"model":"imagen-4.0-apimart","prompt":"p"}`, 1.0 / 16, 64, 36},
 	}
 	for _, tt := range tests {
-		_, base := fakeapimart.Start(t, fakeapimart.WithTaskDuration(0), fakeapimart.WithImageScale(tt.scale))
+		_, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) {
+			set.TaskDuration = 0
+			set.ImageScale = tt.scale
+		})
 		a := call(t, "GET", firstURL(t, getTask(t, base, key, submit(t, base, tt.body))), "", "")
 		img, err := png.Decode(bytes.NewReader(a.body))
 		if err != nil {

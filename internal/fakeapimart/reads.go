@@ -24,29 +24,23 @@ var readFaultNames = []string{"status", "malformed", "slow", "reset", "huge", "n
 
 func (k ReadFaultKind) String() string { return faultKindName(int(k), readFaultNames, "ReadFaultKind") }
 
-// ReadFault makes a task read fail.
+// ReadFault makes the next N task reads fail, whatever task they ask for.
 type ReadFault struct {
-	Kind   ReadFaultKind
-	Status int           // for ReadStatus (0 means 500) and ReadNonJSON (0 means 502)
-	Delay  time.Duration // for ReadSlow
+	N      int           `json:"n"`
+	Kind   ReadFaultKind `json:"kind"`
+	Status int           `json:"status"` // for ReadStatus (0 means 500) and ReadNonJSON (0 means 502)
+	Delay  time.Duration `json:"delay"`  // for ReadSlow
 }
 
 // hugeBodySize is the size of the ReadHuge answer: far above what a task answer needs.
 const hugeBodySize = 32 << 20
-
-// FailNextTaskReads makes the next n task reads fail with f, whatever task they ask for.
-func (s *Server) FailNextTaskReads(n int, f ReadFault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.readFaults.set(n, f)
-}
 
 func (s *Server) handleTask(w http.ResponseWriter, r *http.Request, c call) {
 	id := r.PathValue("id")
 	s.counters.taskReads.Add(1)
 	s.mu.Lock()
 	s.readTimes[id] = append(s.readTimes[id], c.arrived)
-	fault, faulted := s.readFaults.take()
+	fault, faulted := take(&s.set.FailNextTaskReads, &s.set.FailNextTaskReads.N)
 	s.mu.Unlock()
 
 	if faulted {
@@ -128,7 +122,7 @@ func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
 	if ok {
 		snapshot = *t
 	}
-	urlAsString := s.urlAsString
+	urlAsString, lifetime := s.set.URLAsString, s.set.URLLifetime
 	s.mu.Unlock()
 
 	switch {
@@ -137,7 +131,7 @@ func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
 	case snapshot.rec.Owner != owner:
 		return errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
 	}
-	view := s.taskView(&snapshot, s.now(), requestOrigin(r), urlAsString)
+	view := taskView(&snapshot, s.now(), requestOrigin(r), urlAsString, lifetime)
 	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": view})
 }
 
@@ -145,9 +139,9 @@ func errorAnswer(status int, message string) (int, []byte) {
 	return status, mustJSON(map[string]errorBody{"error": {Code: status, Message: message, Type: errorType(status)}})
 }
 
-// taskView is the "data" object of a task answer. Cost and CreditsCost are undocumented extras
+// taskAnswerView is the "data" object of a task answer. Cost and CreditsCost are undocumented extras
 // that the live API sends; they are here so that clients prove they ignore unknown fields.
-type taskView struct {
+type taskAnswerView struct {
 	ID            string      `json:"id"`
 	Status        string      `json:"status"`
 	Progress      int         `json:"progress"`
@@ -170,9 +164,9 @@ type resultImage struct {
 	ExpiresAt int64 `json:"expires_at"`
 }
 
-func (s *Server) taskView(t *task, now time.Time, origin string, urlAsString bool) taskView {
+func taskView(t *task, now time.Time, origin string, urlAsString bool, lifetime time.Duration) taskAnswerView {
 	status, progress := t.state(now)
-	view := taskView{
+	view := taskAnswerView{
 		ID:            t.rec.ID,
 		Status:        status,
 		Progress:      progress,
@@ -186,18 +180,18 @@ func (s *Server) taskView(t *task, now time.Time, origin string, urlAsString boo
 		completed := t.rec.CompletedAt.Unix()
 		actual := int64(t.duration.Round(time.Second) / time.Second)
 		view.Completed, view.ActualTime = &completed, &actual
-		view.Result = &taskResult{Images: s.resultImages(t, origin, urlAsString)}
+		view.Result = &taskResult{Images: resultImages(t, origin, urlAsString, lifetime)}
 	case t.done(now):
 		view.Error = t.taskError()
 	}
 	return view
 }
 
-func (s *Server) resultImages(t *task, origin string, urlAsString bool) []resultImage {
-	expires := t.rec.CompletedAt.Add(s.urlLifetime).Unix()
+func resultImages(t *task, origin string, urlAsString bool, lifetime time.Duration) []resultImage {
+	expires := t.rec.CompletedAt.Add(lifetime).Unix()
 	images := make([]resultImage, t.rec.N)
 	for i := range images {
-		u := fmt.Sprintf("%s/files/%s/%d.png?expires=%d", origin, t.rec.ID, i, expires)
+		u := ResultURL(origin, t.rec.ID, int64(i))
 		images[i] = resultImage{URL: []string{u}, ExpiresAt: expires}
 		if urlAsString {
 			images[i].URL = u

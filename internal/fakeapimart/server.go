@@ -71,116 +71,36 @@ func ParseShape(text string) (Shape, error) {
 
 // Server is the fake API. It implements http.Handler; all methods are safe for concurrent use.
 type Server struct {
-	now         func() time.Time
-	keys        map[string]bool
-	urlLifetime time.Duration
-	imageScale  float64
-	control     bool
-	mux         *http.ServeMux
-	stopped     chan struct{}
-	stopOnce    sync.Once
-	counters    counterSet
+	mux      *http.ServeMux
+	stopped  chan struct{}
+	stopOnce sync.Once
+	counters counterSet
 
-	mu             sync.Mutex
-	shape          Shape
-	urlAsString    bool
-	taskDuration   time.Duration
-	estimatedTime  time.Duration // 0 derives the estimate from the duration
-	idempotency    bool
-	latency        time.Duration
-	limiter        *rate.Limiter // nil when no limit is set
-	submitFaults   queue[SubmitFault]
-	readFaults     queue[ReadFault]
-	uploadFaults   queue[UploadFault]
-	taskOutcomes   queue[TaskOutcome]
-	downloadFaults queue[DownloadFault]
-	minImageBytes  int64
-	tasks          map[string]*task
-	order          []*task
-	replays        map[replayKey]*task
-	readTimes      map[string][]time.Time
-	uploads        map[string]*upload
-	uploadOrder    []*upload
-	wallets        map[string]*wallet // per key
-	account        *wallet
-	prices         map[string]float64 // per image, by model; DefaultPrice for the others
-	// balanceFailure, when set, is the message of a {"success":false} balance answer.
-	balanceFailure string
+	mu          sync.Mutex
+	set         Settings
+	limiter     *rate.Limiter // nil when no limit is set
+	tasks       map[string]*task
+	order       []*task
+	replays     map[replayKey]*task
+	readTimes   map[string][]time.Time
+	uploads     map[string]*upload
+	uploadOrder []*upload
+	used        map[string]float64 // spent per key
+	accountUsed float64
 }
 
-// Option configures a Server in New.
-type Option func(*Server)
-
-// WithKeys sets the accepted bearer keys, replacing the default "sk-fake-key".
-func WithKeys(keys ...string) Option {
-	return func(s *Server) {
-		if len(keys) == 0 {
-			return
-		}
-		s.keys = make(map[string]bool, len(keys))
-		for _, k := range keys {
-			s.keys[k] = true
-		}
-	}
-}
-
-// WithTaskDuration sets how long a task takes from submit to its final status; 0 ends it at once.
-func WithTaskDuration(d time.Duration) Option {
-	return func(s *Server) { s.taskDuration = max(d, 0) }
-}
-
-// WithEstimatedTime sets the estimate reported; 0 derives it from the task duration.
-func WithEstimatedTime(d time.Duration) Option {
-	return func(s *Server) { s.estimatedTime = max(d, 0) }
-}
-
-// WithURLLifetime sets how long result URLs stay valid after the task completes.
-func WithURLLifetime(d time.Duration) Option {
-	return func(s *Server) { s.urlLifetime = d }
-}
-
-// WithSubmitShape selects the submit response shape.
-func WithSubmitShape(shape Shape) Option {
-	return func(s *Server) { s.shape = shape }
-}
-
-// WithURLAsString makes result.images[].url a plain string instead of an array.
-func WithURLAsString(b bool) Option {
-	return func(s *Server) { s.urlAsString = b }
-}
-
-// WithControlEndpoint enables the /_fake/* routes.
-func WithControlEndpoint() Option {
-	return func(s *Server) { s.control = true }
-}
-
-// WithClock replaces time.Now for task lifecycles, expiry and read times.
-func WithClock(now func() time.Time) Option {
-	return func(s *Server) { s.now = now }
-}
-
-// New builds a server with no tasks.
+// New builds a server with no tasks, with the default settings changed by opts.
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:          time.Now,
-		keys:         map[string]bool{DefaultKey: true},
-		urlLifetime:  DefaultURLLifetime,
-		imageScale:   DefaultImageScale,
-		stopped:      make(chan struct{}),
-		shape:        ShapeV1,
-		taskDuration: DefaultTaskDuration,
-		idempotency:  true,
-		tasks:        map[string]*task{},
-		replays:      map[replayKey]*task{},
-		readTimes:    map[string][]time.Time{},
-		uploads:      map[string]*upload{},
-		wallets:      map[string]*wallet{},
-		account:      newWallet(),
-		prices:       map[string]float64{},
+		stopped:   make(chan struct{}),
+		set:       defaultSettings(),
+		tasks:     map[string]*task{},
+		replays:   map[replayKey]*task{},
+		readTimes: map[string][]time.Time{},
+		uploads:   map[string]*upload{},
+		used:      map[string]float64{},
 	}
-	for _, opt := range opts {
-		opt(s)
-	}
+	s.Configure(opts...)
 	s.mux = s.routes()
 	return s
 }
@@ -192,15 +112,15 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("POST /v1/uploads/images", s.v1(s.handleUpload, rejectUnknownKey))
 	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false), balanceQuirk))
 	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true), balanceQuirk))
+	mux.Handle("GET /v1/models", s.v1(handleModels, rejectUnknownKey))
 	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
-	mux.HandleFunc("GET /files/{task}/{file}", s.handleFile)
+	mux.HandleFunc("GET "+resultFilePrefix+"{file}", s.handleFile)
 	mux.HandleFunc("GET /uploads/{id}/{file}", s.handleUploadedFile)
-	if s.control {
-		mux.Handle("GET /_fake/counters", loopbackOnly(s.handleCounters))
-		mux.Handle("POST /_fake/reset-counters", loopbackOnly(s.handleResetCounters))
-		mux.Handle("GET /_fake/faults", loopbackOnly(s.handleKnobs))
-		mux.Handle("POST /_fake/faults", loopbackOnly(s.handleSetKnobs))
-	}
+	mux.Handle("GET /_fake/counters", s.control(s.handleCounters))
+	mux.Handle("POST /_fake/reset-counters", s.control(s.handleResetCounters))
+	mux.Handle("POST /_fake/forget-tasks", s.control(s.handleForgetTasks))
+	mux.Handle("GET /_fake/settings", s.control(s.handleSettings))
+	mux.Handle("POST /_fake/settings", s.control(s.handleSetSettings))
 	return mux
 }
 
@@ -216,61 +136,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // server does not wait for them.
 func (s *Server) stop() { s.stopOnce.Do(func() { close(s.stopped) }) }
 
-// SetSubmitShape selects the submit response shape for later submits.
-func (s *Server) SetSubmitShape(shape Shape) {
+// now reads the settings' clock.
+func (s *Server) now() time.Time {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.shape = shape
-}
-
-// SetURLAsString switches result.images[].url between a string and an array of strings.
-func (s *Server) SetURLAsString(b bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.urlAsString = b
-}
-
-// SetTaskDuration sets the duration of tasks created from now on.
-func (s *Server) SetTaskDuration(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.taskDuration = max(d, 0)
-}
-
-// SetEstimatedTime sets the estimate of tasks created from now on; 0 derives it from the duration.
-func (s *Server) SetEstimatedTime(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.estimatedTime = max(d, 0)
-}
-
-// SetIdempotency turns Idempotency-Key handling on (the default) or off.
-func (s *Server) SetIdempotency(enabled bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.idempotency = enabled
-}
-
-// SetLatency adds a delay before every /v1 answer.
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = max(d, 0)
-}
-
-// SetRateLimit installs a token bucket shared by all /v1 requests; perSecond <= 0 removes it.
-// A burst <= 0 means max(1, ceil(perSecond)).
-func (s *Server) SetRateLimit(perSecond float64, burst int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if perSecond <= 0 {
-		s.limiter = nil
-		return
-	}
-	if burst <= 0 {
-		burst = max(1, int(math.Ceil(perSecond)))
-	}
-	s.limiter = rate.NewLimiter(rate.Limit(perSecond), burst)
+	clock := s.set.Now
+	s.mu.Unlock()
+	return clock()
 }
 
 // Counters is a snapshot of what the server has seen; see the package doc for what each counts.
@@ -331,23 +202,6 @@ func (s *Server) ResetCounters() {
 	for _, c := range s.counters.all() {
 		c.Store(0)
 	}
-}
-
-// queue holds a fault and how many more times it applies.
-type queue[T any] struct {
-	value T
-	left  int
-}
-
-func (q *queue[T]) set(n int, v T) { q.value, q.left = v, max(n, 0) }
-
-func (q *queue[T]) take() (T, bool) {
-	if q.left == 0 {
-		var zero T
-		return zero, false
-	}
-	q.left--
-	return q.value, true
 }
 
 // errorBody is the documented error object.

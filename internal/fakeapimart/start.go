@@ -5,16 +5,22 @@ import (
 	"testing"
 )
 
-// Start serves a new Server on a loopback port for the length of the test and returns it with
-// its base URL, "http://127.0.0.1:PORT".
-func Start(tb testing.TB, opts ...Option) (*Server, string) {
-	tb.Helper()
-	s := New(opts...)
+// Serve serves a new Server on a loopback port and returns it with its base URL,
+// "http://127.0.0.1:PORT", and the function that stops it.
+func Serve(opts ...Option) (s *Server, baseURL string, stop func()) {
+	s = New(opts...)
 	ts := httptest.NewServer(s)
-	tb.Cleanup(func() {
+	return s, ts.URL, func() {
 		s.stop()
 		ts.CloseClientConnections()
 		ts.Close()
-	})
-	return s, ts.URL
+	}
+}
+
+// Start is Serve for the length of the test.
+func Start(tb testing.TB, opts ...Option) (*Server, string) {
+	tb.Helper()
+	s, baseURL, stop := Serve(opts...)
+	tb.Cleanup(stop)
+	return s, baseURL
 }

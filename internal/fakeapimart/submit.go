@@ -30,23 +30,17 @@ var refsRejectedAtSubmit = map[string]string{
 // upstreamRefsError is how such a task fails (observed on z-image-turbo).
 var upstreamRefsError = TaskError{Code: 400, Message: "Field 'text' is required in content item.", Type: "upstream_error"}
 
-// SubmitFault makes a submit fail.
+// SubmitFault makes the next N submits with a valid body fail.
 type SubmitFault struct {
+	N int `json:"n"`
 	// Status is the HTTP status answered, e.g. 429, 408, 503 (no task) or 500, 502, 504; 0 means 500.
-	Status int
+	Status int `json:"status"`
 	// RetryAfter, when > 0, is sent as Retry-After in whole seconds, rounded up.
-	RetryAfter time.Duration
+	RetryAfter time.Duration `json:"retry_after"`
 	// CreateTask creates (and charges) the task before answering the error: an ambiguous failure.
-	CreateTask bool
+	CreateTask bool `json:"create_task"`
 	// Reset creates the task, then closes the connection without any response.
-	Reset bool
-}
-
-// FailNextSubmits makes the next n submits with a valid body fail with f.
-func (s *Server) FailNextSubmits(n int, f SubmitFault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.submitFaults.set(n, f)
+	Reset bool `json:"reset"`
 }
 
 // submitBody is the part of the request the fake reads; other fields are ignored, as the API does.
@@ -94,7 +88,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	}
 
 	s.mu.Lock()
-	fault, faulted := s.submitFaults.take()
+	fault, faulted := take(&s.set.FailNextSubmits, &s.set.FailNextSubmits.N)
 	s.mu.Unlock()
 	if faulted && !fault.CreateTask && !fault.Reset {
 		s.serveFault(w, fault.Status, fault.RetryAfter)
@@ -138,18 +132,18 @@ func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := replayKey{owner: req.owner, key: req.idempotencyKey}
-	useKey := s.idempotency && req.idempotencyKey != ""
+	useKey := s.set.Idempotency && req.idempotencyKey != ""
 	if useKey {
 		if t, ok := s.replays[key]; ok {
 			s.counters.idempotentReplays.Add(1)
-			return *t, true, s.shape
+			return *t, true, s.set.SubmitShape
 		}
 	}
 	t := s.createTask(req)
 	if useKey {
 		s.replays[key] = t
 	}
-	return *t, false, s.shape
+	return *t, false, s.set.SubmitShape
 }
 
 // parseSubmit decodes and checks a submit body the way the API does, and applies its defaults.

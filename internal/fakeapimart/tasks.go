@@ -43,13 +43,14 @@ type TaskRecord struct {
 	Status         string    // the final status
 }
 
-// TaskOutcome replaces the normal "completed" end of a task.
+// TaskOutcome replaces the normal "completed" end of the next N tasks created.
 type TaskOutcome struct {
+	N int `json:"n"`
 	// Status is "failed", "cancelled" or any other string, reported once the duration is over.
 	// Empty means "failed".
-	Status string
+	Status string `json:"status"`
 	// Error is reported with the status; a failed task without one gets a generic error.
-	Error *TaskError
+	Error *TaskError `json:"error,omitempty"`
 }
 
 // TaskError is the error object of a failed task.
@@ -84,16 +85,16 @@ type newTask struct {
 
 // createTask records a task. The caller holds s.mu.
 func (s *Server) createTask(req newTask) *task {
-	now := s.now()
+	now := s.set.Now()
 	t := &task{
-		duration:  s.taskDuration,
+		duration:  s.set.TaskDuration,
 		estimated: s.estimateLocked(),
 		outcome:   TaskOutcome{Status: StatusCompleted},
 	}
 	// A request that decides its own fate leaves the injected outcomes for the next tasks.
 	if req.forced != nil {
 		t.outcome = *req.forced
-	} else if o, ok := s.taskOutcomes.take(); ok {
+	} else if o, ok := take(&s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
 		s.counters.faults.Add(1)
 		t.outcome = o
 		if t.outcome.Status == "" {
@@ -126,10 +127,10 @@ func (s *Server) createTask(req newTask) *task {
 
 // estimateLocked is the estimate given to a task created now. The caller holds s.mu.
 func (s *Server) estimateLocked() time.Duration {
-	if s.estimatedTime > 0 {
-		return s.estimatedTime
+	if s.set.EstimatedTime > 0 {
+		return s.set.EstimatedTime
 	}
-	return max(time.Second, s.taskDuration)
+	return max(time.Second, s.set.TaskDuration)
 }
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -181,13 +182,6 @@ func (t *task) taskError() *TaskError {
 		return &e
 	}
 	return nil
-}
-
-// FailNextTasks makes the next n created tasks end with o instead of completed.
-func (s *Server) FailNextTasks(n int, o TaskOutcome) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.taskOutcomes.set(n, o)
 }
 
 // ForgetAllTasks makes every existing task answer 404, as after the server's retention. Their

@@ -23,23 +23,17 @@ const UploadURLLifetime = 72 * time.Hour
 // framing, so that a file just under the limit is not refused for its headers.
 const maxUploadRequest = apimart.MaxUploadBytes + 64<<10
 
-// UploadFault makes an upload fail.
+// UploadFault makes the next N uploads of an acceptable file fail.
 type UploadFault struct {
+	N int `json:"n"`
 	// Status is the HTTP status answered, e.g. 429 or 503 (nothing stored) or 500, 502; 0 means 500.
-	Status int
+	Status int `json:"status"`
 	// RetryAfter, when > 0, is sent as Retry-After in whole seconds, rounded up.
-	RetryAfter time.Duration
+	RetryAfter time.Duration `json:"retry_after"`
 	// Store keeps the file before answering the error: an ambiguous failure.
-	Store bool
+	Store bool `json:"store"`
 	// Reset stores the file, then closes the connection without any response.
-	Reset bool
-}
-
-// FailNextUploads makes the next n uploads of an acceptable file fail with f.
-func (s *Server) FailNextUploads(n int, f UploadFault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.uploadFaults.set(n, f)
+	Reset bool `json:"reset"`
 }
 
 // UploadRecord is what the server knows about an uploaded file.
@@ -82,7 +76,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
 		return
 	}
 	s.mu.Lock()
-	fault, faulted := s.uploadFaults.take()
+	fault, faulted := take(&s.set.FailNextUploads, &s.set.FailNextUploads.N)
 	s.mu.Unlock()
 	if faulted && !fault.Store && !fault.Reset {
 		s.serveFault(w, fault.Status, fault.RetryAfter)

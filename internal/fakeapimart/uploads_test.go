@@ -148,7 +148,10 @@ func TestUploadFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake, base := fakeapimart.Start(t)
-			fake.FailNextUploads(1, tt.fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextUploads = tt.fault
+				set.FailNextUploads.N = 1
+			})
 			// An invalid body leaves the fault queued for the next acceptable file.
 			if a := postUpload(t, base, "notes.txt", []byte("text")); a.status != 400 {
 				t.Fatalf("invalid upload answered %d", a.status)
@@ -205,7 +208,7 @@ func TestSubmitReferencingUploads(t *testing.T) {
 
 func TestUploadedURLExpiresAfter72Hours(t *testing.T) {
 	clock := newClock()
-	_, base := fakeapimart.Start(t, fakeapimart.WithClock(clock.Now))
+	_, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.Now = clock.Now })
 	url := uploadedURL(t, base)
 	clock.Advance(fakeapimart.UploadURLLifetime - time.Second)
 	if a := call(t, http.MethodGet, url, "", ""); a.status != 200 {

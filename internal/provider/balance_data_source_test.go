@@ -25,15 +25,15 @@ data "apimart_balance" "account" {
 
 func TestAccBalanceDataSource_bothScopes(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.SetBalance(testAPIKey, 7.5)
-	fake.SetAccountBalance(fakeapimart.Unlimited)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 7.5 })
+	fake.Configure(func(set *fakeapimart.Settings) { set.AccountBalance = fakeapimart.Unlimited })
 	key := func(attr string, want knownvalue.Check) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("data.apimart_balance.key", tfjsonpath.New(attr), want)
 	}
 	account := func(attr string, want knownvalue.Check) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("data.apimart_balance.account", tfjsonpath.New(attr), want)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + bothBalances,
@@ -54,8 +54,8 @@ func TestAccBalanceDataSource_bothScopes(t *testing.T) {
 
 func TestAccBalanceDataSource_failureFormIsAnError(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailBalanceReads("User Quota Query Failed")
-	resource.ParallelTest(t, resource.TestCase{
+	fake.Configure(func(set *fakeapimart.Settings) { set.BalanceFailure = "User Quota Query Failed" })
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(baseURL) + bothBalances,
@@ -65,8 +65,8 @@ func TestAccBalanceDataSource_failureFormIsAnError(t *testing.T) {
 }
 
 func TestAccBalanceDataSource_unknownKeyIsAnError(t *testing.T) {
-	_, baseURL := startFake(t, fakeapimart.WithKeys("sk-only-this-one"))
-	resource.ParallelTest(t, resource.TestCase{
+	_, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.Keys = []string{"sk-only-this-one"} })
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(baseURL) + `data "apimart_balance" "key" {}`,
@@ -77,7 +77,7 @@ func TestAccBalanceDataSource_unknownKeyIsAnError(t *testing.T) {
 
 func TestAccBalanceDataSource_unknownScopeIsRefusedAtPlan(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(baseURL) + `data "apimart_balance" "team" { scope = "team" }`,
@@ -98,9 +98,9 @@ func guardExample(t *testing.T) string {
 
 func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.SetBalance(testAPIKey, 1.5)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 1.5 })
 	variables := config.Variables{"minimum_balance": config.IntegerVariable(2)}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -112,7 +112,7 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 				// Nothing was sent by the refused apply; an unlimited key then passes the same guard.
 				PreConfig: func() {
 					requireCounts(t, fake, counts{"submits": 0, "tasks_created": 0})
-					fake.SetBalance(testAPIKey, fakeapimart.Unlimited)
+					fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = fakeapimart.Unlimited })
 				},
 				Config:            providerConfig(baseURL) + guardExample(t),
 				ConfigVariables:   variables,
@@ -125,7 +125,8 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 
 func TestAccBalanceGuard_checkBlockWarns(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.SetBalance(testAPIKey, 5) // above the minimum of 2, below the warning at 10
+	// Above the minimum of 2, below the warning at 10.
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 5 })
 	w := cliWorkspace(t, baseURL, guardExample(t))
 	apply := w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	output := apply.Stdout + apply.Stderr
@@ -133,7 +134,7 @@ func TestAccBalanceGuard_checkBlockWarns(t *testing.T) {
 		t.Fatalf("the apply should warn of the low balance:\n%s", output)
 	}
 	requireCounts(t, fake, counts{"tasks_created": 1}) // a warning must not stop the apply
-	fake.SetBalance(testAPIKey, 50)
+	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 50 })
 	plan := w.MustRun(t, "plan", "-no-color")
 	if strings.Contains(plan.Stdout+plan.Stderr, "Check block assertion failed") {
 		t.Fatalf("no warning is due with 50 left:\n%s%s", plan.Stdout, plan.Stderr)

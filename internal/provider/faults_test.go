@@ -110,8 +110,11 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 	for name, fault := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			fake.FailNextSubmits(1, fault)
-			resource.ParallelTest(t, resource.TestCase{
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = fault
+				set.FailNextSubmits.N = 1
+			})
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            providerConfig(baseURL) + faultImage("retried"),
@@ -130,7 +133,9 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 // with advice, and nothing was paid.
 func TestAccFault_submitRetryAfterPastTheTimeout(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: 10 * time.Minute})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 429, RetryAfter: 10 * time.Minute}
+	})
 	config := providerConfig(baseURL) + `
 resource "apimart_image" "limited" {
   prompt = "rate limited"
@@ -140,7 +145,7 @@ resource "apimart_image" "limited" {
 }
 `
 	var began time.Time
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -178,9 +183,12 @@ func TestAccFault_submitMayHaveCreatedATask(t *testing.T) {
 	for name, fault := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			fake.FailNextSubmits(1, fault)
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextSubmits = fault
+				set.FailNextSubmits.N = 1
+			})
 			config := providerConfigWith(baseURL, "max_retries = 5") + faultImage("ambiguous")
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{
 					{
@@ -221,8 +229,11 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t)
-			fake.FailNextTaskReads(tc.faults, tc.fault)
-			resource.ParallelTest(t, resource.TestCase{
+			fake.Configure(func(set *fakeapimart.Settings) {
+				set.FailNextTaskReads = tc.fault
+				set.FailNextTaskReads.N = tc.faults
+			})
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            providerConfigWith(baseURL, tc.extra) + faultImage("polled"),
@@ -244,10 +255,13 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 }
 
 // An answer far over the size cap is read only in part and named in the error; the task stays in
-// state and the next apply collects it.
+// state and the next apply collects it. The create timeout ends the wait, so this runs on the wall
+// clock, with TF_ACC.
 func TestAccFault_hugeTaskAnswer(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTaskReads(1000, fakeapimart.ReadFault{Kind: fakeapimart.ReadHuge})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 1000, Kind: fakeapimart.ReadHuge}
+	})
 	config := func(timeout string) string {
 		return imageConfig(baseURL, "huge", createTimeoutBody("answered with 32 MiB", timeout))
 	}
@@ -259,7 +273,11 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 				ExpectError: errorWith("waiting", "larger than the client accepts"),
 			},
 			{
-				PreConfig:         func() { fake.FailNextTaskReads(0, fakeapimart.ReadFault{}) },
+				PreConfig: func() {
+					fake.Configure(func(set *fakeapimart.Settings) {
+						set.FailNextTaskReads = fakeapimart.ReadFault{N: 0}
+					})
+				},
 				Config:            config("1m"),
 				ConfigStateChecks: expectCompleted("apimart_image.huge"),
 				Check:             checkStateMatchesOnlyTask(fake, "apimart_image.huge"),
@@ -273,10 +291,12 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 	fake, baseURL := startFake(t)
 	const message = "the prompt was refused by the safety system"
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed",
-		Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed",
+			Error: &fakeapimart.TaskError{Code: 451, Message: message, Type: "moderation_error"}}
+	})
 	config := providerConfig(baseURL) + faultImage("refused")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, ExpectError: errorWith("Image generation failed", message)},
@@ -296,10 +316,12 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 }
 
 // A status the API may add one day is kept verbatim and waited on until the timeout, without a
-// crash; the task stays in state for the next apply.
+// crash; the task stays in state for the next apply. The timeout is real time, hence TF_ACC.
 func TestAccFault_unknownTaskStatus(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "quarantined"})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "quarantined"}
+	})
 	config := providerConfig(baseURL) + `
 resource "apimart_image" "odd" {
   prompt = "ends in a status nobody documented"
@@ -330,7 +352,7 @@ func TestAccFault_unauthorizedNamesTheKeySource(t *testing.T) {
 	const revoked = "sk-revoked-0000000000"
 	run := func(t *testing.T, providerBlock, source string) {
 		fake, baseURL := startFake(t)
-		resource.Test(t, resource.TestCase{
+		unitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{{
 				Config:      fmt.Sprintf(providerBlock, baseURL) + faultImage("denied"),
@@ -362,8 +384,8 @@ provider "apimart" {
 // A 403 on submit is a refusal: reported with the key's source, not retried, nothing paid.
 func TestAccFault_forbiddenSubmit(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 403})
-	resource.ParallelTest(t, resource.TestCase{
+	fake.Configure(func(set *fakeapimart.Settings) { set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 403} })
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfigWith(baseURL, "max_retries = 10") + faultImage("forbidden"),
@@ -374,7 +396,7 @@ func TestAccFault_forbiddenSubmit(t *testing.T) {
 }
 
 // Each way of not reaching the API fails clearly, says that nothing was paid for, and ends within
-// the request timeout rather than the 60 s default.
+// the request timeout rather than the 60 s default. Name lookups and timeouts are real, hence TF_ACC.
 func TestAccFault_unreachableAPI(t *testing.T) {
 	cases := map[string]struct {
 		baseURL func(tb testing.TB) string
@@ -409,7 +431,7 @@ func TestAccFault_unreachableAPI(t *testing.T) {
 }
 
 func untrustedTLSServer(tb testing.TB) string {
-	return fakeapimart.StartUntrustedTLS(tb, fakeapimart.WithKeys(testAPIKey))
+	return fakeapimart.StartUntrustedTLS(tb, func(set *fakeapimart.Settings) { set.Keys = []string{testAPIKey} })
 }
 
 func silentServer(tb testing.TB) string {
@@ -418,7 +440,7 @@ func silentServer(tb testing.TB) string {
 }
 
 // Plain http to a host other than loopback is refused before any connection: a listener on this
-// machine's own network address sees none.
+// machine's own network address sees none. That address is not loopback, hence TF_ACC.
 func TestAccFault_plainHTTPToRemoteHostSendsNothing(t *testing.T) {
 	ip := nonLoopbackIPv4(t)
 	addr, accepted := fakeapimart.SilentListener(t, net.JoinHostPort(ip, "0"))
@@ -453,7 +475,7 @@ func nonLoopbackIPv4(t *testing.T) string {
 func TestAccFault_rateLimitedServerFiftyImages(t *testing.T) {
 	const images = 50
 	fake, baseURL := startFake(t)
-	fake.SetRateLimit(20, 5)
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 5} })
 	w := cliWorkspace(t, baseURL, fmt.Sprintf(`
 provider "apimart" {
   rate_limit  = 40
@@ -493,9 +515,9 @@ resource "apimart_image" "crowd" {
 
 // A refresh keeps images the API has forgotten; see TestAccImage_refreshWithoutAPICalls. This
 // variant forgets them while an unfinished one waits in state, tainted by its timeout: it is
-// replaced, with one new task, since no paid result can come of the old one.
+// replaced, with one new task, since no paid result can come of the old one. Its first apply must time out, in real time (TF_ACC).
 func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "lost", createTimeoutBody("forgotten while running", timeout))
 	}
@@ -506,7 +528,7 @@ func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 			{
 				PreConfig: func() {
 					fake.ForgetAllTasks()
-					fake.SetTaskDuration(300 * time.Millisecond)
+					fake.Configure(func(set *fakeapimart.Settings) { set.TaskDuration = 300 * time.Millisecond })
 				},
 				Config: withTimeout("1m"),
 				ConfigStateChecks: append(expectCompleted("apimart_image.lost"),

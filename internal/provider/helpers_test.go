@@ -1,11 +1,14 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,29 +20,90 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
 
 const testAPIKey = "sk-test-0123456789"
 
 // testAccProviders starts a fresh provider for every terraform command, as terraform itself does,
-// so that nothing held in memory can leak from one command into the next.
+// so that nothing held in memory can leak from one command into the next. Its client waits on
+// the wall clock: it is for the tests whose point is real time (a create timeout, a slow server).
 func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
+	return providersOn(nil)
+}
+
+func providersOn(clock apimart.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"apimart": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6(New("test")())(), nil
+			return providerserver.NewProtocol6(newWithClock("test", clock)())(), nil
 		},
 	}
 }
 
-// startFake starts a fake APIMart server with short tasks; opts come after the defaults.
+// unitTest runs c without TF_ACC, as it needs nothing but loopback, and gives its provider the
+// test's fake time, so that no wait of the provider takes real time.
+func unitTest(t *testing.T, c resource.TestCase) {
+	t.Helper()
+	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t))
+	resource.UnitTest(t, c)
+}
+
+// parallelUnitTest is unitTest alongside the other parallel tests.
+func parallelUnitTest(t *testing.T, c resource.TestCase) {
+	t.Helper()
+	t.Parallel()
+	unitTest(t, c)
+}
+
+// fakeTime is the clock that a test's fake server and its provider share: the wall clock plus an
+// offset that grows by every wait of the provider. A wait thus ends at once, and the task it
+// waited for is as far along as it would be after waiting for real.
+type fakeTime struct{ offset atomic.Int64 }
+
+func (c *fakeTime) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.offset.Add(int64(max(d, 0)))
+	return nil
+}
+
+// fakeTimes holds each test's fake time. A test whose fake reads a clock of its own, which it
+// moves itself (to expire URLs, say), has none: its provider waits on the wall clock.
+var fakeTimes sync.Map // *testing.T -> apimart.Clock
+
+func fakeTimeOf(t *testing.T) apimart.Clock {
+	stored, loaded := fakeTimes.LoadOrStore(t, &fakeTime{})
+	if !loaded {
+		t.Cleanup(func() { fakeTimes.Delete(t) })
+	}
+	clock, _ := stored.(apimart.Clock)
+	return clock
+}
+
+// startFake starts a fake APIMart server with short tasks on the test's fake time; opts come
+// after the defaults.
 func startFake(t *testing.T, opts ...fakeapimart.Option) (*fakeapimart.Server, string) {
 	t.Helper()
-	defaults := []fakeapimart.Option{
-		fakeapimart.WithKeys(testAPIKey),
-		fakeapimart.WithTaskDuration(300 * time.Millisecond),
+	clock := fakeTimeOf(t)
+	probe := fakeapimart.Settings{Balances: map[string]float64{}, Prices: map[string]float64{}}
+	for _, opt := range opts {
+		opt(&probe)
 	}
-	return fakeapimart.Start(t, append(defaults, opts...)...)
+	if probe.Now != nil {
+		fakeTimes.Store(t, nil)
+	}
+	defaults := func(set *fakeapimart.Settings) {
+		set.Keys = []string{testAPIKey}
+		set.TaskDuration = 300 * time.Millisecond
+		if clock != nil {
+			set.Now = clock.Now
+		}
+	}
+	return fakeapimart.Start(t, append([]fakeapimart.Option{defaults}, opts...)...)
 }
 
 func providerConfig(baseURL string) string {

@@ -106,7 +106,7 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 	fake, baseURL := startFake(t)
 	target := filepath.Join(t.TempDir(), "assets", "img", "hero.png")
 	config := heroConfig(baseURL, target)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -134,14 +134,19 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 
 func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.SetMinImageBytes(1 << 20) // large enough to be cut in the middle of the body
+	// Large enough to be cut in the middle of the body.
+	fake.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = 1 << 20 })
 	target := filepath.Join(t.TempDir(), "hero.png")
 	config := heroConfig(baseURL, target)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadCut}) },
+				PreConfig: func() {
+					fake.Configure(func(set *fakeapimart.Settings) {
+						set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadCut}
+					})
+				},
 				Config:      config,
 				ExpectError: regexp.MustCompile(`Unable to download the image(.|\n)*cut(.|\n)*off(.|\n)*Nothing(.|\n)*was(.|\n)*written`),
 			},
@@ -150,7 +155,9 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 					if err := noFileAt(target); err != nil {
 						t.Errorf("after the cut download: %v", err)
 					}
-					fake.FailNextDownloads(1, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadHTML})
+					fake.Configure(func(set *fakeapimart.Settings) {
+						set.FailNextDownloads = fakeapimart.DownloadFault{N: 1, Kind: fakeapimart.DownloadHTML}
+					})
 				},
 				Config:      config,
 				ExpectError: regexp.MustCompile(`Download is not an image(.|\n)*<html>`),
@@ -174,9 +181,11 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 
 func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextDownloads(2, fakeapimart.DownloadFault{Kind: fakeapimart.DownloadStatus, Status: 503})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextDownloads = fakeapimart.DownloadFault{N: 2, Kind: fakeapimart.DownloadStatus, Status: 503}
+	})
 	target := filepath.Join(t.TempDir(), "hero.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: heroConfig(baseURL, target),
@@ -197,10 +206,13 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
 	clock := &testClock{}
-	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.URLLifetime = time.Hour
+	})
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "hero.png"), filepath.Join(dir, "moved", "hero-final.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: heroConfig(baseURL, from), PostApplyFunc: func() { clock.Advance(2 * time.Hour) }},
@@ -224,7 +236,7 @@ func TestAccImageFile_keepOnDestroy(t *testing.T) {
 	fake, baseURL := startFake(t)
 	dir := t.TempDir()
 	kept, removed := filepath.Join(dir, "kept.png"), filepath.Join(dir, "removed.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + fmt.Sprintf(`
@@ -263,9 +275,12 @@ resource "apimart_image_file" "removed" {
 // A destroy leaves a file alone that someone changed since it was saved.
 func TestAccImageFile_destroyLeavesAChangedFile(t *testing.T) {
 	clock := &testClock{}
-	_, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	_, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.URLLifetime = time.Hour
+	})
 	target := filepath.Join(t.TempDir(), "hero.png")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: heroConfig(baseURL, target),
@@ -295,7 +310,7 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 	config := func(rec fakeapimart.TaskRecord) string {
 		return fileConfig(baseURL, "pic", fileURL(baseURL, rec), target)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config(first), Check: checkFileMatchesState("apimart_image_file.pic")},
@@ -325,7 +340,7 @@ resource "apimart_image_file" %q {
 
 // fileURL is the first result URL of a task on the fake, as its task answer would give it.
 func fileURL(baseURL string, rec fakeapimart.TaskRecord) string {
-	return fmt.Sprintf("%s/files/%s/0.png", baseURL, rec.ID)
+	return fakeapimart.ResultURL(baseURL, rec.ID, 0)
 }
 
 func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
@@ -341,7 +356,7 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 		t.Fatal(err)
 	}
 	config := fileConfig(baseURL, "saved", fileURL(baseURL, rec), target)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -368,7 +383,7 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 
 func TestAccImageFile_importIDMustNameAPathAndAURL(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:        fileConfig(baseURL, "x", "https://cdn.example.com/x.png", "x.png"),
@@ -440,7 +455,10 @@ func TestAccImageFile_missingFileIsRestoredInPlaceForFree(t *testing.T) {
 
 func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
 	clock := &testClock{}
-	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now = clock.Now
+		set.URLLifetime = time.Hour
+	})
 	w, target := fileWorkspace(t, baseURL)
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	saved := fileSHA256(target)
@@ -467,7 +485,7 @@ func TestAccImageFile_needsNoKey(t *testing.T) {
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made with another key", "1:1", 1)
 	target := filepath.Join(t.TempDir(), "keyless.png")
 	t.Setenv(EnvAPIKey, "")
-	resource.Test(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`

@@ -75,7 +75,9 @@ func TestAccImageObject_s3CopyPlanMoveRestoreExpire(t *testing.T) {
 	s3 := storetest.StartS3(t)
 	first, second := s3.CreateBucket(t, "first"), s3.CreateBucket(t, "second")
 	clock := &testClock{}
-	fake, baseURL := startFake(t, fakeapimart.WithClock(clock.Now), fakeapimart.WithURLLifetime(time.Hour))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) {
+		set.Now, set.URLLifetime = clock.Now, time.Hour
+	})
 	w := cliWorkspace(t, baseURL, s3ObjectConfig(first, "images/hero.png"))
 
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")

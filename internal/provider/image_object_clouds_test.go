@@ -40,7 +40,7 @@ func TestAccImageObject_cloudBucketURLsAreCheckedAtPlan(t *testing.T) {
 		"gcs://assets",                   // not a scheme gocloud.dev knows
 	} {
 		t.Run(bucket, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			unitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:      providerConfig(baseURL) + cloudObjectConfig(fileURL(baseURL, rec), bucket, "images/hero.png"),

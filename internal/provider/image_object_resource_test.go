@@ -117,7 +117,7 @@ func TestAccImageObject_fileBucketCopiesOnceThenMovesAndRewritesWithoutDownloads
 	fake, baseURL := startFake(t)
 	bucket, dir := fileBucket(t)
 	const address = "apimart_image_object.hero"
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -273,7 +273,7 @@ func TestAccImageObject_badInputFailsAtPlanWithNothingSent(t *testing.T) {
 		{bucket, "", `key is empty`},
 		{bucket, "/images/a.png", `key "/images/a.png" starts with "/"`},
 	} {
-		resource.Test(t, resource.TestCase{
+		unitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{{
 				Config:      objectConfig(baseURL, tt.bucket, tt.key, ""),
@@ -318,7 +318,7 @@ resource "apimart_image_object" "adopted" {
 `, url, bucket)
 	const address = "apimart_image_object.adopted"
 	fake.ResetCounters()
-	resource.Test(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: config + importByID(address, bucket+" in/hero.png "+url),

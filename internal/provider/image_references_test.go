@@ -106,7 +106,7 @@ func TestAccImage_referenceImagesFromURLsAndFiles(t *testing.T) {
 	frontCopy, _ := writePhoto(t, dir, "front-copy.png", "front")
 	const url = "https://cdn.example.com/mood.jpg"
 	config := imageConfig(baseURL, "edit", editBody(url, front, back, frontCopy))
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -139,7 +139,7 @@ func TestAccImage_referenceImagesFromURLsAndFiles(t *testing.T) {
 func TestAccImage_referenceURLsOnly(t *testing.T) {
 	fake, baseURL := startFake(t)
 	urls := []string{"https://cdn.example.com/a.png", "http://cdn.example.com/b.webp"}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: imageConfig(baseURL, "u", editBody(urls...)),
@@ -165,7 +165,7 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 	sameTask := statecheck.CompareValue(compare.ValuesSame())
 	sameUploadURL := statecheck.CompareValue(compare.ValuesSame())
 	newUploadURL := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -261,7 +261,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 // A create interrupted after its submit leaves the task in state; the next apply collects that
 // task without uploading or submitting again.
 func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 6 * time.Second })
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "interrupted")
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "slow", editBody(photo)+fmt.Sprintf(`
@@ -299,8 +299,8 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 	photo, _ := writePhoto(t, t.TempDir(), "photo.png", "faults")
 	t.Run("503 is retried", func(t *testing.T) {
 		fake, baseURL := startFake(t)
-		fake.FailNextUploads(1, fakeapimart.UploadFault{Status: 503})
-		resource.ParallelTest(t, resource.TestCase{
+		fake.Configure(func(set *fakeapimart.Settings) { set.FailNextUploads = fakeapimart.UploadFault{N: 1, Status: 503} })
+		parallelUnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{{
 				Config:            imageConfig(baseURL, "f", editBody(photo)),
@@ -311,8 +311,8 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 	})
 	t.Run("500 after storing is not retried", func(t *testing.T) {
 		fake, baseURL := startFake(t)
-		fake.FailNextUploads(1, fakeapimart.UploadFault{Store: true})
-		resource.ParallelTest(t, resource.TestCase{
+		fake.Configure(func(set *fakeapimart.Settings) { set.FailNextUploads = fakeapimart.UploadFault{N: 1, Store: true} })
+		parallelUnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{
 				{
@@ -340,7 +340,7 @@ func TestAccImage_referenceImportAdopts(t *testing.T) {
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "imported")
 	seeded := seedCompletedTask(t, fake, "gpt-4o-image", "the product on a beach", "1:1", 1)
 	config := imageConfig(baseURL, "imported", editBody(photo))
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -369,7 +369,7 @@ func TestAccImage_referenceFileDeletedKeepsTheImage(t *testing.T) {
 	fake, baseURL := startFake(t)
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "deleted later")
 	config := imageConfig(baseURL, "d", editBody(photo))
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, PostApplyFunc: fake.ResetCounters},
@@ -444,7 +444,7 @@ func TestAccImage_referenceEditExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	config := strings.ReplaceAll(string(example), "${path.module}", dir)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:            providerConfig(baseURL) + config,
@@ -466,7 +466,7 @@ func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
   model            = %q
   size             = %q
   reference_images = [%q]`, model, size, photo)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            imageConfig(baseURL, "r", body),
@@ -485,7 +485,7 @@ func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
 // the plan shows the digests and URLs as unknown, and the apply sends the result URL as it is.
 func TestAccImage_referenceToAnotherImage(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `

@@ -664,7 +664,7 @@ func (r *imageResource) startTask(ctx context.Context, client *apimart.Client, i
 	tflog.Info(ctx, "submitted image task", map[string]any{"task_id": sub.TaskID, "estimated_time": sub.EstimatedTime.String()})
 	plan.startedTask(sub)
 	plan.ReferenceURLs = stringListOrNull(urls)
-	return apimart.WaitOptions{EstimatedTime: sub.EstimatedTime, SubmittedAt: time.Now(), OnProgress: logProgress(ctx)}, true
+	return apimart.WaitOptions{EstimatedTime: sub.EstimatedTime, OnProgress: logProgress(ctx)}, true
 }
 
 // recordWaitOutcome stores what the wait learned and explains a wait that did not end in a

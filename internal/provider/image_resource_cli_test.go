@@ -52,7 +52,7 @@ func requireOneCompletedTask(t *testing.T, w *tfharness.Workspace, fake *fakeapi
 }
 
 func TestAccImage_untaintThenApplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(5*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 5 * time.Second })
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "u" {
   prompt = "wait for me"
@@ -78,7 +78,7 @@ resource "apimart_image" "u" {
 }
 
 func TestAccImage_interruptThenApplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(4*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 4 * time.Second })
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "i" {
   prompt = "interrupt me"
@@ -135,7 +135,7 @@ func forgetUnfinishedTask(t *testing.T, fake *fakeapimart.Server, w *tfharness.W
 		t.Fatalf("after the timeout the object should be tainted and interrupted: %+v", res)
 	}
 	fake.ForgetAllTasks()
-	fake.SetTaskDuration(300 * time.Millisecond)
+	fake.Configure(func(set *fakeapimart.Settings) { set.TaskDuration = 300 * time.Millisecond })
 	taskID, _ := res.Values["task_id"].(string)
 	return taskID
 }
@@ -152,7 +152,7 @@ resource "apimart_image" "f" {
 // Untainted, an object whose unfinished task the API forgot stays in state and plans no new
 // image; the plan names the task and the command that pays for one, which then pays once.
 func TestAccImage_forgottenTaskUntaintedPlansNoImage(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	w := cliWorkspace(t, baseURL, forgottenConfig)
 	taskID := forgetUnfinishedTask(t, fake, w, "apimart_image.f")
 	w.MustRun(t, "untaint", "apimart_image.f")
@@ -179,7 +179,7 @@ func TestAccImage_forgottenTaskUntaintedPlansNoImage(t *testing.T) {
 // Terraform plans it. The plan says the replacement pays for a new image, and it pays once: the
 // forgotten task is not handed over, so the replacement does not wait for a task that is gone.
 func TestAccImage_forgottenTaskTaintedIsReplacedOnce(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(10*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	w := cliWorkspace(t, baseURL, forgottenConfig)
 	taskID := forgetUnfinishedTask(t, fake, w, "apimart_image.f")
 

@@ -55,7 +55,7 @@ func checkTaskRecord(fake *fakeapimart.Server, address, model, size string, n in
 
 func TestAccImage_multipleImages(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: imageConfig(baseURL, "four", `  prompt = "four variations"
@@ -126,7 +126,7 @@ func TestAccImage_planTimeValidation(t *testing.T) {
 // Values known only after apply are not rejected at plan time; they are checked once known.
 func TestAccImage_unknownValuesAccepted(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -159,7 +159,7 @@ func TestAccImage_keepersReplace(t *testing.T) {
   keepers = { release = %q }`, release))
 	}
 	sameTaskID := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -217,7 +217,7 @@ func TestAccImage_inputsForceReplacement(t *testing.T) {
 		}
 		testSteps = append(testSteps, step)
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders(), Steps: testSteps})
+	parallelUnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders(), Steps: testSteps})
 }
 
 // A refresh of completed images makes no API call, and an image the API has forgotten stays.
@@ -229,7 +229,7 @@ resource "apimart_image" "a" {
   prompt = "refresh me ${count.index}"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 3}), PostApplyFunc: fake.ResetCounters},
@@ -252,7 +252,7 @@ resource "apimart_image" "a" {
 
 func TestAccImage_countMakesDistinctTasks(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -287,7 +287,7 @@ func checkDistinctIdempotencyKeys(fake *fakeapimart.Server) resource.TestCheckFu
 func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 	fake, baseURL := startFake(t)
 	config := imageConfig(baseURL, "r", `  prompt = "replace me"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
@@ -306,7 +306,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 
 // A create that times out keeps the task id; the next apply collects the same task.
 func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithTaskDuration(6*time.Second))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 6 * time.Second })
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "slow", createTimeoutBody("a slow sunrise", timeout))
 	}
@@ -344,10 +344,12 @@ func checkStateMatchesOnlyTask(fake *fakeapimart.Server, address string) resourc
 
 func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed", Error: &fakeapimart.TaskError{
-		Code: 400, Message: "prompt rejected by the content policy", Type: "moderation_error",
-	}})
-	resource.ParallelTest(t, resource.TestCase{
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed", Error: &fakeapimart.TaskError{
+			Code: 400, Message: "prompt rejected by the content policy", Type: "moderation_error",
+		}}
+	})
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -368,8 +370,10 @@ func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 
 func TestAccImage_cancelledTaskIsNotResubmitted(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "cancelled"})
-	resource.ParallelTest(t, resource.TestCase{
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "cancelled"}
+	})
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      imageConfig(baseURL, "c", `  prompt = "cancel me"`),
@@ -384,7 +388,7 @@ func TestAccImage_importCommand(t *testing.T) {
 	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made outside terraform", "9:16", 1)
 	config := imageConfig(baseURL, "imported", `  prompt = "made outside terraform"
   size   = "9:16"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -424,7 +428,7 @@ func TestAccImage_importBlock(t *testing.T) {
 	config := imageConfig(baseURL, "imported", `  prompt = "adopted by an import block"
   model  = "qwen-image-2.0"
   size   = "3:4"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
@@ -449,7 +453,7 @@ func TestAccImage_importBlock(t *testing.T) {
 func TestAccImage_identity(t *testing.T) {
 	fake, baseURL := startFake(t)
 	config := imageConfig(baseURL, "hero", `  prompt = "known by its task"`)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -491,7 +495,7 @@ import {
   identity = { task_id = %q }
 }
 `, seeded.ID)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -532,7 +536,7 @@ func seedCompletedTask(t *testing.T, fake *fakeapimart.Server, model, prompt, si
 
 func TestAccImage_importUnknownTask(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:        imageConfig(baseURL, "ghost", `  prompt = "nobody made me"`),
@@ -547,16 +551,16 @@ func TestAccImage_importUnknownTask(t *testing.T) {
 // Every submit response shape and both forms of url give the same state.
 func TestAccImage_responseShapes(t *testing.T) {
 	cases := map[string][]fakeapimart.Option{
-		"V1 data array":      {fakeapimart.WithSubmitShape(fakeapimart.ShapeV1)},
-		"V2 data object":     {fakeapimart.WithSubmitShape(fakeapimart.ShapeV2)},
-		"V3 string code":     {fakeapimart.WithSubmitShape(fakeapimart.ShapeV3)},
-		"url as string":      {fakeapimart.WithURLAsString(true)},
-		"url as string list": {fakeapimart.WithURLAsString(false)},
+		"V1 data array":      {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV1 }},
+		"V2 data object":     {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV2 }},
+		"V3 string code":     {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV3 }},
+		"url as string":      {func(set *fakeapimart.Settings) { set.URLAsString = true }},
+		"url as string list": {func(set *fakeapimart.Settings) { set.URLAsString = false }},
 	}
 	for name, opts := range cases {
 		t.Run(name, func(t *testing.T) {
 			fake, baseURL := startFake(t, opts...)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:            imageConfig(baseURL, "shape", `  prompt = "shape test"`),
@@ -574,7 +578,7 @@ func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "t", createTimeoutBody("patient", timeout))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: withTimeout("5m")},
@@ -618,7 +622,7 @@ resource "apimart_image" "m%d" {
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("resolution"), stringOrNullValue(m.DefaultResolution)))
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:            config.String(),
@@ -745,7 +749,7 @@ func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
 	})
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
 					Config:      imageConfig(baseURL, "bad", tc.body),
@@ -761,7 +765,7 @@ func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
 // while state keeps it as written; grok gets the ratio as aspect_ratio.
 func TestAccImage_argumentsReachTheAPIWithTheirTypes(t *testing.T) {
 	fake, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -843,7 +847,7 @@ func TestAccImage_argumentsForceReplacement(t *testing.T) {
   parameters = { seed = %s }`, quality, seed))
 	}
 	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionReplace)}}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config("low", "1"), Check: checkCounts(fake, counts{"tasks_created": 1})},

@@ -42,14 +42,11 @@ type apimartProvider struct {
 	// handover outlives Configure so that a Delete and the Create that replaces it, which
 	// Terraform runs in one provider process, share it.
 	handover *handoverQueue
+	clock    apimart.Clock // see newWithClock
 }
 
 // New returns a factory for the provider, as providerserver expects.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider {
-		return &apimartProvider{version: version, handover: newHandoverQueue()}
-	}
-}
+func New(version string) func() provider.Provider { return newWithClock(version, nil) }
 
 type providerModel struct {
 	APIKey         types.String  `tfsdk:"api_key"`
@@ -132,7 +129,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	userAgent := fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion)
-	settings, diags := resolveSettings(config, apimart.Config{UserAgent: userAgent, Logger: tflogLogger{}})
+	settings, diags := resolveSettings(config, apimart.Config{UserAgent: userAgent, Logger: tflogLogger{}, Clock: p.clock})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

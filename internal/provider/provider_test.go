@@ -16,7 +16,7 @@ func TestAccProvider_configFromEnvironment(t *testing.T) {
 	fake, baseURL := startFake(t)
 	t.Setenv(EnvAPIKey, testAPIKey)
 	t.Setenv(EnvBaseURL, baseURL)
-	resource.Test(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: `
@@ -36,7 +36,7 @@ func TestAccProvider_configOverridesEnvironment(t *testing.T) {
 	fake, baseURL := startFake(t)
 	t.Setenv(EnvAPIKey, "sk-wrong-key-from-env")
 	t.Setenv(EnvBaseURL, "https://unreachable.invalid")
-	resource.Test(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -62,7 +62,7 @@ resource "apimart_image" "a" {
   prompt = "kept while the key is gone"
 }
 `
-	resource.Test(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
@@ -85,7 +85,7 @@ resource "apimart_image" "b" {
 }
 
 func TestAccProvider_plainHTTPRefusedForRemoteHost(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: `

@@ -92,7 +92,7 @@ func canaryScenario(t *testing.T, env map[string]string, providerBlock string) *
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it")
 	}
-	fake, baseURL := startFake(t, fakeapimart.WithKeys(canaryKey))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.Keys = []string{canaryKey} })
 	echoURL := echoKeyServer(t)
 	env[EnvBaseURL] = baseURL
 	env["TF_LOG"] = "trace"
@@ -106,15 +106,23 @@ func canaryScenario(t *testing.T, env map[string]string, providerBlock string) *
 	}
 
 	run.w.WriteConfig(t, requiredProviders+providerBlock+images("a", "b"))
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 429, RetryAfter: time.Second})
-	fake.FailNextTaskReads(2, fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 502})
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed", Error: &fakeapimart.TaskError{Code: 500, Message: "upstream refused"}})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 429, RetryAfter: time.Second}
+	})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTaskReads = fakeapimart.ReadFault{N: 2, Kind: fakeapimart.ReadStatus, Status: 502}
+	})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed", Error: &fakeapimart.TaskError{Code: 500, Message: "upstream refused"}}
+	})
 	run.terraform(t, "", "plan", "-no-color", "-out=canary.tfplan")
 	run.terraform(t, "", "show", "-no-color", "canary.tfplan")
 	run.terraform(t, "Image generation failed", "apply", "-no-color", "canary.tfplan")
 
 	run.w.WriteConfig(t, requiredProviders+providerBlock+images("a", "b", "c"))
-	fake.FailNextSubmits(1, fakeapimart.SubmitFault{Status: 500, CreateTask: true})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextSubmits = fakeapimart.SubmitFault{N: 1, Status: 500, CreateTask: true}
+	})
 	run.terraform(t, "Image request may have been charged", "apply", "-no-color", "-auto-approve")
 
 	echoing := strings.Replace(providerBlock, "provider \"apimart\" {", "provider \"apimart\" {\n  base_url = \""+echoURL+"\"", 1)

@@ -26,7 +26,7 @@ data "apimart_task" "t" {
 func TestAccTaskDataSource_found(t *testing.T) {
 	fake, baseURL := startFake(t)
 	seeded := seedCompletedTask(t, fake, "gpt-4o-image", "two kittens", "2:3", 2)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: taskConfig(baseURL, seeded.ID),
@@ -46,7 +46,7 @@ func TestAccTaskDataSource_found(t *testing.T) {
 // The data source sees what the resource made, including its URLs.
 func TestAccTaskDataSource_ofImageResource(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
@@ -69,9 +69,11 @@ data "apimart_task" "lookup" {
 
 func TestAccTaskDataSource_failedTaskReportsError(t *testing.T) {
 	fake, baseURL := startFake(t)
-	fake.FailNextTasks(1, fakeapimart.TaskOutcome{Status: "failed", Error: &fakeapimart.TaskError{Code: 500, Message: "upstream model crashed", Type: "server_error"}})
+	fake.Configure(func(set *fakeapimart.Settings) {
+		set.FailNextTasks = fakeapimart.TaskOutcome{N: 1, Status: "failed", Error: &fakeapimart.TaskError{Code: 500, Message: "upstream model crashed", Type: "server_error"}}
+	})
 	seeded := seedCompletedTask(t, fake, "imagen-4.0-apimart", "doomed", "1:1", 1)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: taskConfig(baseURL, seeded.ID),
@@ -87,7 +89,7 @@ func TestAccTaskDataSource_failedTaskReportsError(t *testing.T) {
 
 func TestAccTaskDataSource_notFound(t *testing.T) {
 	_, baseURL := startFake(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      taskConfig(baseURL, "task_01UNKNOWN0000000000000000"),
@@ -97,9 +99,9 @@ func TestAccTaskDataSource_notFound(t *testing.T) {
 }
 
 func TestAccTaskDataSource_otherKeysTask(t *testing.T) {
-	fake, baseURL := startFake(t, fakeapimart.WithKeys(testAPIKey, "sk-someone-else"))
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.Keys = []string{testAPIKey, "sk-someone-else"} })
 	seeded := fake.SeedTask("sk-someone-else", "imagen-4.0-apimart", "not yours", "1:1", 1)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      taskConfig(baseURL, seeded.ID),

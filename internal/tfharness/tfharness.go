@@ -210,12 +210,13 @@ func (w *Workspace) Run(ctx context.Context, args ...string) Result {
 	if err != nil {
 		log := filepath.Join(w.Dir, "failed-"+args[0]+".log")
 		_ = os.WriteFile(log, []byte(r.Stdout+"\n--- stderr ---\n"+r.Stderr), 0o600)
-		r.Err = fmt.Errorf("terraform %s in %s: %w (output in %s)\n%s", strings.Join(args, " "), w.Dir, err, log, tail(r.Stderr, 2000))
+		r.Err = fmt.Errorf("terraform %s in %s: %w (output in %s)\n%s", strings.Join(args, " "), w.Dir, err, log, Tail(r.Stderr, 2000))
 	}
 	return r
 }
 
-func tail(s string, n int) string {
+// Tail is the end of a command's long output, for an error message.
+func Tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

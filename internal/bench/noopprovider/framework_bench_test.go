@@ -52,7 +52,7 @@ func BenchmarkPlanOfACompletedImage(b *testing.B) {
 //
 //	go test ./internal/bench/noopprovider -run '^$' -bench ApplyOfAnImage -cpuprofile cpu.out
 func BenchmarkApplyOfAnImage(b *testing.B) {
-	fake := httptest.NewServer(fakeapimart.New(fakeapimart.WithTaskDuration(0)))
+	fake := httptest.NewServer(fakeapimart.New(func(set *fakeapimart.Settings) { set.TaskDuration = 0 }))
 	b.Cleanup(fake.Close)
 	cases := []struct {
 		typeName string

@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	report, err := bench.Run(ctx, f.opts)
 	if report != nil {
 		fmt.Fprintln(stdout)
-		report.WriteText(stdout)
+		fmt.Fprint(stdout, report.Markdown())
 	}
 	if err != nil {
 		return err

@@ -37,43 +37,41 @@ func main() {
 	}
 }
 
-type options struct {
-	listen        string
-	keys          []string
-	taskDuration  time.Duration
-	estimatedTime time.Duration
-	urlLifetime   time.Duration
-	shape         string
-	imageScale    float64
-}
-
-func parseFlags(args []string, stderr io.Writer) (options, error) {
-	var o options
-	var keys string
+// parseFlags reads the listen address and the settings the flags name; the others keep their
+// defaults and can be changed later through /_fake/settings.
+func parseFlags(args []string, stderr io.Writer) (string, fakeapimart.Option, error) {
+	set := fakeapimart.New().Settings()
+	var listen, keys, shape string
 	fs := flag.NewFlagSet("apimart-fake", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free port")
+	fs.StringVar(&listen, "listen", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free port")
 	fs.StringVar(&keys, "keys", fakeapimart.DefaultKey, "comma-separated API `keys` the server accepts")
-	fs.DurationVar(&o.taskDuration, "task-duration", fakeapimart.DefaultTaskDuration, "time from submit to completion; 0 completes at once")
-	fs.DurationVar(&o.estimatedTime, "estimated-time", 0, "estimated_time reported; 0 derives it from -task-duration")
-	fs.DurationVar(&o.urlLifetime, "url-lifetime", fakeapimart.DefaultURLLifetime, "how long result URLs stay valid after completion")
-	fs.StringVar(&o.shape, "submit-shape", "v1", "submit response shape: v1, v2 or v3")
-	fs.Float64Var(&o.imageScale, "image-scale", fakeapimart.DefaultImageScale, "factor applied to the real pixel size of result images; 1 is full size")
+	fs.DurationVar(&set.TaskDuration, "task-duration", set.TaskDuration, "time from submit to completion; 0 completes at once")
+	fs.DurationVar(&set.EstimatedTime, "estimated-time", 0, "estimated_time reported; 0 derives it from -task-duration")
+	fs.DurationVar(&set.URLLifetime, "url-lifetime", set.URLLifetime, "how long result URLs stay valid after completion")
+	fs.StringVar(&shape, "submit-shape", "v1", "submit response shape: v1, v2 or v3")
+	fs.Float64Var(&set.ImageScale, "image-scale", set.ImageScale, "factor applied to the real pixel size of result images; 1 is full size")
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return "", nil, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return "", nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	set.Keys = nil
 	for _, k := range strings.Split(keys, ",") {
 		if k = strings.TrimSpace(k); k != "" {
-			o.keys = append(o.keys, k)
+			set.Keys = append(set.Keys, k)
 		}
 	}
-	if len(o.keys) == 0 {
-		return o, errors.New("-keys names no key")
+	if len(set.Keys) == 0 {
+		return "", nil, errors.New("-keys names no key")
 	}
-	return o, checkLoopback(o.listen)
+	var err error
+	if set.SubmitShape, err = fakeapimart.ParseShape(shape); err != nil {
+		return "", nil, err
+	}
+	set.ControlRoutes = true
+	return listen, func(s *fakeapimart.Settings) { *s = set }, checkLoopback(listen)
 }
 
 // checkLoopback refuses addresses reachable from other machines: the fake has no real auth and
@@ -93,26 +91,14 @@ func checkLoopback(addr string) error {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
+	listen, settings, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	shape, err := fakeapimart.ParseShape(o.shape)
+	fake := fakeapimart.New(settings)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return err
-	}
-	fake := fakeapimart.New(
-		fakeapimart.WithKeys(o.keys...),
-		fakeapimart.WithTaskDuration(o.taskDuration),
-		fakeapimart.WithEstimatedTime(o.estimatedTime),
-		fakeapimart.WithURLLifetime(o.urlLifetime),
-		fakeapimart.WithSubmitShape(shape),
-		fakeapimart.WithImageScale(o.imageScale),
-		fakeapimart.WithControlEndpoint(),
-	)
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.listen, err)
+		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	srv := &http.Server{

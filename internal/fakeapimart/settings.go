@@ -1,0 +1,257 @@
+package fakeapimart
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Settings are every knob of the fake. Go code changes them with Options, at Start or New and
+// later with Configure; the control route POST /_fake/settings decodes its JSON body onto them,
+// so a field the body leaves out keeps its value. Durations are nanoseconds in JSON.
+type Settings struct {
+	// Keys are the accepted bearer keys; none means DefaultKey alone.
+	Keys []string `json:"-"`
+	// Now is the clock of task lifecycles, expiry and read times. A test gives it the clock the
+	// client waits on, so that a task is done when the client's wait says so.
+	Now func() time.Time `json:"-"`
+	// ControlRoutes turns on the /_fake/* routes, for loopback peers only.
+	ControlRoutes bool `json:"-"`
+
+	SubmitShape Shape `json:"submit_shape"`
+	// URLAsString makes result.images[].url a plain string instead of an array.
+	URLAsString bool `json:"url_as_string"`
+	// TaskDuration is how long tasks created from now on take; 0 ends them at once.
+	TaskDuration time.Duration `json:"task_duration"`
+	// EstimatedTime is the estimate of tasks created from now on; 0 derives it from TaskDuration.
+	EstimatedTime time.Duration `json:"estimated_time"`
+	// URLLifetime is how long result URLs work after their task completed.
+	URLLifetime time.Duration `json:"url_lifetime"`
+	// ImageScale is the factor applied to the real pixel size of results; 1 is full size.
+	ImageScale float64 `json:"image_scale"`
+	// MinImageBytes pads every result file to at least this size with an ancillary PNG chunk of
+	// incompressible bytes that decoders skip, to measure big downloads without big pictures.
+	MinImageBytes int64 `json:"min_image_bytes"`
+	// Latency delays every /v1 answer.
+	Latency   time.Duration `json:"latency"`
+	RateLimit RateLimit     `json:"rate_limit"`
+	// Idempotency makes Idempotency-Key headers count: a repeated key answers the task it made.
+	Idempotency bool `json:"idempotency"`
+
+	FailNextSubmits   SubmitFault   `json:"fail_next_submits"`
+	FailNextUploads   UploadFault   `json:"fail_next_uploads"`
+	FailNextTaskReads ReadFault     `json:"fail_next_task_reads"`
+	FailNextTasks     TaskOutcome   `json:"fail_next_tasks"`
+	FailNextDownloads DownloadFault `json:"fail_next_downloads"`
+
+	// Balances is what each key has left; a key not named has StartingBalance until it pays.
+	// Unlimited removes a quota.
+	Balances map[string]float64 `json:"balances"`
+	// AccountBalance is what the account, which owns every key, has left.
+	AccountBalance float64 `json:"account_balance"`
+	// Prices is what one image of each model named costs; DefaultPrice for the others.
+	Prices map[string]float64 `json:"prices"`
+	// BalanceFailure, when set, makes both balance endpoints answer HTTP 200
+	// {"success":false,"message":BalanceFailure}, as the API does when it cannot read a quota.
+	BalanceFailure string `json:"balance_failure"`
+}
+
+// RateLimit is a token bucket shared by all /v1 requests; PerSecond <= 0 removes it, and a
+// Burst <= 0 means max(1, ceil(PerSecond)). It runs on the wall clock whatever Now is, because
+// clients back off in real time.
+type RateLimit struct {
+	PerSecond float64 `json:"per_second"`
+	Burst     int     `json:"burst"`
+}
+
+// Option changes the settings.
+type Option func(*Settings)
+
+func defaultSettings() Settings {
+	return Settings{
+		Keys:           []string{DefaultKey},
+		Now:            time.Now,
+		SubmitShape:    ShapeV1,
+		TaskDuration:   DefaultTaskDuration,
+		URLLifetime:    DefaultURLLifetime,
+		ImageScale:     DefaultImageScale,
+		Idempotency:    true,
+		Balances:       map[string]float64{},
+		AccountBalance: StartingBalance,
+		Prices:         map[string]float64{},
+	}
+}
+
+// clone copies the lists and maps, so that a change to the copy leaves the original alone.
+func (set Settings) clone() Settings {
+	set.Keys = slices.Clone(set.Keys)
+	set.Balances = maps.Clone(set.Balances)
+	set.Prices = maps.Clone(set.Prices)
+	return set
+}
+
+// normalize replaces values that mean nothing with the nearest that does.
+func (set *Settings) normalize() {
+	if set.Now == nil {
+		set.Now = time.Now
+	}
+	if len(set.Keys) == 0 {
+		set.Keys = []string{DefaultKey}
+	}
+	if set.ImageScale <= 0 {
+		set.ImageScale = DefaultImageScale
+	}
+	set.TaskDuration = max(set.TaskDuration, 0)
+	set.EstimatedTime = max(set.EstimatedTime, 0)
+	set.Latency = max(set.Latency, 0)
+	set.MinImageBytes = max(set.MinImageBytes, 0)
+	if set.Balances == nil {
+		set.Balances = map[string]float64{}
+	}
+	if set.Prices == nil {
+		set.Prices = map[string]float64{}
+	}
+}
+
+// Configure applies opts to the settings in one step.
+func (s *Server) Configure(opts ...Option) {
+	_ = s.update(func(set *Settings) error {
+		for _, opt := range opts {
+			opt(set)
+		}
+		return nil
+	})
+}
+
+// Settings returns a copy of the current settings; the fault counts in it are those still queued.
+func (s *Server) Settings() Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set.clone()
+}
+
+// update is the one way the settings change: change works on a copy, which replaces them only
+// if it succeeds.
+func (s *Server) update(change func(*Settings) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.set.clone()
+	if err := change(&next); err != nil {
+		return err
+	}
+	next.normalize()
+	if next.RateLimit != s.set.RateLimit {
+		s.limiter = newLimiter(next.RateLimit)
+	}
+	s.set = next
+	return nil
+}
+
+func newLimiter(r RateLimit) *rate.Limiter {
+	if r.PerSecond <= 0 {
+		return nil
+	}
+	burst := r.Burst
+	if burst <= 0 {
+		burst = max(1, int(math.Ceil(r.PerSecond)))
+	}
+	return rate.NewLimiter(rate.Limit(r.PerSecond), burst)
+}
+
+// take uses one of the n queued uses of fault; the caller holds s.mu.
+func take[F any](fault *F, n *int) (F, bool) {
+	if *n <= 0 {
+		var none F
+		return none, false
+	}
+	*n--
+	return *fault, true
+}
+
+// UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",
+// "reset", "huge", "non_json") or the numbers of the constants.
+func (k *ReadFaultKind) UnmarshalJSON(b []byte) error {
+	i, err := parseFaultKind(b, "read", readFaultNames)
+	*k = ReadFaultKind(i)
+	return err
+}
+
+// MarshalJSON writes the kind by name.
+func (k ReadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+
+// UnmarshalJSON accepts "cut", "status" and "html", or the numbers of the constants.
+func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
+	i, err := parseFaultKind(b, "download", downloadFaultNames)
+	*k = DownloadFaultKind(i)
+	return err
+}
+
+// MarshalJSON writes the kind by name.
+func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+
+// faultKindName is the control JSON's name of a fault kind, or the Go form of a number past them.
+func faultKindName(k int, names []string, typeName string) string {
+	if k >= 0 && k < len(names) {
+		return names[k]
+	}
+	return fmt.Sprintf("%s(%d)", typeName, k)
+}
+
+func parseFaultKind(b []byte, what string, names []string) (int, error) {
+	text := strings.ToLower(strings.Trim(string(b), `"`))
+	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)
+	for i, name := range names {
+		if text == name || text == fmt.Sprint(i) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
+}
+
+// The control routes, on loopback only and with no auth.
+
+func (s *Server) handleCounters(w http.ResponseWriter, _ *http.Request) {
+	writeOK(w, s.Counters())
+}
+
+func (s *Server) handleResetCounters(w http.ResponseWriter, _ *http.Request) {
+	s.ResetCounters()
+	writeOK(w, s.Counters())
+}
+
+func (s *Server) handleForgetTasks(w http.ResponseWriter, _ *http.Request) {
+	s.ForgetAllTasks()
+	writeOK(w, map[string]any{})
+}
+
+func (s *Server) handleSettings(w http.ResponseWriter, _ *http.Request) {
+	writeOK(w, s.Settings())
+}
+
+// handleSetSettings decodes the body onto the current settings. Unknown fields are refused, to
+// catch typos, and a body that fails to decode changes nothing.
+func (s *Server) handleSetSettings(w http.ResponseWriter, r *http.Request) {
+	// The body is read before the lock is taken, so that a slow client cannot hold it.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
+	if err == nil {
+		err = s.update(func(set *Settings) error {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			return dec.Decode(set)
+		})
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid settings: "+err.Error())
+		return
+	}
+	writeOK(w, s.Settings())
+}
