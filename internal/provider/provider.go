@@ -44,12 +44,14 @@ type apimartProvider struct {
 	// handover outlives Configure so that a Delete and the Create that replaces it, which
 	// Terraform runs in one provider process, share it.
 	handover *handoverQueue
+	// buckets outlive Configure too: a bucket is opened once for the life of the provider process.
+	buckets *bucketCache
 }
 
 // New returns a factory for the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider {
-		return &apimartProvider{version: version, handover: newHandoverQueue()}
+		return &apimartProvider{version: version, handover: newHandoverQueue(), buckets: newBucketCache()}
 	}
 }
 
@@ -128,7 +130,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{handover: p.handover, allowUnlistedModels: config.AllowUnlisted.ValueBool()}
+	data := &providerData{handover: p.handover, buckets: p.buckets, allowUnlistedModels: config.AllowUnlisted.ValueBool()}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	if anyUnknown(config) {
