@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -239,30 +241,14 @@ func TestPutObjectLeavesNoPartialObject(t *testing.T) {
 // (a key that s3blob escapes, the facts as metadata, the Cache-Control); a body shorter than the
 // length announced fails and leaves no object.
 func TestUploadFileToS3IsOnePutThatBlobReadsBack(t *testing.T) {
-	s3 := storetest.StartS3(t)
-	for _, kv := range s3.Env() {
-		name, value, _ := strings.Cut(kv, "=")
-		t.Setenv(name, value)
-	}
-	bucket := s3.CreateBucket(t, "uploads")
+	s3, bucket := s3Bucket(t, "uploads")
 	ctx := context.Background()
 	b, err := openBucket(ctx, bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	spool, err := imagebytes.NewSpool(t.TempDir(), spoolPattern, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer spool.Discard()
-	if _, err := spool.Write(encoded(t, png.Encode)); err != nil {
-		t.Fatal(err)
-	}
-	facts, err := spool.Facts()
-	if err != nil {
-		t.Fatal(err)
-	}
+	spool, facts := pngSpool(t)
 	key := "odd/../hero.png"
 	s3.Reset()
 	if err := uploadFile(ctx, b, key, spool.File(), facts, "max-age=60"); err != nil {
@@ -275,7 +261,7 @@ func TestUploadFileToS3IsOnePutThatBlobReadsBack(t *testing.T) {
 	if err != nil || stored != facts || cacheControl != "max-age=60" {
 		t.Fatalf("read back %+v, Cache-Control %q, %v; want %+v, max-age=60", stored, cacheControl, err, facts)
 	}
-	if _, err := spool.File().Seek(0, 0); err != nil {
+	if _, err := spool.File().Seek(0, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
 	longer := facts
@@ -286,6 +272,34 @@ func TestUploadFileToS3IsOnePutThatBlobReadsBack(t *testing.T) {
 	if err := noObjectAt(bucket, "short.png"); err != nil {
 		t.Error(err)
 	}
+}
+
+// s3Bucket starts the S3-compatible server, gives this process its credentials, and creates a
+// bucket on it.
+func s3Bucket(tb testing.TB, name string) (*storetest.S3, string) {
+	s3 := storetest.StartS3(tb)
+	for _, kv := range s3.Env() {
+		key, value, _ := strings.Cut(kv, "=")
+		tb.Setenv(key, value)
+	}
+	return s3, s3.CreateBucket(tb, name)
+}
+
+// pngSpool is a temporary file holding a small PNG, measured and ready to be read from its start.
+func pngSpool(tb testing.TB) (*imagebytes.Spool, imagebytes.Facts) {
+	spool, err := imagebytes.NewSpool(tb.TempDir(), spoolPattern, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(spool.Discard)
+	if err := png.Encode(spool, image.NewNRGBA(image.Rect(0, 0, 3, 2))); err != nil {
+		tb.Fatal(err)
+	}
+	facts, err := spool.Facts()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return spool, facts
 }
 
 func TestCopyObjectRefusesBytesThatAreNotTheRecordedImage(t *testing.T) {
