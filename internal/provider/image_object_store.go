@@ -184,13 +184,20 @@ var errRequestTaken = errors.New("the upload request was taken from the writer")
 func s3PutRequest(ctx context.Context, b *blob.Bucket, key string, opts *blob.WriterOptions) (*s3.PutObjectInput, error) {
 	var up *transfermanager.UploadObjectInput
 	opts.BeforeWrite = func(as func(any) bool) error {
-		as(&up)
+		if !as(&up) {
+			return errors.New("the S3 driver did not offer its upload request")
+		}
 		return errRequestTaken
 	}
-	w, err := b.NewWriter(ctx, key, opts)
+	writeCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := b.NewWriter(writeCtx, key, opts)
 	if err == nil {
+		// Not reached with s3blob, which always calls BeforeWrite; a writer closed after its
+		// context ends writes nothing.
+		cancel()
 		_ = w.Close()
-		err = errors.New("the S3 writer did not offer its request")
+		return nil, errors.New("the S3 driver did not call BeforeWrite")
 	}
 	if up == nil {
 		return nil, err
