@@ -12,6 +12,6 @@ import (
 // for it, and no test waits in real time.
 func newWithClock(version string, clock apimart.Clock) func() provider.Provider {
 	return func() provider.Provider {
-		return &apimartProvider{version: version, handover: newHandoverQueue(), clock: clock}
+		return &apimartProvider{version: version, handover: newHandoverQueue(), buckets: newBucketCache(), clock: clock}
 	}
 }

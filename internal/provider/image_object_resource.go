@@ -127,12 +127,11 @@ func (r *imageObjectResource) download(ctx context.Context, m imageObjectModel, 
 	if diags.HasError() {
 		return imagebytes.Facts{}, diags
 	}
-	bucket := openObjectBucket(ctx, m, &diags)
+	bucket := openObjectBucket(ctx, r.data.buckets, m, &diags)
 	if bucket == nil {
 		return imagebytes.Facts{}, diags
 	}
-	defer bucket.Close()
-	spool, err := imagebytes.NewSpool("", ".apimart-object-*.part", 0)
+	spool, err := imagebytes.NewSpool("", spoolPattern, 0)
 	if err != nil {
 		diags.AddError("Unable to download the image", fmt.Sprintf("%s. Nothing was downloaded or stored.", err))
 		return imagebytes.Facts{}, diags
@@ -153,7 +152,7 @@ func (r *imageObjectResource) download(ctx context.Context, m imageObjectModel, 
 	}
 	tflog.Info(ctx, fmt.Sprintf("uploading %d bytes (%dx%d %s)", facts.Bytes, facts.Width, facts.Height, facts.ContentType),
 		map[string]any{"bucket": m.Bucket.ValueString(), "key": m.Key.ValueString(), "sha256": facts.SHA256})
-	if err := putObject(ctx, bucket, m.Key.ValueString(), spool.File(), facts, m.CacheControl.ValueString(), nil); err != nil {
+	if err := uploadFile(ctx, bucket, m.Key.ValueString(), spool.File(), facts, m.CacheControl.ValueString()); err != nil {
 		diags.Append(storageErrorDiagnostics("Unable to store the image object", "Writing "+lowerFirst(m.where()), err)...)
 		return imagebytes.Facts{}, diags
 	}
@@ -168,11 +167,10 @@ func (r *imageObjectResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	bucket := openObjectBucket(ctx, state, &resp.Diagnostics)
+	bucket := openObjectBucket(ctx, r.data.buckets, state, &resp.Diagnostics)
 	if bucket == nil {
 		return
 	}
-	defer bucket.Close()
 	drift, attrs, err := objectDrift(ctx, bucket, state.Key.ValueString(), state.facts())
 	if err != nil {
 		resp.Diagnostics.Append(storageErrorDiagnostics("Unable to read the image object", "Reading the attributes of "+lowerFirst(state.where()), err)...)
@@ -211,7 +209,7 @@ func (r *imageObjectResource) Update(ctx context.Context, req resource.UpdateReq
 		_, diags := r.download(ctx, plan, state.SHA256.ValueString())
 		resp.Diagnostics.Append(diags...)
 	case state.Bucket != plan.Bucket || state.Key != plan.Key || state.CacheControl.ValueString() != plan.CacheControl.ValueString():
-		resp.Diagnostics.Append(moveObject(ctx, state, plan)...)
+		resp.Diagnostics.Append(moveObject(ctx, r.data.buckets, state, plan)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -223,18 +221,16 @@ func (r *imageObjectResource) Update(ctx context.Context, req resource.UpdateReq
 // moveObject puts the object recorded in from at the place and with the Cache-Control of to,
 // from the storage itself: a copy inside the store where only the key changes, else a stream
 // through the provider. The old object is removed after a move.
-func moveObject(ctx context.Context, from, to imageObjectModel) diag.Diagnostics {
+func moveObject(ctx context.Context, buckets *bucketCache, from, to imageObjectModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	src := openObjectBucket(ctx, from, &diags)
+	src := openObjectBucket(ctx, buckets, from, &diags)
 	if src == nil {
 		return diags
 	}
-	defer src.Close()
-	dst := openObjectBucket(ctx, to, &diags)
+	dst := openObjectBucket(ctx, buckets, to, &diags)
 	if dst == nil {
 		return diags
 	}
-	defer dst.Close()
 	srcKey, dstKey := from.Key.ValueString(), to.Key.ValueString()
 	drift, _, err := objectDrift(ctx, src, srcKey, from.facts())
 	if err == nil && !drift.Intact() {
@@ -276,11 +272,10 @@ func (r *imageObjectResource) Delete(ctx context.Context, req resource.DeleteReq
 		tflog.Info(ctx, "keeping the image object, as keep_on_destroy asks", map[string]any{"bucket": state.Bucket.ValueString(), "key": state.Key.ValueString()})
 		return
 	}
-	bucket := openObjectBucket(ctx, state, &resp.Diagnostics)
+	bucket := openObjectBucket(ctx, r.data.buckets, state, &resp.Diagnostics)
 	if bucket == nil {
 		return
 	}
-	defer bucket.Close()
 	drift, _, err := objectDrift(ctx, bucket, state.Key.ValueString(), state.facts())
 	switch {
 	case err != nil:
@@ -307,11 +302,10 @@ func (r *imageObjectResource) ImportState(ctx context.Context, req resource.Impo
 			"'s3://site-assets?region=eu-central-1 images/hero.png https://upload.apimart.ai/f/image/hero.png'", err))
 		return
 	}
-	bucket := openObjectBucket(ctx, state, &resp.Diagnostics)
+	bucket := openObjectBucket(ctx, r.data.buckets, state, &resp.Diagnostics)
 	if bucket == nil {
 		return
 	}
-	defer bucket.Close()
 	facts, attrs, err := importedFacts(ctx, bucket, state.Key.ValueString())
 	if err != nil {
 		resp.Diagnostics.Append(storageErrorDiagnostics("Unable to import the image object", "Import takes an object that already exists "+
@@ -361,9 +355,10 @@ func parseObjectImportID(id string) (imageObjectModel, error) {
 		KeepOnDestroy: types.BoolValue(false)}, nil
 }
 
-// openObjectBucket opens the model's bucket, or explains in diags why it cannot and returns nil.
-func openObjectBucket(ctx context.Context, m imageObjectModel, diags *diag.Diagnostics) *blob.Bucket {
-	bucket, err := openBucket(ctx, m.Bucket.ValueString())
+// openObjectBucket opens the model's bucket (or takes it from buckets, where an earlier request of
+// this provider process opened it), or explains in diags why it cannot and returns nil.
+func openObjectBucket(ctx context.Context, buckets *bucketCache, m imageObjectModel, diags *diag.Diagnostics) *blob.Bucket {
+	bucket, err := buckets.open(ctx, m.Bucket.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root("bucket"), "Unable to open the bucket", fmt.Sprintf("Opening bucket %q for key %q failed: %s.\n\n"+
 			"Nothing was downloaded or stored; the image and its task are kept. %s", m.Bucket.ValueString(), m.Key.ValueString(), err, storageAdvice(err)))

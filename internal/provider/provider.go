@@ -43,6 +43,8 @@ type apimartProvider struct {
 	// Terraform runs in one provider process, share it.
 	handover *handoverQueue
 	clock    apimart.Clock // see newWithClock
+	// buckets outlive Configure too: a bucket is opened once for the life of the provider process.
+	buckets *bucketCache
 }
 
 // New returns a factory for the provider, as providerserver expects.
@@ -120,7 +122,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{handover: p.handover, allowUnlistedModels: config.AllowUnlisted.ValueBool()}
+	data := &providerData{handover: p.handover, buckets: p.buckets, allowUnlistedModels: config.AllowUnlisted.ValueBool()}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	if anyUnknown(config) {

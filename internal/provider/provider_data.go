@@ -19,6 +19,8 @@ type providerData struct {
 	keySource     string
 	configUnknown bool
 	handover      *handoverQueue
+	// buckets are the storage buckets opened for apimart_image_object, shared by its requests.
+	buckets *bucketCache
 	// allowUnlistedModels lets apimart_image send a model id that is not in the catalog.
 	allowUnlistedModels bool
 }
