@@ -1,29 +1,25 @@
 package provider
 
 import (
-	"bytes"
 	"errors"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 	"github.com/apimart/terraform-provider-apimart/internal/imagebytes"
 )
 
-func encoded(t *testing.T, encode func(io.Writer, image.Image) error) []byte {
+// testPNG is a small real PNG, drawn by the fake that the other provider tests download from.
+func testPNG(t *testing.T) []byte {
 	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, 3, 2))
-	img.Set(1, 1, color.NRGBA{R: 200, A: 255})
-	var buf bytes.Buffer
-	if err := encode(&buf, img); err != nil {
+	data, err := fakeapimart.RenderPNG("test", 3, 2, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return data
 }
 
 func TestWriteAtomicallyRefusesWhatIsNotAnImage(t *testing.T) {
@@ -47,7 +43,7 @@ func TestWriteAtomicallyKeepsTheOldFileWhenAFillFails(t *testing.T) {
 	}
 	cut := errors.New("connection reset")
 	_, err := writeAtomically(target, anyImage, func(w io.Writer) error {
-		_, _ = w.Write(encoded(t, png.Encode)[:20])
+		_, _ = w.Write(testPNG(t)[:20])
 		return cut
 	})
 	if !errors.Is(err, cut) {
@@ -64,7 +60,7 @@ func TestWriteAtomicallyKeepsTheOldFileWhenAFillFails(t *testing.T) {
 func TestMoveFileRefusesAChangedFile(t *testing.T) {
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "a.png"), filepath.Join(dir, "b", "a.png")
-	facts, err := writeAtomically(from, anyImage, func(w io.Writer) error { _, err := w.Write(encoded(t, png.Encode)); return err })
+	facts, err := writeAtomically(from, anyImage, func(w io.Writer) error { _, err := w.Write(testPNG(t)); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +77,7 @@ func TestMoveFileRefusesAChangedFile(t *testing.T) {
 
 func TestWriteAtomicallyRefusesBytesThatAreNotTheRecordedImage(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "hero.png")
-	_, err := writeAtomically(target, strings.Repeat("0", 64), func(w io.Writer) error { _, err := w.Write(encoded(t, png.Encode)); return err })
+	_, err := writeAtomically(target, strings.Repeat("0", 64), func(w io.Writer) error { _, err := w.Write(testPNG(t)); return err })
 	if !errors.Is(err, errOtherImage) {
 		t.Fatalf("writeAtomically: %v; want errOtherImage", err)
 	}

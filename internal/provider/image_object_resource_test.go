@@ -310,7 +310,7 @@ func TestCopyObjectRefusesBytesThatAreNotTheRecordedImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	data := encoded(t, png.Encode)
+	data := testPNG(t)
 	facts, err := imagebytes.Measure(bytes.NewReader(data), 0)
 	if err != nil {
 		t.Fatal(err)
