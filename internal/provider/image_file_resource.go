@@ -117,11 +117,14 @@ func (r *imageFileResource) Read(ctx context.Context, req resource.ReadRequest, 
 			fmt.Sprintf("Checking the file at %q failed: %s. Fix its permissions, or change path.", target, err))
 		return
 	}
-	state.Drift = types.StringNull()
+	read := state
+	read.Drift = types.StringNull()
 	if !drift.Intact() {
-		state.Drift = driftVerdict(ctx, r.data, state.URL.ValueString(), fileCopy(target), drift, state.facts(), &resp.Diagnostics)
+		read.Drift = driftVerdict(ctx, r.data, state.URL.ValueString(), fileCopy(target), drift, state.facts(), &resp.Diagnostics)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	if read != state { // as apimart_image_object's Read: an unchanged state is kept without a conversion
+		resp.Diagnostics.Append(resp.State.Set(ctx, read)...)
+	}
 }
 
 func fileCopy(target string) storedCopy {

@@ -176,13 +176,18 @@ func (r *imageObjectResource) Read(ctx context.Context, req resource.ReadRequest
 		resp.Diagnostics.Append(storageErrorDiagnostics("Unable to read the image object", "Reading the attributes of "+lowerFirst(state.where()), err)...)
 		return
 	}
-	state.Drift = types.StringNull()
+	read := state
+	read.Drift = types.StringNull()
 	if drift.Intact() {
-		state.CacheControl = cacheControlOf(attrs, state.CacheControl)
+		read.CacheControl = cacheControlOf(attrs, state.CacheControl)
 	} else {
-		state.Drift = driftVerdict(ctx, r.data, state.URL.ValueString(), state.storedCopy(), drift, state.facts(), &resp.Diagnostics)
+		read.Drift = driftVerdict(ctx, r.data, state.URL.ValueString(), state.storedCopy(), drift, state.facts(), &resp.Diagnostics)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	// The framework keeps the state as read unless it is set, and setting it converts every
+	// attribute: a plan of many intact objects spends a noticeable share of its time there.
+	if read != state {
+		resp.Diagnostics.Append(resp.State.Set(ctx, read)...)
+	}
 }
 
 // cacheControlOf is the object's Cache-Control as state records it: null stays null while the
