@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -197,7 +199,7 @@ func (h *harness) workspace(name, config string, env ...string) (*tfharness.Work
 		return nil, err
 	}
 	ws = ws.WithEnv(env...)
-	return ws, ws.WriteFile("main.tf", config)
+	return ws, os.WriteFile(filepath.Join(ws.Dir, "main.tf"), []byte(config), 0o600)
 }
 
 // apply runs terraform apply with the machine-readable UI, whose events carry the time each
