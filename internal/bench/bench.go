@@ -74,34 +74,20 @@ type outcome struct {
 	details []Table
 }
 
-// Benchmark names, as Options.Only takes them.
-const (
-	BenchWait       = "wait"       // (1) wait overhead and reads per image
-	BenchThroughput = "throughput" // (2) throughput, and (5) the provider's peak memory
-)
-
 // benchmarks are every benchmark, in the order they run; a new one needs only its line here.
+// Their names are what Options.Only takes.
 var benchmarks = []struct {
 	name  string
 	ids   string // the figure numbers it produces, for the error row
 	title string
 	run   func(context.Context, *harness) (outcome, error)
 }{
-	{BenchWait, "1", "Wait overhead and task reads per image", runWait},
-	{BenchThroughput, "2, 5", "Throughput and peak memory", runThroughput},
+	{"wait", "1", "Wait overhead and task reads per image", runWait},
+	{"throughput", "2, 5", "Throughput and peak memory", runThroughput},
 	{"scale", "3, 4", "Refresh and apply cost of 1,000 resources", runScale},
 	{"ratelimit", "6", "Rate-limited server", runRateLimit},
 	{"imagefile", "7", "Image files: download memory and plans of intact files", runImageFile},
 	{"imageobject", "8", "Image objects: copy memory and plans of intact objects", runImageObject},
-}
-
-// Names lists every benchmark's name in the order they run.
-func Names() []string {
-	var names []string
-	for _, b := range benchmarks {
-		names = append(names, b.name)
-	}
-	return names
 }
 
 // Run builds the providers, runs the selected benchmarks and returns the report. A benchmark
@@ -110,9 +96,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Runs < 1 {
 		return nil, fmt.Errorf("runs must be at least 1, not %d", opts.Runs)
 	}
+	var names []string
+	for _, b := range benchmarks {
+		names = append(names, b.name)
+	}
 	for _, name := range opts.Only {
-		if !slices.Contains(Names(), name) {
-			return nil, fmt.Errorf("unknown benchmark %q; choose from %s", name, strings.Join(Names(), ", "))
+		if !slices.Contains(names, name) {
+			return nil, fmt.Errorf("unknown benchmark %q; choose from %s", name, strings.Join(names, ", "))
 		}
 	}
 	started := time.Now()
@@ -179,6 +169,7 @@ func (h *harness) repeat(ctx context.Context, name string, run func(ctx context.
 				return i, fmt.Errorf("%s, run %d: %w", name, i+1, err)
 			}
 		}
+		h.logf("%s: run %d/%d done after %s", name, i+1, h.opts.Runs, time.Since(began).Round(time.Second))
 	}
 	return h.opts.Runs, nil
 }

@@ -182,7 +182,7 @@ func TestQuickSmoke(t *testing.T) {
 	var progress strings.Builder
 	report, err := Run(context.Background(), Options{
 		ModuleDir: moduleDir, ScratchDir: t.TempDir(), Runs: 1, Quick: true,
-		Only: []string{BenchWait, BenchThroughput}, Progress: &progress,
+		Only: []string{"wait", "throughput"}, Progress: &progress,
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())

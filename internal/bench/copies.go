@@ -31,14 +31,15 @@ const shareOfReads = 1.2
 
 // copyBench is the fake API and the workspaces that the runs of (7) or (8) share.
 type copyBench struct {
-	h     *harness
-	f     *fake
-	name  string        // the benchmark
-	noun  string        // "file" or "object"
-	env   []string      // for every terraform command
-	store *storetest.S3 // counts the storage requests of (8b); nil in (7)
-	// intactBytes is the size of each intact copy: (8) leaves them unpadded, since a plan reads
-	// their attributes, never their bytes.
+	h        *harness
+	f        *fake
+	id, name string        // the benchmark's number and name
+	resource string        // the resource type that copies
+	noun     string        // "file" or "object"
+	env      []string      // for every terraform command
+	store    *storetest.S3 // counts the storage requests of (8b); nil in (7)
+	// intactBytes is the size of each intact copy: (8) leaves them unpadded (zero), since a plan
+	// reads their attributes, never their bytes.
 	intactBytes int64
 	// declare is the configuration that copies urls, the big ones of a run or the intact ones,
 	// with what removes the big copies afterwards to spare the disk.
@@ -50,10 +51,6 @@ type copyBench struct {
 	peaks                    []float64 // (7a, 8a) bytes
 	apiRequests, storageReqs []float64 // (7b, 8b) during the plan of the intact copies
 	plans, noopPlans, alone  []float64 // (7c, 8c) seconds
-}
-
-func newCopyBench(h *harness, name, noun string) *copyBench {
-	return &copyBench{h: h, f: startFake(0), name: name, noun: noun, intactBytes: h.sizes.intactBytes}
 }
 
 // seed creates n completed tasks on the fake, whose files are padded to size bytes, and
@@ -68,8 +65,8 @@ func (b *copyBench) seed(n int, size int64, prompt string) []string {
 	return urls
 }
 
-// copyConfig declares count copies of the urls: resource and the lines that say where each goes.
-func (b *copyBench) copyConfig(urls []string, resource, where string) string {
+// copyConfig declares a copy of each of the urls; where are the lines that say where each goes.
+func (b *copyBench) copyConfig(urls []string, where string) string {
 	return terraformBlock("apimart") + b.f.providerBlock("") + fmt.Sprintf(`
 locals {
   urls = [%s]
@@ -79,7 +76,7 @@ resource %q "c" {
   count = %d
   url   = local.urls[count.index]
 %s}
-`, strings.Join(urls, ", "), resource, len(urls), where)
+`, strings.Join(urls, ", "), b.resource, len(urls), where)
 }
 
 // run applies the intact copies and their no-op twins once, then plans each and makes the reads
@@ -108,16 +105,11 @@ func (b *copyBench) run(ctx context.Context) (int, error) {
 	if _, err := b.reads(ctx); err != nil {
 		return 0, err
 	}
-	return h.repeat(ctx, b.name, func(ctx context.Context, i int) error {
+	return h.repeat(ctx, b.name, func(ctx context.Context, _ int) error {
 		if err := b.measurePeak(ctx); err != nil {
 			return err
 		}
-		if err := b.measurePlans(ctx); err != nil {
-			return err
-		}
-		h.logf("%s: run %d/%d: peak RSS %s; plan %s vs noop %s, reads alone %s; %s API requests", b.name, i+1, h.opts.Runs,
-			fmtMB(last(b.peaks)), fmtSeconds(last(b.plans)), fmtSeconds(last(b.noopPlans)), fmtSeconds(last(b.alone)), fmtCount(last(b.apiRequests)))
-		return nil
+		return b.measurePlans(ctx)
 	})
 }
 
@@ -189,10 +181,10 @@ func (b *copyBench) perRun(f func(plan, noop, alone float64) float64) []float64 
 }
 
 func runImageFile(ctx context.Context, h *harness) (outcome, error) {
-	b := newCopyBench(h, "imagefile", "file")
+	b := &copyBench{h: h, f: startFake(0), id: "7", name: "imagefile", resource: "apimart_image_file", noun: "file", intactBytes: h.sizes.intactBytes}
 	defer b.f.Close()
 	b.declare = func(_ context.Context, urls []string, _ bool) (string, func(), error) {
-		return b.copyConfig(urls, "apimart_image_file", "  path  = \"files/${count.index}.png\"\n"), func() {}, nil
+		return b.copyConfig(urls, "  path  = \"files/${count.index}.png\"\n"), func() {}, nil
 	}
 	b.reads = func(ctx context.Context) (time.Duration, error) {
 		var paths []string
@@ -225,27 +217,16 @@ func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 			Goal:   "plan ≤ that sum", Verdict: verdict(median(margins) <= 0), Runs: runs,
 		},
 	}
-	details := Table{
-		Title:  fmt.Sprintf("(7) apimart_image_file: %d intact files of %d MiB (medians; the three commands run back to back in each run)", sz.intactFiles, sz.intactBytes>>20),
-		Header: []string{"Command", "Wall time", "Runs"},
-		Rows: [][]string{
-			{fmt.Sprintf("terraform plan, %d apimart_image_file", sz.intactFiles), fmtSeconds(plans), fmt.Sprint(runs)},
-			{fmt.Sprintf("terraform plan, %d noop_thing", sz.intactFiles), fmtSeconds(noop), fmt.Sprint(runs)},
-			{fmt.Sprintf("sha256sum over the %d files", sz.intactFiles), fmtSeconds(hash), fmt.Sprint(runs)},
-			{"plan minus (noop plan + 1.2 × sha256sum), median of runs", fmtSeconds(median(margins)), fmt.Sprint(runs)},
-		},
-		Notes: []string{
-			"The files are in the page cache: one unmeasured plan and sha256sum precede the runs. Every plan refreshes, at Terraform's default -parallelism=10.",
-			bigNote(sz, "7a", "files"),
-		},
-	}
+	details := b.details(runs, fmt.Sprintf("(7) apimart_image_file: %d intact files of %d MiB (medians; the three commands run back to back in each run)", sz.intactFiles, sz.intactBytes>>20),
+		fmt.Sprintf("sha256sum over the %d files", sz.intactFiles),
+		"The files are in the page cache: one unmeasured plan and sha256sum precede the runs. Every plan refreshes, at Terraform's default -parallelism=10.")
+	details.Rows = append(details.Rows, []string{"plan minus (noop plan + 1.2 × sha256sum), median of runs", fmtSeconds(median(margins)), fmt.Sprint(runs)})
 	return outcome{figures: figures, details: []Table{details}}, nil
 }
 
 func runImageObject(ctx context.Context, h *harness) (outcome, error) {
-	b := newCopyBench(h, "imageobject", "object")
+	b := &copyBench{h: h, f: startFake(0), id: "8", name: "imageobject", resource: "apimart_image_object", noun: "object"}
 	defer b.f.Close()
-	b.intactBytes = 0
 	dataDir := filepath.Join(h.env.Root, "s3-data") // the server's buckets
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return outcome{}, err
@@ -280,7 +261,7 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 			intactBucket = bucketURL
 		}
 		where := fmt.Sprintf("  bucket = %q\n  key    = \"%s/${count.index}.png\"\n", bucketURL, prefix)
-		return b.copyConfig(urls, "apimart_image_object", where), func() { os.RemoveAll(filepath.Join(dataDir, name, prefix)) }, nil
+		return b.copyConfig(urls, where), func() { os.RemoveAll(filepath.Join(dataDir, name, prefix)) }, nil
 	}
 	// The reads go through gocloud.dev/blob, as the provider's Read does, scaleParallelism at a
 	// time as Terraform refreshes them.
@@ -324,23 +305,24 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 			Goal:   fmt.Sprintf("≤ %.1f ×", shareOfReads), Verdict: verdict(ratio <= shareOfReads), Runs: runs,
 		},
 	}
-	details := Table{
-		Title:  fmt.Sprintf("(8) apimart_image_object: %d intact objects in versitygw on loopback (medians; the three measurements run back to back in each run)", sz.intactFiles),
-		Header: []string{"Measurement", "Wall time", "Runs"},
-		Rows: [][]string{
-			{fmt.Sprintf("terraform plan, %d apimart_image_object", sz.intactFiles), fmtSeconds(plans), fmt.Sprint(runs)},
-			{fmt.Sprintf("terraform plan, %d noop_thing", sz.intactFiles), fmtSeconds(noop), fmt.Sprint(runs)},
-			{fmt.Sprintf("%d attribute reads through gocloud.dev/blob, %d at a time", sz.intactFiles, scaleParallelism), fmtSeconds(reads), fmt.Sprint(runs)},
-		},
-		Notes: []string{
-			"The server is versitygw (make s3-server) over a directory, behind a loopback proxy that counts its requests; every plan refreshes, at Terraform's default -parallelism=10.",
-			bigNote(sz, "8a", "objects"),
-		},
-	}
+	details := b.details(runs, fmt.Sprintf("(8) apimart_image_object: %d intact objects in versitygw on loopback (medians; the three measurements run back to back in each run)", sz.intactFiles),
+		fmt.Sprintf("%d attribute reads through gocloud.dev/blob, %d at a time", sz.intactFiles, scaleParallelism),
+		"The server is versitygw (make s3-server) over a directory, behind a loopback proxy that counts its requests; every plan refreshes, at Terraform's default -parallelism=10.")
 	return outcome{figures: figures, details: []Table{details}}, nil
 }
 
-func bigNote(sz sizes, id, nouns string) string {
-	return fmt.Sprintf("(%s) applies %d %s with -parallelism=%d from a fake whose files are padded with incompressible bytes; peak RSS is the highest VmHWM of any provider process, sampled every 20 ms.",
-		id, sz.parallelFiles, nouns, sz.parallelFiles)
+// details tables the medians of the three measurements of each run.
+func (b *copyBench) details(runs int, title, readsLabel, note string) Table {
+	sz := b.h.sizes
+	return Table{
+		Title:  title,
+		Header: []string{"Measurement", "Wall time", "Runs"},
+		Rows: [][]string{
+			{fmt.Sprintf("terraform plan, %d %s", sz.intactFiles, b.resource), fmtSeconds(median(b.plans)), fmt.Sprint(runs)},
+			{fmt.Sprintf("terraform plan, %d noop_thing", sz.intactFiles), fmtSeconds(median(b.noopPlans)), fmt.Sprint(runs)},
+			{readsLabel, fmtSeconds(median(b.alone)), fmt.Sprint(runs)},
+		},
+		Notes: []string{note, fmt.Sprintf("(%s) applies %d %ss with -parallelism=%d from a fake whose files are padded with incompressible bytes; peak RSS is the highest VmHWM of any provider process, sampled every 20 ms.",
+			b.id+"a", sz.parallelFiles, b.noun, sz.parallelFiles)},
+	}
 }

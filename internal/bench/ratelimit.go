@@ -22,13 +22,8 @@ type rateLimitStats struct {
 func runRateLimit(ctx context.Context, h *harness) (outcome, error) {
 	sz := h.sizes
 	var s rateLimitStats
-	runs, err := h.repeat(ctx, "ratelimit", func(ctx context.Context, i int) error {
-		if err := rateLimitRun(ctx, h, &s); err != nil {
-			return err
-		}
-		h.logf("ratelimit: run %d/%d: %s of %d images, %s of %s requests answered 429, wall %s", i+1, h.opts.Runs,
-			fmtCount(last(s.succeeded)), sz.rateImages, fmtPercent(last(s.shares)), fmtCount(last(s.requests)), fmtSeconds(last(s.walls)))
-		return nil
+	runs, err := h.repeat(ctx, "ratelimit", func(ctx context.Context, _ int) error {
+		return rateLimitRun(ctx, h, &s)
 	})
 	if err != nil {
 		return outcome{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
@@ -38,14 +37,6 @@ func (p *pair) add(walls map[string]time.Duration) {
 
 func (p *pair) result() string {
 	return fmt.Sprintf("%s vs %s = %s", fmtSeconds(median(p.subjects)), fmtSeconds(median(p.baselines)), fmtRatio(median(p.ratios)))
-}
-
-func fmtWalls(walls map[string]time.Duration, kinds []string) string {
-	var parts []string
-	for _, k := range kinds {
-		parts = append(parts, k+" "+fmtSeconds(walls[k].Seconds()))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func runScale(ctx context.Context, h *harness) (outcome, error) {
@@ -95,7 +86,6 @@ func runScale(ctx context.Context, h *harness) (outcome, error) {
 		for _, p := range applies {
 			p.add(walls)
 		}
-		h.logf("scale: apply run %d/%d of %d each: %s (%s the floor)", i+1, h.opts.Runs, n, fmtWalls(walls, applyKinds), fmtRatio(last(applies[0].ratios)))
 		return nil
 	})
 	if err != nil {
@@ -112,7 +102,7 @@ func runScale(ctx context.Context, h *harness) (outcome, error) {
 			return outcome{}, err
 		}
 	}
-	planRuns, err := h.repeat(ctx, "plan", func(ctx context.Context, i int) error {
+	planRuns, err := h.repeat(ctx, "plan", func(ctx context.Context, _ int) error {
 		f.ResetCounters() // only the images' plan talks to the fake
 		walls := map[string]time.Duration{}
 		for _, kind := range planKinds {
@@ -126,7 +116,6 @@ func runScale(ctx context.Context, h *harness) (outcome, error) {
 		for _, p := range plans {
 			p.add(walls)
 		}
-		h.logf("scale: plan run %d/%d: %s (%s the floor)", i+1, h.opts.Runs, fmtWalls(walls, planKinds), fmtRatio(last(plans[0].ratios)))
 		return nil
 	})
 	if err != nil {

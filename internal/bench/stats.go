@@ -19,13 +19,6 @@ func median(values []float64) float64 {
 	return (sorted[mid-1] + sorted[mid]) / 2
 }
 
-func last(values []float64) float64 {
-	if len(values) == 0 {
-		return math.NaN()
-	}
-	return values[len(values)-1]
-}
-
 // fmtSeconds renders seconds the way the tables show them.
 func fmtSeconds(s float64) string {
 	switch {

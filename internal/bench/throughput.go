@@ -24,13 +24,11 @@ func runThroughput(ctx context.Context, h *harness) (outcome, error) {
 	def := &throughputVariant{key: "default", label: "default settings (no rate ceiling)"}
 	capped := &throughputVariant{key: "ceiling", label: "rate_limit = 20 (a user ceiling; diagnostic)", extra: []string{"rate_limit = 20"}}
 	var noopWalls []float64
-	runs, err := h.repeat(ctx, BenchThroughput, func(ctx context.Context, i int) error {
+	runs, err := h.repeat(ctx, "throughput", func(ctx context.Context, _ int) error {
 		for _, v := range []*throughputVariant{def, capped} {
 			if err := throughputRun(ctx, h, v, ideal); err != nil {
 				return err
 			}
-			h.logf("throughput: run %d/%d, %s: wall %s (%s the ideal), peak RSS %s", i+1, h.opts.Runs, v.key,
-				fmtSeconds(last(v.walls)), fmtRatio(last(v.ratios)), fmtMB(last(v.peaks)))
 		}
 		_, wall, err := h.applyNoop(ctx, "noop_thing", sz.throughputImages)
 		if err != nil {

@@ -84,8 +84,8 @@ func runWait(ctx context.Context, h *harness) (outcome, error) {
 	if err := waitClientRuns(ctx, h, stats); err != nil {
 		return outcome{}, err
 	}
-	runs, err := h.repeat(ctx, BenchWait, func(ctx context.Context, i int) error {
-		return waitTerraformRun(ctx, h, i, stats)
+	runs, err := h.repeat(ctx, "wait", func(ctx context.Context, _ int) error {
+		return waitTerraformRun(ctx, h, stats)
 	})
 	if err != nil {
 		return outcome{}, err
@@ -99,7 +99,7 @@ func startWaitFake(task time.Duration, factor float64) *fake {
 
 // waitTerraformRun applies the images of every estimate case in one apply, each case against
 // its own fake server through its own provider alias, all at once.
-func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string]*waitStats) error {
+func waitTerraformRun(ctx context.Context, h *harness, stats map[string]*waitStats) error {
 	config := terraformBlock("apimart")
 	fakes := map[string]*fake{}
 	defer func() {
@@ -137,7 +137,6 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 			return err
 		}
 	}
-	h.logf("wait: terraform run %d/%d: apply of %d images took %s", run+1, h.opts.Runs, len(estimateCases)*h.sizes.waitImages, r.Wall.Round(10*time.Millisecond))
 	return nil
 }
 
