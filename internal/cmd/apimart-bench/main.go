@@ -11,12 +11,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -44,37 +44,29 @@ type settings struct {
 }
 
 // parseSettings reads BENCH_RUNS (default 5), BENCH_QUICK, BENCH_ONLY (comma-separated
-// benchmark names) and BENCH_UPDATE (default true), and refuses a value it cannot parse.
+// benchmark names) and BENCH_UPDATE (default true), and refuses a value it cannot parse. A flag
+// set parses them: its flags are named after the variables.
 func parseSettings(lookupEnv func(string) (string, bool)) (settings, error) {
-	s := settings{opts: bench.Options{Runs: 5}, update: true}
+	var s settings
+	var only string
+	fs := flag.NewFlagSet("apimart-bench", flag.ContinueOnError)
+	fs.IntVar(&s.opts.Runs, "BENCH_RUNS", 5, "")
+	fs.BoolVar(&s.opts.Quick, "BENCH_QUICK", false, "")
+	fs.StringVar(&only, "BENCH_ONLY", "", "")
+	fs.BoolVar(&s.update, "BENCH_UPDATE", true, "")
 	var err error
-	parse := func(name string, set func(string) error) {
-		if v, _ := lookupEnv(name); v != "" && err == nil {
-			if err = set(v); err != nil {
-				err = fmt.Errorf("%s=%q: %w", name, v, err)
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, _ := lookupEnv(f.Name); v != "" && err == nil {
+			if err = fs.Set(f.Name, v); err != nil {
+				err = fmt.Errorf("%s=%q: %w", f.Name, v, err)
 			}
+		}
+	})
+	for _, name := range strings.Split(only, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			s.opts.Only = append(s.opts.Only, name)
 		}
 	}
-	parse("BENCH_RUNS", func(v string) (err error) {
-		s.opts.Runs, err = strconv.Atoi(v)
-		return err
-	})
-	parse("BENCH_QUICK", func(v string) (err error) {
-		s.opts.Quick, err = strconv.ParseBool(v)
-		return err
-	})
-	parse("BENCH_UPDATE", func(v string) (err error) {
-		s.update, err = strconv.ParseBool(v)
-		return err
-	})
-	parse("BENCH_ONLY", func(v string) error {
-		for _, name := range strings.Split(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				s.opts.Only = append(s.opts.Only, name)
-			}
-		}
-		return nil
-	})
 	return s, err
 }
 
