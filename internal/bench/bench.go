@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -182,17 +180,6 @@ func firstLine(s string) string {
 // noopProvider does no work; its resources are the floors the benchmarks compare against.
 var noopProvider = tfharness.Provider{Source: "apimart/noop", Package: "./internal/bench/noopprovider"}
 
-// workspace is a fresh workspace named after name, with config as its main.tf and env added
-// to its commands.
-func (h *harness) workspace(name, config string, env ...string) (*tfharness.Workspace, error) {
-	ws, err := h.env.Workspace(name)
-	if err != nil {
-		return nil, err
-	}
-	ws = ws.WithEnv(env...)
-	return ws, os.WriteFile(filepath.Join(ws.Dir, "main.tf"), []byte(config), 0o600)
-}
-
 // apply runs terraform apply with the machine-readable UI, whose events carry the time each
 // resource started and finished.
 func apply(ctx context.Context, ws *tfharness.Workspace, parallelism int) (tfharness.Result, error) {
@@ -232,7 +219,7 @@ func (h *harness) applyNoop(ctx context.Context, kind string, count int, env ...
 	if kind != "terraform_data" {
 		config = terraformBlock("noop") + config
 	}
-	ws, err := h.workspace(kind, config, env...)
+	ws, err := h.env.Workspace(kind, config, env...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -59,7 +59,7 @@ func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
 	f.Configure(func(set *fakeapimart.Settings) {
 		set.RateLimit = fakeapimart.RateLimit{PerSecond: serverRate, Burst: 0}
 	})
-	ws, err := h.workspace("ratelimit", terraformBlock("apimart")+f.providerBlock("")+imagesBlock("img", sz.rateImages, ""))
+	ws, err := h.env.Workspace("ratelimit", terraformBlock("apimart")+f.providerBlock("")+imagesBlock("img", sz.rateImages, ""))
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,18 +13,16 @@ import (
 	"time"
 )
 
-// Verdict says how a figure compares with its goal.
-type Verdict int
+// Verdict says how a figure compares with its goal, as the results table shows it.
+type Verdict string
 
 // Verdicts. Info marks a figure with no goal of its own (a baseline or a diagnostic).
 const (
-	Info Verdict = iota
-	Met
-	Missed
-	Failed // the benchmark could not produce the figure
+	Info   Verdict = "-"
+	Met    Verdict = "met"
+	Missed Verdict = "MISSED"
+	Failed Verdict = "ERROR" // the benchmark could not produce the figure
 )
-
-func (v Verdict) String() string { return [...]string{"-", "met", "MISSED", "ERROR"}[v] }
 
 func verdict(ok bool) Verdict {
 	if ok {
@@ -68,7 +65,7 @@ func (r *Report) Markdown() string {
 	results := Table{Title: "Results", Header: []string{"#", "Figure", "Result", "Goal", "Runs", "Verdict"}}
 	counts := map[Verdict]int{}
 	for _, f := range r.Figures {
-		results.Rows = append(results.Rows, []string{f.ID, f.What, f.Result, f.Goal, strconv.Itoa(f.Runs), f.Verdict.String()})
+		results.Rows = append(results.Rows, []string{f.ID, f.What, f.Result, f.Goal, strconv.Itoa(f.Runs), string(f.Verdict)})
 		counts[f.Verdict]++
 	}
 	for _, t := range append([]Table{results}, r.Details...) {
@@ -129,13 +126,10 @@ func header(ctx context.Context, moduleDir, mode string, started time.Time, load
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		kernel = strings.TrimSpace(string(b))
 	}
-	cmd := exec.CommandContext(ctx, "terraform", "version", "-json")
+	cmd := exec.CommandContext(ctx, "terraform", "version")
 	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if out, err := cmd.Output(); err == nil && json.Unmarshal(out, &v) == nil && v.Version != "" {
-		tf = v.Version
+	if out, err := cmd.Output(); err == nil {
+		tf = strings.TrimPrefix(firstLine(string(out)), "Terraform v")
 	}
 	return []string{
 		fmt.Sprintf("Mode: %s. Started %s, took %s.", mode, started.UTC().Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second)),

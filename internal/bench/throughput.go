@@ -74,7 +74,7 @@ func throughputRun(ctx context.Context, h *harness, v *throughputVariant, ideal 
 	sz := h.sizes
 	f := startFake(sz.throughputTask)
 	defer f.Close()
-	ws, err := h.workspace("throughput-"+v.key, terraformBlock("apimart")+f.providerBlock("", v.extra...)+imagesBlock("img", sz.throughputImages, ""))
+	ws, err := h.env.Workspace("throughput-"+v.key, terraformBlock("apimart")+f.providerBlock("", v.extra...)+imagesBlock("img", sz.throughputImages, ""))
 	if err != nil {
 		return err
 	}

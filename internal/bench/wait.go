@@ -81,7 +81,7 @@ func runWait(ctx context.Context, h *harness) (outcome, error) {
 		stats["client/"+c.name] = newWaitStats()
 	}
 	h.logf("wait: client column, %d runs side by side (%d tasks of %s each per case)", h.opts.Runs, h.sizes.waitImages, h.sizes.waitTask)
-	if err := waitClientRuns(ctx, h, stats); err != nil {
+	if err := waitClient(ctx, h, stats); err != nil {
 		return outcome{}, err
 	}
 	runs, err := h.repeat(ctx, "wait", func(ctx context.Context, _ int) error {
@@ -112,7 +112,7 @@ func waitTerraformRun(ctx context.Context, h *harness, stats map[string]*waitSta
 		fakes[c.name] = f
 		config += f.providerBlock(c.name) + imagesBlock(c.name, h.sizes.waitImages, "apimart."+c.name)
 	}
-	ws, err := h.workspace("wait", config)
+	ws, err := h.env.Workspace("wait", config)
 	if err != nil {
 		return err
 	}
@@ -143,10 +143,10 @@ func waitTerraformRun(ctx context.Context, h *harness, stats map[string]*waitSta
 // waitFunc waits for the task of one submitted image, the image'th of its run.
 type waitFunc func(ctx context.Context, c *apimart.Client, sub *apimart.Submission, image int) error
 
-// waitClientRuns measures the client's WaitForTask and the plain poll loop without Terraform.
+// waitClient measures the client's WaitForTask and the plain poll loop without Terraform.
 // Every run of every case has its own server and client, and all of them wait side by side:
 // the waits are sleeps, so they do not disturb one another.
-func waitClientRuns(ctx context.Context, h *harness, stats map[string]*waitStats) error {
+func waitClient(ctx context.Context, h *harness, stats map[string]*waitStats) error {
 	var g errgroup.Group
 	measure := func(key string, factor float64, waitFor waitFunc) {
 		g.Go(func() error {

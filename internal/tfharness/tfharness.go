@@ -73,14 +73,16 @@ func (e *Env) ProviderBinary(p Provider) string {
 	return filepath.Join(e.Root, "bin", "terraform-provider-"+path.Base(p.Source))
 }
 
-// Workspace creates a new, empty working directory below Root whose name starts with name.
-func (e *Env) Workspace(name string) (*Workspace, error) {
+// Workspace creates a new working directory below Root whose name starts with name, with config
+// as its main.tf and env ("NAME=value") added to its commands.
+func (e *Env) Workspace(name, config string, env ...string) (*Workspace, error) {
 	e.seq++
-	dir := filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	w := e.workspaceIn(filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq)))
+	w.env = append(w.env, env...)
+	if err := os.MkdirAll(w.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	return e.workspaceIn(dir), nil
+	return w, os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(config), 0o600)
 }
 
 // workspaceIn wires dir to the providers. The caller's TF_LOG and APIMART_ variables are left
