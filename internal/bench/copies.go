@@ -41,9 +41,9 @@ type copyBench struct {
 	// intactBytes is the size of each intact copy: (8) leaves them unpadded (zero), since a plan
 	// reads their attributes, never their bytes.
 	intactBytes int64
-	// declare is the configuration that copies urls, the big ones of a run or the intact ones,
-	// with what removes the big copies afterwards to spare the disk.
-	declare func(ctx context.Context, urls []string, big bool) (config string, cleanup func(), err error)
+	// where are the lines that say where each copy goes, the big ones of a run or the intact
+	// ones, with what removes the big copies afterwards to spare the disk.
+	where func(ctx context.Context, big bool) (lines string, cleanup func(), err error)
 	// reads makes, alone, the reads a plan of the intact copies cannot avoid.
 	reads        func(context.Context) (time.Duration, error)
 	intact, noop *tfharness.Workspace
@@ -53,21 +53,20 @@ type copyBench struct {
 	plans, noopPlans, alone  []float64 // (7c, 8c) seconds
 }
 
-// seed creates n completed tasks on the fake, whose files are padded to size bytes, and
-// returns the URL of each one's file.
-func (b *copyBench) seed(n int, size int64, prompt string) []string {
+// workspace declares copies of n new images of size bytes (padded by the fake) in a fresh
+// workspace; kind, "intact" or "big", names it and the images.
+func (b *copyBench) workspace(ctx context.Context, kind string, n int, size int64) (*tfharness.Workspace, func(), error) {
+	where, cleanup, err := b.where(ctx, kind == "big")
+	if err != nil {
+		return nil, nil, err
+	}
 	b.f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = size })
 	urls := make([]string, n)
 	for i := range urls {
-		rec := b.f.SeedTask(fakeapimart.DefaultKey, "imagen-4.0-apimart", fmt.Sprintf("%s %s %d", prompt, b.noun, i), "1:1", 1)
+		rec := b.f.SeedTask(fakeapimart.DefaultKey, "imagen-4.0-apimart", fmt.Sprintf("%s %s %d", kind, b.noun, i), "1:1", 1)
 		urls[i] = fmt.Sprintf("%q", fakeapimart.ResultURL(b.f.URL, rec.ID, 0))
 	}
-	return urls
-}
-
-// copyConfig declares a copy of each of the urls; where are the lines that say where each goes.
-func (b *copyBench) copyConfig(urls []string, where string) string {
-	return terraformBlock("apimart") + b.f.providerBlock("") + fmt.Sprintf(`
+	config := terraformBlock("apimart") + b.f.providerBlock("") + fmt.Sprintf(`
 locals {
   urls = [%s]
 }
@@ -76,18 +75,17 @@ resource %q "c" {
   count = %d
   url   = local.urls[count.index]
 %s}
-`, strings.Join(urls, ", "), b.resource, len(urls), where)
+`, strings.Join(urls, ", "), b.resource, n, where)
+	ws, err := b.h.env.Workspace(b.name+"-"+kind, config, b.env...)
+	return ws, cleanup, err
 }
 
 // run applies the intact copies and their no-op twins once, then plans each and makes the reads
 // once unmeasured, so that every measured run reads from the page cache; then it measures.
 func (b *copyBench) run(ctx context.Context) (int, error) {
 	sz, h := b.h.sizes, b.h
-	config, _, err := b.declare(ctx, b.seed(sz.intactFiles, b.intactBytes, "intact"), false)
-	if err != nil {
-		return 0, err
-	}
-	if b.intact, err = h.workspace(b.name+"-intact", config, b.env...); err != nil {
+	var err error
+	if b.intact, _, err = b.workspace(ctx, "intact", sz.intactFiles, b.intactBytes); err != nil {
 		return 0, err
 	}
 	h.logf("%s: saving %d %ss for the plans", b.name, sz.intactFiles, b.noun)
@@ -117,15 +115,11 @@ func (b *copyBench) run(ctx context.Context) (int, error) {
 // the provider's peak RSS.
 func (b *copyBench) measurePeak(ctx context.Context) error {
 	sz := b.h.sizes
-	config, cleanup, err := b.declare(ctx, b.seed(sz.parallelFiles, sz.parallelBytes, "big"), true)
+	ws, cleanup, err := b.workspace(ctx, "big", sz.parallelFiles, sz.parallelBytes)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	ws, err := b.h.workspace(b.name+"-big", config, b.env...)
-	if err != nil {
-		return err
-	}
 	defer os.RemoveAll(ws.Dir)
 	b.f.ResetCounters()
 	_, peak, err := b.h.applyPeak(ctx, ws, sz.parallelFiles)
@@ -183,8 +177,8 @@ func (b *copyBench) perRun(f func(plan, noop, alone float64) float64) []float64 
 func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 	b := &copyBench{h: h, f: startFake(0), id: "7", name: "imagefile", resource: "apimart_image_file", noun: "file", intactBytes: h.sizes.intactBytes}
 	defer b.f.Close()
-	b.declare = func(_ context.Context, urls []string, _ bool) (string, func(), error) {
-		return b.copyConfig(urls, "  path  = \"files/${count.index}.png\"\n"), func() {}, nil
+	b.where = func(context.Context, bool) (string, func(), error) {
+		return "  path  = \"files/${count.index}.png\"\n", func() {}, nil
 	}
 	b.reads = func(ctx context.Context) (time.Duration, error) {
 		var paths []string
@@ -247,7 +241,7 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 	}
 	var intactBucket string
 	copies := 0
-	b.declare = func(ctx context.Context, urls []string, big bool) (string, func(), error) {
+	b.where = func(ctx context.Context, big bool) (string, func(), error) {
 		name, prefix := "intact", "intact"
 		if big {
 			copies++
@@ -261,7 +255,7 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 			intactBucket = bucketURL
 		}
 		where := fmt.Sprintf("  bucket = %q\n  key    = \"%s/${count.index}.png\"\n", bucketURL, prefix)
-		return b.copyConfig(urls, where), func() { os.RemoveAll(filepath.Join(dataDir, name, prefix)) }, nil
+		return where, func() { os.RemoveAll(filepath.Join(dataDir, name, prefix)) }, nil
 	}
 	// The reads go through gocloud.dev/blob, as the provider's Read does, scaleParallelism at a
 	// time as Terraform refreshes them.
