@@ -37,24 +37,17 @@ func main() {
 	}
 }
 
-// settings are what the BENCH_* variables ask for.
-type settings struct {
-	opts   bench.Options
-	update bool // after a full run, rewrite the results section of resultsFile
-}
-
 // parseSettings reads BENCH_RUNS (default 5), BENCH_QUICK, BENCH_ONLY (comma-separated
 // benchmark names) and BENCH_UPDATE (default true), and refuses a value it cannot parse. A flag
-// set parses them: its flags are named after the variables.
-func parseSettings(lookupEnv func(string) (string, bool)) (settings, error) {
-	var s settings
+// set parses them: its flags are named after the variables. update says whether a full run
+// rewrites the results section of resultsFile.
+func parseSettings(lookupEnv func(string) (string, bool)) (opts bench.Options, update bool, err error) {
 	var only string
 	fs := flag.NewFlagSet("apimart-bench", flag.ContinueOnError)
-	fs.IntVar(&s.opts.Runs, "BENCH_RUNS", 5, "")
-	fs.BoolVar(&s.opts.Quick, "BENCH_QUICK", false, "")
+	fs.IntVar(&opts.Runs, "BENCH_RUNS", 5, "")
+	fs.BoolVar(&opts.Quick, "BENCH_QUICK", false, "")
 	fs.StringVar(&only, "BENCH_ONLY", "", "")
-	fs.BoolVar(&s.update, "BENCH_UPDATE", true, "")
-	var err error
+	fs.BoolVar(&update, "BENCH_UPDATE", true, "")
 	fs.VisitAll(func(f *flag.Flag) {
 		if v, _ := lookupEnv(f.Name); v != "" && err == nil {
 			if err = fs.Set(f.Name, v); err != nil {
@@ -64,22 +57,17 @@ func parseSettings(lookupEnv func(string) (string, bool)) (settings, error) {
 	})
 	for _, name := range strings.Split(only, ",") {
 		if name = strings.TrimSpace(name); name != "" {
-			s.opts.Only = append(s.opts.Only, name)
+			opts.Only = append(opts.Only, name)
 		}
 	}
-	return s, err
+	return opts, update, err
 }
 
 // resultsFile is the file, in the module root, whose results section a full run rewrites.
 const resultsFile = "BENCHMARKS.md"
 
-// fullRun reports whether a run measured every goal as BENCHMARKS.md states it.
-func (s settings) fullRun() bool {
-	return !s.opts.Quick && len(s.opts.Only) == 0 && s.opts.Runs >= 5
-}
-
 func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	s, err := parseSettings(lookupEnv)
+	opts, update, err := parseSettings(lookupEnv)
 	if err != nil {
 		return err
 	}
@@ -87,11 +75,11 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 	if err != nil {
 		return err
 	}
-	s.opts.ModuleDir = moduleDir
-	s.opts.ScratchDir = filepath.Join(moduleDir, ".build", "bench")
-	s.opts.Progress = stderr
+	opts.ModuleDir = moduleDir
+	opts.ScratchDir = filepath.Join(moduleDir, ".build", "bench")
+	opts.Progress = stderr
 
-	report, err := bench.Run(ctx, s.opts)
+	report, err := bench.Run(ctx, opts)
 	if report != nil {
 		fmt.Fprintln(stdout)
 		fmt.Fprint(stdout, report.Markdown())
@@ -106,9 +94,10 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 		return err
 	}
 	fmt.Fprintf(stderr, "apimart-bench: this run's results as Markdown are in %s\n", lastRun)
+	// Only a full run measures every goal as BENCHMARKS.md states it.
 	switch {
-	case !s.update:
-	case !s.fullRun():
+	case !update:
+	case opts.Quick || len(opts.Only) > 0 || opts.Runs < 5:
 		fmt.Fprintf(stderr, "apimart-bench: %s left as it is: only a full run of every benchmark with at least 5 runs rewrites it\n", resultsFile)
 	default:
 		if err := bench.UpdateResults(filepath.Join(moduleDir, resultsFile), report.Markdown()); err != nil {
