@@ -11,7 +11,6 @@ import (
 // resources (with microsecond timestamps).
 type applyEvents struct {
 	finished    map[string]time.Time // when each resource's apply ended, by address
-	errored     int                  // how many resources failed
 	first, last time.Time            // the first resource start and the last resource finish
 }
 
@@ -43,8 +42,6 @@ func parseApply(stdout string) (applyEvents, error) {
 			if e.At.After(ev.last) {
 				ev.last = e.At
 			}
-		case "apply_errored":
-			ev.errored++
 		}
 	}
 	return ev, nil

@@ -74,7 +74,7 @@ func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
 		return err
 	}
 	if applyErr != nil {
-		h.logf("ratelimit: the apply failed (%d images errored): %s", ev.errored, firstLine(applyErr.Error()))
+		h.logf("ratelimit: the apply failed (%d of %d images created): %s", len(ev.finished), sz.rateImages, firstLine(applyErr.Error()))
 	}
 	c := f.Counters()
 	s.succeeded = append(s.succeeded, float64(len(ev.finished)))
