@@ -139,18 +139,14 @@ func header(ctx context.Context, moduleDir, mode string, started time.Time, load
 	}
 }
 
-// describeCode names the commit of the module at dir, with "with uncommitted changes" when its
-// work tree differs from it. It takes no lock, since the lead may be committing meanwhile.
+// describeCode names the commit of the module at dir, and says when its work tree differs from
+// it. It takes no lock, since the lead may be committing meanwhile.
 func describeCode(ctx context.Context, dir string) string {
-	out, err := exec.CommandContext(ctx, "git", "--no-optional-locks", "-C", dir, "describe", "--always", "--dirty=+").Output()
+	out, err := exec.CommandContext(ctx, "git", "--no-optional-locks", "-C", dir, "describe", "--always", "--dirty= with uncommitted changes").Output()
 	if err != nil {
 		return "unknown (not a git checkout)"
 	}
-	desc := strings.TrimSpace(string(out))
-	if trimmed, dirty := strings.CutSuffix(desc, "+"); dirty {
-		return "commit " + trimmed + " with uncommitted changes"
-	}
-	return "commit " + desc
+	return "commit " + strings.TrimSpace(string(out))
 }
 
 // loadAverage is the 1-minute load average, or NaN where /proc/loadavg cannot be read.
