@@ -120,7 +120,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	report := &Report{}
-	loadBefore := loadAverage()
+	// The code is named before the benchmarks, which may take long enough for a commit to land.
+	code, loadBefore := describeCode(ctx, opts.ModuleDir), loadAverage()
 	for _, b := range benchmarks {
 		if len(opts.Only) > 0 && !slices.Contains(opts.Only, b.name) {
 			continue
@@ -139,7 +140,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			break
 		}
 	}
-	report.Header = header(ctx, opts.ModuleDir, mode, started, loadBefore)
+	report.Header = header(ctx, code, mode, started, loadBefore)
 	for _, r := range h.retried {
 		report.Notes = append(report.Notes, "Retried after a failure: "+r)
 	}

@@ -115,7 +115,7 @@ func UpdateResults(path, results string) error {
 
 // header names what was measured, where, and how busy the machine was: other work on it shows
 // in every wall time, and ratios only partly cancel it. Parts it cannot read stay "unknown".
-func header(ctx context.Context, moduleDir, mode string, started time.Time, loadBefore float64) []string {
+func header(ctx context.Context, code, mode string, started time.Time, loadBefore float64) []string {
 	cpu, memKB, kernel, tf := "unknown CPU", 0.0, "unknown", "unknown"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		cpu = procField(string(b), "model name", cpu)
@@ -133,7 +133,7 @@ func header(ctx context.Context, moduleDir, mode string, started time.Time, load
 	}
 	return []string{
 		fmt.Sprintf("Mode: %s. Started %s, took %s.", mode, started.UTC().Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second)),
-		"Code: " + describeCode(ctx, moduleDir) + ".",
+		"Code: " + code + ".",
 		fmt.Sprintf("Machine: %s, %d cores, %.0f GiB memory, Linux %s, %s, Terraform %s.", cpu, runtime.NumCPU(), memKB/(1<<20), kernel, runtime.Version(), tf),
 		fmt.Sprintf("Load average (1 min) %.2f at the start, %.2f at the end, on %d cores.", loadBefore, loadAverage(), runtime.NumCPU()),
 	}
