@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # make bench: build the benchmark harness and run it. The harness (internal/cmd/apimart-bench)
-# reads every setting itself, from its flags or from BENCH_* variables (see BENCHMARKS.md or
-# `.build/apimart-bench -h`), so this script passes its arguments on and reads none.
+# reads every setting itself from BENCH_* variables (see BENCHMARKS.md), so this script reads none.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,4 +13,4 @@ done
 # The harness empties its scratch directory, so its own binary lives beside it.
 mkdir -p .build
 go build -o .build/apimart-bench ./internal/cmd/apimart-bench
-exec .build/apimart-bench "$@"
+exec .build/apimart-bench

@@ -57,7 +57,7 @@ func TestBaselinePhaseCoversOnePeriodEvenly(t *testing.T) {
 }
 
 func TestRepeatStopsAtTheBudget(t *testing.T) {
-	h := &harness{opts: Options{Runs: 50, Budget: 100 * time.Millisecond}}
+	h := &harness{opts: Options{Runs: 50}, budget: 100 * time.Millisecond}
 	runs, err := h.repeat(context.Background(), "test", func(context.Context, int) error {
 		time.Sleep(30 * time.Millisecond)
 		return nil
@@ -82,7 +82,7 @@ func TestRepeatStopsAtTheBudget(t *testing.T) {
 }
 
 func TestRepeatRetriesAFailedRunOnce(t *testing.T) {
-	h := &harness{opts: Options{Runs: 3, Budget: time.Minute}}
+	h := &harness{opts: Options{Runs: 3}, budget: time.Minute}
 	attempts := map[int]int{}
 	runs, err := h.repeat(context.Background(), "test", func(_ context.Context, i int) error {
 		attempts[i]++
@@ -99,25 +99,19 @@ func TestRepeatRetriesAFailedRunOnce(t *testing.T) {
 	}
 }
 
-func TestCheckOptions(t *testing.T) {
-	if err := checkOptions(&Options{Runs: 0}); err == nil {
+func TestRunRefusesBadOptions(t *testing.T) {
+	if _, err := Run(context.Background(), Options{Runs: 0}); err == nil {
 		t.Error("zero runs accepted")
 	}
-	if err := checkOptions(&Options{Runs: 1, Only: []string{"nope"}}); err == nil {
+	if _, err := Run(context.Background(), Options{Runs: 1, Only: []string{"nope"}}); err == nil {
 		t.Error("an unknown benchmark accepted")
-	}
-	opts := Options{Runs: 1, Only: []string{BenchWait}}
-	if err := checkOptions(&opts); err != nil || opts.Budget <= 0 || opts.ServerRate <= 0 {
-		t.Errorf("defaults not applied: %+v, %v", opts, err)
 	}
 }
 
-// TestSamplesFromCountsReadsAndOverhead reads a finished task twice through the real client and
-// expects the sample to show both reads, their gap, and the overhead measured from completion.
 // submitOne starts a fake whose tasks last taskDuration and submits one task to it.
-func submitOne(t *testing.T, taskDuration time.Duration, prompt string) (*Fake, *apimart.Client, string) {
+func submitOne(t *testing.T, taskDuration time.Duration, prompt string) (*fake, *apimart.Client, string) {
 	t.Helper()
-	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = taskDuration })
+	f := startFake(taskDuration)
 	t.Cleanup(f.Close)
 	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {
@@ -130,7 +124,9 @@ func submitOne(t *testing.T, taskDuration time.Duration, prompt string) (*Fake, 
 	return f, client, sub.TaskID
 }
 
-func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
+// TestWaitStatsCountReadsAndOverhead reads a finished task twice through the real client and
+// expects the run to show both reads, their gap, and the overhead measured from completion.
+func TestWaitStatsCountReadsAndOverhead(t *testing.T) {
 	f, client, taskID := submitOne(t, 0, "bench img 0")
 	ctx := context.Background()
 	for range 2 {
@@ -139,21 +135,18 @@ func TestSamplesFromCountsReadsAndOverhead(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	samples, err := samplesFrom(f, func(rec fakeapimart.TaskRecord) (time.Time, error) {
+	s := newWaitStats()
+	err := s.add(f, func(rec fakeapimart.TaskRecord) (time.Time, error) {
 		return rec.CompletedAt.Add(300 * time.Millisecond), nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(samples) != 1 {
-		t.Fatalf("%d samples, want 1", len(samples))
-	}
-	s := samples[0]
-	if s.reads != 2 || s.overhead != 300*time.Millisecond || s.minGap < 20*time.Millisecond {
-		t.Errorf("sample %+v; want 2 reads, 300ms overhead, a gap of at least 20ms", s)
+	if s.readsText() != "2 (max 2)" || s.overhead() != 0.3 || s.minGap < 0.02 {
+		t.Errorf("reads %s, overhead %v, shortest gap %v; want 2 reads, 0.3 s overhead, a gap of at least 0.02 s", s.readsText(), s.overhead(), s.minGap)
 	}
 
-	_, err = samplesFrom(f, func(fakeapimart.TaskRecord) (time.Time, error) { return time.Time{}, errors.New("no end") })
+	err = s.add(f, func(fakeapimart.TaskRecord) (time.Time, error) { return time.Time{}, errors.New("no end") })
 	if err == nil {
 		t.Error("an error from returned was dropped")
 	}
@@ -189,7 +182,7 @@ func TestQuickSmoke(t *testing.T) {
 	var progress strings.Builder
 	report, err := Run(context.Background(), Options{
 		ModuleDir: moduleDir, ScratchDir: t.TempDir(), Runs: 1, Quick: true,
-		Only: []string{BenchWait, BenchThroughput}, Progress: &progress,
+		Only: []string{"wait", "throughput"}, Progress: &progress,
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())

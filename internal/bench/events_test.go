@@ -13,37 +13,34 @@ not json: terraform sometimes prints plain lines
 {"@level":"error","@message":"apimart_image.img[1]: Creation errored after 3s","@timestamp":"2026-01-02T10:00:04.500000Z","hook":{"resource":{"addr":"apimart_image.img[1]"},"action":"create","elapsed_seconds":3},"type":"apply_errored"}
 `
 
-func TestParseApplyEvents(t *testing.T) {
-	times, err := ParseApplyEvents(applyJSON)
+func TestParseApply(t *testing.T) {
+	ev, err := parseApply(applyJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := time.Date(2026, 1, 2, 10, 0, 21, 400123000, time.UTC)
-	if got := times.Finished["apimart_image.img[0]"]; !got.Equal(want) {
+	if got := ev.finished["apimart_image.img[0]"]; !got.Equal(want) {
 		t.Errorf("finish of img[0] = %v, want %v (microseconds kept)", got, want)
 	}
-	if len(times.Started) != 2 || len(times.Finished) != 1 {
-		t.Errorf("started %d, finished %d; want 2 and 1", len(times.Started), len(times.Finished))
+	if len(ev.finished) != 1 {
+		t.Errorf("finished %d, want 1", len(ev.finished))
 	}
-	if len(times.Errored) != 1 || times.Errored[0] != "apimart_image.img[1]" {
-		t.Errorf("errored = %v, want img[1]", times.Errored)
-	}
-	if got, want := times.Span(), 20*time.Second+150123*time.Microsecond; got != want {
+	if got, want := ev.span(), 20*time.Second+150123*time.Microsecond; got != want {
 		t.Errorf("span = %v, want %v", got, want)
 	}
 }
 
-func TestParseApplyEventsRejectsBrokenJSON(t *testing.T) {
-	if _, err := ParseApplyEvents(`{"type":"apply_start",`); err == nil {
+func TestParseApplyRejectsBrokenJSON(t *testing.T) {
+	if _, err := parseApply(`{"type":"apply_start",`); err == nil {
 		t.Error("a cut JSON event was accepted")
 	}
-	if _, err := ParseApplyEvents(`{"type":"apply_start","@timestamp":"yesterday"}`); err == nil {
+	if _, err := parseApply(`{"type":"apply_start","@timestamp":"yesterday"}`); err == nil {
 		t.Error("an unreadable timestamp was accepted")
 	}
 }
 
 func TestSpanWithoutEvents(t *testing.T) {
-	if got := (ResourceTimes{}).Span(); got != 0 {
+	if got := (applyEvents{}).span(); got != 0 {
 		t.Errorf("span of nothing = %v", got)
 	}
 }

@@ -3,10 +3,14 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
+
+// serverRate is R of (6): the fake server's limit in requests per second.
+const serverRate = 5
 
 // rateLimitedShareGoal is the largest share of requests that may be answered 429.
 const rateLimitedShareGoal = 0.10
@@ -16,33 +20,28 @@ type rateLimitStats struct {
 }
 
 func runRateLimit(ctx context.Context, h *harness) (outcome, error) {
-	sz, rate := h.sizes, h.opts.ServerRate
+	sz := h.sizes
 	var s rateLimitStats
-	runs, err := h.repeat(ctx, "ratelimit", func(ctx context.Context, i int) error {
-		if err := rateLimitRun(ctx, h, &s); err != nil {
-			return err
-		}
-		h.logf("ratelimit: run %d/%d: %s of %d images, %s of %s requests answered 429, wall %s", i+1, h.opts.Runs,
-			fmtCount(last(s.succeeded)), sz.rateImages, fmtPercent(last(s.shares)), fmtCount(last(s.requests)), fmtSeconds(last(s.walls)))
-		return nil
+	runs, err := h.repeat(ctx, "ratelimit", func(ctx context.Context, _ int) error {
+		return rateLimitRun(ctx, h, &s)
 	})
 	if err != nil {
 		return outcome{}, err
 	}
-	allSucceeded := Min(s.succeeded) == float64(sz.rateImages)
+	created := fmt.Sprintf("%s of %d", fmtCount(slices.Min(s.succeeded)), sz.rateImages)
 	figures := []Figure{{
-		ID: "6a", What: fmt.Sprintf("Rate-limited server (R = %g req/s): %d images, %s tasks, default settings: images created (worst run)", rate, sz.rateImages, sz.rateTask),
-		Result: fmt.Sprintf("%s of %d", fmtCount(Min(s.succeeded)), sz.rateImages), Goal: "all", Verdict: verdict(allSucceeded), Runs: runs,
+		ID: "6a", What: fmt.Sprintf("Rate-limited server (R = %d req/s): %d images, %s tasks, default settings: images created (worst run)", serverRate, sz.rateImages, sz.rateTask),
+		Result: created, Goal: "all", Verdict: verdict(slices.Min(s.succeeded) == float64(sz.rateImages)), Runs: runs,
 	}, {
 		ID: "6b", What: "Same: requests answered 429: median (max)",
-		Result: fmt.Sprintf("%s (max %s) of %s requests", fmtPercent(Median(s.shares)), fmtPercent(Max(s.shares)), fmtCount(Median(s.requests))),
-		Goal:   fmt.Sprintf("≤ %.0f %%", rateLimitedShareGoal*100), Verdict: verdict(Median(s.shares) <= rateLimitedShareGoal), Runs: runs,
+		Result: fmt.Sprintf("%s (max %s) of %s requests", fmtPercent(median(s.shares)), fmtPercent(slices.Max(s.shares)), fmtCount(median(s.requests))),
+		Goal:   fmt.Sprintf("≤ %.0f %%", rateLimitedShareGoal*100), Verdict: verdict(median(s.shares) <= rateLimitedShareGoal), Runs: runs,
 	}}
 	details := Table{
-		Title:  fmt.Sprintf("(6) Server limited to %g requests per second: %d images of %s", rate, sz.rateImages, sz.rateTask),
+		Title:  fmt.Sprintf("(6) Server limited to %d requests per second: %d images of %s", serverRate, sz.rateImages, sz.rateTask),
 		Header: []string{"Images created (worst run)", "429 share (median)", "Requests (median)", "Apply wall time (median)", "Floor: admitted requests / R"},
-		Rows: [][]string{{fmt.Sprintf("%s of %d", fmtCount(Min(s.succeeded)), sz.rateImages), fmtPercent(Median(s.shares)),
-			fmtCount(Median(s.requests)), fmtSeconds(Median(s.walls)), fmtSeconds(Median(s.accepted) / rate)}},
+		Rows: [][]string{{created, fmtPercent(median(s.shares)), fmtCount(median(s.requests)), fmtSeconds(median(s.walls)),
+			fmtSeconds(median(s.accepted) / serverRate)}},
 		Notes: []string{
 			"The fake's token bucket has a burst of ceil(R) and answers 429 with Retry-After in whole seconds.",
 			"The floor is the time the server needs to admit the requests that were not refused: no client can finish sooner.",
@@ -55,16 +54,13 @@ func runRateLimit(ctx context.Context, h *harness) (outcome, error) {
 // not an error: images that did not succeed are what the goal counts.
 func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
 	sz := h.sizes
-	f := StartFake(func(set *fakeapimart.Settings) { set.TaskDuration = sz.rateTask })
+	f := startFake(sz.rateTask)
 	defer f.Close()
 	f.Configure(func(set *fakeapimart.Settings) {
-		set.RateLimit = fakeapimart.RateLimit{PerSecond: h.opts.ServerRate, Burst: 0}
+		set.RateLimit = fakeapimart.RateLimit{PerSecond: serverRate, Burst: 0}
 	})
-	ws, err := h.env.Workspace("ratelimit")
+	ws, err := h.env.Workspace("ratelimit", terraformBlock("apimart")+f.providerBlock("")+imagesBlock("img", sz.rateImages, ""))
 	if err != nil {
-		return err
-	}
-	if err := ws.WriteFile("main.tf", terraformBlock("apimart")+f.ProviderBlock("")+imagesBlock("img", sz.rateImages, "")); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
@@ -73,20 +69,18 @@ func rateLimitRun(ctx context.Context, h *harness, s *rateLimitStats) error {
 	if ctx.Err() != nil {
 		return applyErr
 	}
-	times, err := ParseApplyEvents(r.Stdout)
+	ev, err := parseApply(r.Stdout)
 	if err != nil {
 		return err
 	}
 	if applyErr != nil {
-		h.logf("ratelimit: the apply failed (%d images errored): %s", len(times.Errored), firstLine(applyErr.Error()))
+		h.logf("ratelimit: the apply failed (%d of %d images created): %s", len(ev.finished), sz.rateImages, firstLine(applyErr.Error()))
 	}
 	c := f.Counters()
-	s.succeeded = append(s.succeeded, float64(len(times.Finished)))
+	s.succeeded = append(s.succeeded, float64(len(ev.finished)))
 	s.shares = append(s.shares, float64(c.RateLimited)/float64(max(c.Requests, 1)))
 	s.requests = append(s.requests, float64(c.Requests))
 	s.accepted = append(s.accepted, float64(c.Requests-c.RateLimited))
-	s.walls = append(s.walls, seconds(r.Wall))
+	s.walls = append(s.walls, r.Wall.Seconds())
 	return nil
 }
-
-func fmtPercent(share float64) string { return fmt.Sprintf("%.1f %%", share*100) }

@@ -19,9 +19,9 @@ func TestParseVmHWM(t *testing.T) {
 	}
 }
 
-// TestRSSSamplerFindsAChildProcess runs a copy of sleep under a known path, as Terraform runs
-// the provider, and expects the sampler to see it.
-func TestRSSSamplerFindsAChildProcess(t *testing.T) {
+// TestPeakRSSFindsAChildProcess runs a copy of sleep under a known path, as Terraform runs
+// the provider, and expects peakRSS to see it.
+func TestPeakRSSFindsAChildProcess(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc on this system")
 	}
@@ -37,13 +37,11 @@ func TestRSSSamplerFindsAChildProcess(t *testing.T) {
 	if err := os.WriteFile(binary, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sampler := StartRSSSampler(binary, 10*time.Millisecond)
-	cmd := exec.Command(binary, "0.3")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
+	peak, err := peakRSS(binary, 10*time.Millisecond, func() error { return exec.Command(binary, "0.3").Run() })
+	if err != nil || peak <= 0 {
+		t.Errorf("peak %d bytes, err %v; want a positive peak", peak, err)
 	}
-	peak, processes := sampler.Stop()
-	if processes != 1 || peak <= 0 {
-		t.Errorf("saw %d processes with peak %d bytes; want 1 with a positive peak", processes, peak)
+	if _, err := peakRSS(binary, 10*time.Millisecond, func() error { return nil }); err == nil {
+		t.Error("no error when no process was seen")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
@@ -31,71 +33,45 @@ const baselinePeriod = 2 * time.Second
 // minPollGap is the goal for the time between two reads of one task.
 const minPollGap = 250 * time.Millisecond
 
-// waitSample is one image's wait.
-type waitSample struct {
-	overhead time.Duration // from the task's completion on the server to the wait's end
-	reads    int
-	minGap   time.Duration // the shortest time between two of its reads; 0 with fewer than two
-}
-
-// waitStats gathers the samples of one method and case over the runs.
+// waitStats gathers the waits of one method and case over the runs.
 type waitStats struct {
 	mu        sync.Mutex
-	overheads []float64 // per-run medians
+	overheads []float64 // per-run medians, in seconds
 	reads     []float64 // per-run medians
 	maxReads  float64
-	minGap    float64 // NaN while no task had two reads
-	runs      int
+	minGap    float64 // the shortest time between two reads of one task; +Inf while none had two
 }
 
-func newWaitStats() *waitStats { return &waitStats{minGap: math.NaN()} }
+func newWaitStats() *waitStats { return &waitStats{minGap: math.Inf(1)} }
 
-func (s *waitStats) add(samples []waitSample) {
+// add records one run from the fake's tasks; returned gives when the wait for a task ended, as
+// the caller observed it. Overhead is that end minus the task's completion on the server.
+func (s *waitStats) add(f *fake, returned func(fakeapimart.TaskRecord) (time.Time, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var overheads, reads []float64
-	for _, smp := range samples {
-		overheads = append(overheads, seconds(smp.overhead))
-		reads = append(reads, float64(smp.reads))
-		s.maxReads = max(s.maxReads, float64(smp.reads))
-		if smp.reads >= 2 && (math.IsNaN(s.minGap) || seconds(smp.minGap) < s.minGap) {
-			s.minGap = seconds(smp.minGap)
-		}
-	}
-	s.overheads = append(s.overheads, Median(overheads))
-	s.reads = append(s.reads, Median(reads))
-	s.runs++
-}
-
-func (s *waitStats) overhead() float64 { return Median(s.overheads) }
-func (s *waitStats) medianReads() float64 {
-	return Median(s.reads)
-}
-
-func (s *waitStats) readsText() string {
-	return fmt.Sprintf("%s (max %s)", fmtCount(s.medianReads()), fmtCount(s.maxReads))
-}
-
-// samplesFrom turns the fake's records into samples; returned gives when the wait for a task
-// ended, as the caller observed it.
-func samplesFrom(f *Fake, returned func(fakeapimart.TaskRecord) (time.Time, error)) ([]waitSample, error) {
-	var samples []waitSample
 	for _, rec := range f.Tasks() {
 		at, err := returned(rec)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		reads := f.TaskReadTimes(rec.ID)
-		smp := waitSample{overhead: at.Sub(rec.CompletedAt), reads: len(reads)}
-		for i := 1; i < len(reads); i++ {
-			gap := reads[i].Sub(reads[i-1])
-			if i == 1 || gap < smp.minGap {
-				smp.minGap = gap
-			}
+		times := f.TaskReadTimes(rec.ID)
+		for i := 1; i < len(times); i++ {
+			s.minGap = min(s.minGap, times[i].Sub(times[i-1]).Seconds())
 		}
-		samples = append(samples, smp)
+		overheads = append(overheads, at.Sub(rec.CompletedAt).Seconds())
+		reads = append(reads, float64(len(times)))
+		s.maxReads = max(s.maxReads, float64(len(times)))
 	}
-	return samples, nil
+	s.overheads = append(s.overheads, median(overheads))
+	s.reads = append(s.reads, median(reads))
+	return nil
+}
+
+func (s *waitStats) overhead() float64 { return median(s.overheads) }
+
+func (s *waitStats) readsText() string {
+	return fmt.Sprintf("%s (max %s)", fmtCount(median(s.reads)), fmtCount(s.maxReads))
 }
 
 func runWait(ctx context.Context, h *harness) (outcome, error) {
@@ -105,11 +81,11 @@ func runWait(ctx context.Context, h *harness) (outcome, error) {
 		stats["client/"+c.name] = newWaitStats()
 	}
 	h.logf("wait: client column, %d runs side by side (%d tasks of %s each per case)", h.opts.Runs, h.sizes.waitImages, h.sizes.waitTask)
-	if err := waitClientRuns(ctx, h, stats); err != nil {
+	if err := waitClient(ctx, h, stats); err != nil {
 		return outcome{}, err
 	}
-	runs, err := h.repeat(ctx, "wait", func(ctx context.Context, i int) error {
-		return waitTerraformRun(ctx, h, i, stats)
+	runs, err := h.repeat(ctx, "wait", func(ctx context.Context, _ int) error {
+		return waitTerraformRun(ctx, h, stats)
 	})
 	if err != nil {
 		return outcome{}, err
@@ -117,11 +93,15 @@ func runWait(ctx context.Context, h *harness) (outcome, error) {
 	return waitOutcome(h, stats, runs), nil
 }
 
+func startWaitFake(task time.Duration, factor float64) *fake {
+	return startFake(task, func(set *fakeapimart.Settings) { set.EstimatedTime = time.Duration(float64(task) * factor) })
+}
+
 // waitTerraformRun applies the images of every estimate case in one apply, each case against
 // its own fake server through its own provider alias, all at once.
-func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string]*waitStats) error {
+func waitTerraformRun(ctx context.Context, h *harness, stats map[string]*waitStats) error {
 	config := terraformBlock("apimart")
-	fakes := map[string]*Fake{}
+	fakes := map[string]*fake{}
 	defer func() {
 		for _, f := range fakes {
 			f.Close()
@@ -130,27 +110,24 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 	for _, c := range estimateCases {
 		f := startWaitFake(h.sizes.waitTask, c.factor)
 		fakes[c.name] = f
-		config += f.ProviderBlock(c.name) + imagesBlock(c.name, h.sizes.waitImages, "apimart."+c.name)
+		config += f.providerBlock(c.name) + imagesBlock(c.name, h.sizes.waitImages, "apimart."+c.name)
 	}
-	ws, err := h.env.Workspace("wait")
+	ws, err := h.env.Workspace("wait", config)
 	if err != nil {
-		return err
-	}
-	if err := ws.WriteFile("main.tf", config); err != nil {
 		return err
 	}
 	r, err := apply(ctx, ws, len(estimateCases)*h.sizes.waitImages)
 	if err != nil {
 		return err
 	}
-	times, err := ParseApplyEvents(r.Stdout)
+	ev, err := parseApply(r.Stdout)
 	if err != nil {
 		return err
 	}
 	for _, c := range estimateCases {
-		samples, err := samplesFrom(fakes[c.name], func(rec fakeapimart.TaskRecord) (time.Time, error) {
+		err := stats["terraform/"+c.name].add(fakes[c.name], func(rec fakeapimart.TaskRecord) (time.Time, error) {
 			addr := imageAddress(rec.Prompt)
-			at, ok := times.Finished[addr]
+			at, ok := ev.finished[addr]
 			if !ok {
 				return time.Time{}, fmt.Errorf("terraform reported no end for %s (task %s)", addr, rec.ID)
 			}
@@ -159,36 +136,25 @@ func waitTerraformRun(ctx context.Context, h *harness, run int, stats map[string
 		if err != nil {
 			return err
 		}
-		stats["terraform/"+c.name].add(samples)
 	}
-	h.logf("wait: terraform run %d/%d: apply of %d images took %s", run+1, h.opts.Runs, len(estimateCases)*h.sizes.waitImages, r.Wall.Round(10*time.Millisecond))
 	return nil
 }
 
-func startWaitFake(task time.Duration, factor float64) *Fake {
-	return StartFake(func(set *fakeapimart.Settings) {
-		set.TaskDuration = task
-		set.EstimatedTime = time.Duration(float64(task) * factor)
-	})
-}
+// waitFunc waits for the task of one submitted image, the image'th of its run.
+type waitFunc func(ctx context.Context, c *apimart.Client, sub *apimart.Submission, image int) error
 
-// waitClientRuns measures the client's WaitForTask and the plain poll loop without Terraform.
+// waitClient measures the client's WaitForTask and the plain poll loop without Terraform.
 // Every run of every case has its own server and client, and all of them wait side by side:
 // the waits are sleeps, so they do not disturb one another.
-func waitClientRuns(ctx context.Context, h *harness, stats map[string]*waitStats) error {
-	var wg sync.WaitGroup
-	errs := make(chan error, h.opts.Runs*(len(estimateCases)+1))
-	measure := func(key string, factor float64, waitFor func(context.Context, *apimart.Client, *apimart.Submission, int) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			samples, err := clientSamples(ctx, h.sizes, factor, waitFor)
-			if err != nil {
-				errs <- fmt.Errorf("%s: %w", key, err)
-				return
+func waitClient(ctx context.Context, h *harness, stats map[string]*waitStats) error {
+	var g errgroup.Group
+	measure := func(key string, factor float64, waitFor waitFunc) {
+		g.Go(func() error {
+			if err := clientRun(ctx, h.sizes, factor, stats[key], waitFor); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
 			}
-			stats[key].add(samples)
-		}()
+			return nil
+		})
 	}
 	for run := range h.opts.Runs {
 		for _, c := range estimateCases {
@@ -202,9 +168,7 @@ func waitClientRuns(ctx context.Context, h *harness, stats map[string]*waitStats
 			return pollEvery(ctx, cl, sub.TaskID, baselinePeriod, baselinePhase(run, image, h.opts.Runs, h.sizes.waitImages))
 		})
 	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return g.Wait()
 }
 
 // baselinePhase spreads the start of the plain poll loop evenly over one period across all its
@@ -216,48 +180,41 @@ func baselinePhase(run, image, runs, images int) time.Duration {
 	return time.Duration((float64(slot) + 0.5) / float64(runs*images) * float64(baselinePeriod))
 }
 
-// clientSamples submits the images of one run to a fresh fake and waits for each with waitFor.
-func clientSamples(ctx context.Context, sz sizes, factor float64, waitFor func(context.Context, *apimart.Client, *apimart.Submission, int) error) ([]waitSample, error) {
+// clientRun submits the images of one run to a fresh fake, waits for each with waitFor, all at
+// once, and adds the run to s.
+func clientRun(ctx context.Context, sz sizes, factor float64, s *waitStats, waitFor waitFunc) error {
 	f := startWaitFake(sz.waitTask, factor)
 	defer f.Close()
 	client, err := apimart.NewClient(apimart.Config{BaseURL: f.URL, APIKey: fakeapimart.DefaultKey})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*sz.waitTask+time.Minute)
 	defer cancel()
 
 	var mu sync.Mutex
 	returned := map[string]time.Time{}
-	var wg sync.WaitGroup
-	errs := make(chan error, sz.waitImages)
+	var g errgroup.Group
 	for i := range sz.waitImages {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			sub, err := client.Submit(ctx, apimart.GenerationRequest{Model: apimart.DefaultModel, Prompt: fmt.Sprintf("client %d", i)})
 			if err != nil {
-				errs <- err
-				return
+				return err
 			}
 			if err := waitFor(ctx, client, sub, i); err != nil {
-				errs <- err
-				return
+				return err
 			}
 			at := time.Now()
 			mu.Lock()
+			defer mu.Unlock()
 			returned[sub.TaskID] = at
-			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return samplesFrom(f, func(rec fakeapimart.TaskRecord) (time.Time, error) {
-		return returned[rec.ID], nil
-	})
+	return s.add(f, func(rec fakeapimart.TaskRecord) (time.Time, error) { return returned[rec.ID], nil })
 }
 
 // pollEvery is the plain loop: read every period, on a fixed clock offset by phase, until the
@@ -285,14 +242,12 @@ func pollEvery(ctx context.Context, c *apimart.Client, taskID string, period, ph
 func waitOutcome(h *harness, stats map[string]*waitStats, runs int) outcome {
 	tf := func(c string) *waitStats { return stats["terraform/"+c] }
 	cl := func(c string) *waitStats { return stats["client/"+c] }
-	base := stats["baseline"]
+	base, right := stats["baseline"], tf("right")
 	task := h.sizes.waitTask.String()
-
-	right := tf("right")
-	minGap := math.NaN()
+	minGap := math.Inf(1)
 	for key, s := range stats {
-		if key != "baseline" && !math.IsNaN(s.minGap) && (math.IsNaN(minGap) || s.minGap < minGap) {
-			minGap = s.minGap
+		if key != "baseline" {
+			minGap = min(minGap, s.minGap)
 		}
 	}
 	figures := []Figure{{
@@ -307,44 +262,37 @@ func waitOutcome(h *harness, stats map[string]*waitStats, runs int) outcome {
 	for i, c := range estimateCases[1:] {
 		s := tf(c.name)
 		figures = append(figures, Figure{
-			ID:   fmt.Sprintf("1%c", 'c'+i),
-			What: fmt.Sprintf("Task reads per image, %s: median (max) (terraform; client); overhead", c.label),
-			Result: fmt.Sprintf("%s; %s; overhead %s", s.readsText(), cl(c.name).readsText(),
-				fmtSeconds(s.overhead())),
-			Goal: fmt.Sprintf("≤ %d reads", c.maxReads), Verdict: verdict(s.maxReads <= float64(c.maxReads)), Runs: runs,
+			ID:     fmt.Sprintf("1%c", 'c'+i),
+			What:   fmt.Sprintf("Task reads per image, %s: median (max) (terraform; client); overhead", c.label),
+			Result: fmt.Sprintf("%s; %s; overhead %s", s.readsText(), cl(c.name).readsText(), fmtSeconds(s.overhead())),
+			Goal:   fmt.Sprintf("≤ %d reads", c.maxReads), Verdict: verdict(s.maxReads <= float64(c.maxReads)), Runs: runs,
 		})
 	}
 	figures = append(figures, Figure{
 		ID: "1e", What: "Shortest time between two reads of one task (all cases, terraform and client)",
-		Result: fmtSeconds(minGap), Goal: "≥ 0.25 s", Verdict: verdict(minGap >= minPollGap.Seconds()), Runs: runs,
+		Result: fmtSeconds(minGap), Goal: "≥ 0.25 s", Verdict: verdict(!math.IsInf(minGap, 1) && minGap >= minPollGap.Seconds()), Runs: runs,
 	}, Figure{
 		ID: "1f", What: fmt.Sprintf("Plain %s poll loop (client): overhead; reads", baselinePeriod),
 		Result:  fmt.Sprintf("%s; %s", fmtSeconds(base.overhead()), base.readsText()),
 		Goal:    "provider beats it on both (1a, 1b)",
-		Verdict: verdict(right.overhead() < base.overhead() && right.medianReads() < base.medianReads()),
-		Runs:    base.runs,
+		Verdict: verdict(right.overhead() < base.overhead() && median(right.reads) < median(base.reads)),
+		Runs:    len(base.overheads),
 	})
 
 	details := Table{
 		Title:  fmt.Sprintf("(1) Wait for a %s task: per-image overhead and task reads", task),
 		Header: []string{"Case", "Overhead, terraform", "Overhead, client", "Reads, terraform", "Reads, client", "Shortest gap"},
+		Notes: []string{
+			"Overhead: the time the wait returned minus the time the task completed on the server (medians of per-run medians).",
+			"Terraform: the apply_complete event of `terraform apply -json`; client: apimart.Client.WaitForTask called directly.",
+			fmt.Sprintf("%d images per case and run; the three cases share one apply, each with its own fake server and provider alias.", h.sizes.waitImages),
+		},
 	}
 	for _, c := range estimateCases {
-		gap := math.NaN()
-		for _, s := range []*waitStats{tf(c.name), cl(c.name)} {
-			if !math.IsNaN(s.minGap) && (math.IsNaN(gap) || s.minGap < gap) {
-				gap = s.minGap
-			}
-		}
 		details.Rows = append(details.Rows, []string{c.label, fmtSeconds(tf(c.name).overhead()), fmtSeconds(cl(c.name).overhead()),
-			tf(c.name).readsText(), cl(c.name).readsText(), fmtSeconds(gap)})
+			tf(c.name).readsText(), cl(c.name).readsText(), fmtSeconds(min(tf(c.name).minGap, cl(c.name).minGap))})
 	}
 	details.Rows = append(details.Rows, []string{fmt.Sprintf("plain %s loop (estimate right)", baselinePeriod), "-",
 		fmtSeconds(base.overhead()), "-", base.readsText(), fmtSeconds(base.minGap)})
-	details.Notes = []string{
-		"Overhead: the time the wait returned minus the time the task completed on the server (medians of per-run medians).",
-		"Terraform: the apply_complete event of `terraform apply -json`; client: apimart.Client.WaitForTask called directly.",
-		fmt.Sprintf("%d images per case and run; the three cases share one apply, each with its own fake server and provider alias.", h.sizes.waitImages),
-	}
 	return outcome{figures: figures, details: []Table{details}}
 }

@@ -31,9 +31,6 @@ type Provider struct {
 // Apimart is this module's provider.
 var Apimart = Provider{Source: "apimart/apimart", Package: "."}
 
-// binaryName is the file name Terraform looks for in a dev_overrides directory.
-func (p Provider) binaryName() string { return "terraform-provider-" + path.Base(p.Source) }
-
 // Env is a set of provider binaries and a Terraform CLI configuration that serves them through
 // dev_overrides, so no workspace needs terraform init (or a registry).
 type Env struct {
@@ -50,7 +47,8 @@ func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) 
 		return nil, err
 	}
 	env := &Env{Root: root, cliConfig: filepath.Join(root, "terraform.rc")}
-	if err := os.MkdirAll(env.binDir(), 0o755); err != nil {
+	bin := filepath.Join(root, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return nil, err
 	}
 	var overrides strings.Builder
@@ -60,7 +58,7 @@ func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) 
 		if out, err := build.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", p.Package, err, out)
 		}
-		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, env.binDir())
+		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, bin)
 	}
 	config := "provider_installation {\n  dev_overrides {\n" + overrides.String() + "  }\n  direct {}\n}\n"
 	if err := os.WriteFile(env.cliConfig, []byte(config), 0o600); err != nil {
@@ -69,19 +67,22 @@ func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) 
 	return env, nil
 }
 
-func (e *Env) binDir() string { return filepath.Join(e.Root, "bin") }
+// ProviderBinary is the path of p's built binary, named as Terraform looks for it in a
+// dev_overrides directory.
+func (e *Env) ProviderBinary(p Provider) string {
+	return filepath.Join(e.Root, "bin", "terraform-provider-"+path.Base(p.Source))
+}
 
-// ProviderBinary is the path of p's built binary.
-func (e *Env) ProviderBinary(p Provider) string { return filepath.Join(e.binDir(), p.binaryName()) }
-
-// Workspace creates a new, empty working directory below Root whose name starts with name.
-func (e *Env) Workspace(name string) (*Workspace, error) {
+// Workspace creates a new working directory below Root whose name starts with name, with config
+// as its main.tf and env ("NAME=value") added to its commands.
+func (e *Env) Workspace(name, config string, env ...string) (*Workspace, error) {
 	e.seq++
-	dir := filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	w := e.workspaceIn(filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq)))
+	w.env = append(w.env, env...)
+	if err := os.MkdirAll(w.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	return e.workspaceIn(dir), nil
+	return w, os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(config), 0o600)
 }
 
 // workspaceIn wires dir to the providers. The caller's TF_LOG and APIMART_ variables are left
@@ -98,30 +99,8 @@ func (e *Env) workspaceIn(dir string) *Workspace {
 	return &Workspace{Dir: dir, env: env}
 }
 
-var testEnv struct {
-	once sync.Once
-	env  *Env
-	err  error
-}
-
-// NewWorkspace creates a workspace in a temporary directory, with this module's provider built
-// once per test process. env adds variables such as APIMART_API_KEY to every command.
-func NewWorkspace(tb testing.TB, env map[string]string) *Workspace {
-	tb.Helper()
-	testEnv.once.Do(func() {
-		testEnv.env, testEnv.err = buildTestEnv()
-	})
-	if testEnv.err != nil {
-		tb.Fatalf("building the provider: %v", testEnv.err)
-	}
-	w := testEnv.env.workspaceIn(tb.TempDir())
-	for k, v := range env {
-		w.env = append(w.env, k+"="+v)
-	}
-	return w
-}
-
-func buildTestEnv() (*Env, error) {
+// testEnv builds this module's provider once per test process.
+var testEnv = sync.OnceValues(func() (*Env, error) {
 	ctx := context.Background()
 	moduleDir, err := ModuleRoot(ctx)
 	if err != nil {
@@ -132,6 +111,21 @@ func buildTestEnv() (*Env, error) {
 		return nil, err
 	}
 	return NewEnv(ctx, moduleDir, root, Apimart)
+})
+
+// NewWorkspace creates a workspace in a temporary directory, with this module's provider built
+// once per test process. env adds variables such as APIMART_API_KEY to every command.
+func NewWorkspace(tb testing.TB, env map[string]string) *Workspace {
+	tb.Helper()
+	e, err := testEnv()
+	if err != nil {
+		tb.Fatalf("building the provider: %v", err)
+	}
+	w := e.workspaceIn(tb.TempDir())
+	for k, v := range env {
+		w.env = append(w.env, k+"="+v)
+	}
+	return w
 }
 
 // ModuleRoot is the root of the module the go command runs in.
@@ -159,31 +153,23 @@ func (w *Workspace) WithEnv(kv ...string) *Workspace {
 	return &Workspace{Dir: w.Dir, env: append(slices.Clip(w.env), kv...)}
 }
 
-// WriteFile writes a file into the workspace.
-func (w *Workspace) WriteFile(name, content string) error {
-	return os.WriteFile(filepath.Join(w.Dir, name), []byte(content), 0o600)
-}
-
 // WriteConfig replaces main.tf and fails the test when it cannot.
 func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 	tb.Helper()
-	if err := w.WriteFile("main.tf", hcl); err != nil {
+	if err := os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(hcl), 0o600); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-// Binary is the terraform or tofu binary to run: the one terraform-plugin-testing is told to use in
-// TF_ACC_TERRAFORM_PATH, so that one variable moves every test to another CLI, else terraform on PATH.
-func Binary() string {
-	if binary := os.Getenv("TF_ACC_TERRAFORM_PATH"); binary != "" {
-		return binary
-	}
-	return "terraform"
-}
-
-// Command prepares a terraform command without starting it, for callers that send signals.
+// Command prepares a terraform command without starting it, for callers that send signals. It
+// runs the binary terraform-plugin-testing is told to use in TF_ACC_TERRAFORM_PATH, so that one
+// variable moves every test to another CLI, else terraform on PATH.
 func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, Binary(), args...)
+	binary := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if binary == "" {
+		binary = "terraform"
+	}
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
 	return cmd

@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -30,21 +29,13 @@ import (
 const Address = "registry.terraform.io/apimart/noop"
 
 func main() {
-	var debug bool
-	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
-	flag.Parse()
-	if err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: Address, Debug: debug}); err != nil {
+	if err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: Address}); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // imageTypeName is noop_image's resource type.
 const imageTypeName = "noop_image"
-
-var (
-	_ provider.Provider = noopProvider{}
-	_ resource.Resource = noopThing{}
-)
 
 type noopProvider struct{}
 

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"io"
 	"strings"
 	"testing"
-	"time"
 )
 
 func lookup(env map[string]string) func(string) (string, bool) {
@@ -14,34 +12,25 @@ func lookup(env map[string]string) func(string) (string, bool) {
 	}
 }
 
-// TestSettingsMeanTheSameFromFlagsAndEnvironment: BENCH_UPDATE=0 once reached the harness as a
-// file named "0".
-func TestSettingsMeanTheSameFromFlagsAndEnvironment(t *testing.T) {
-	f, err := parseFlags(nil, lookup(map[string]string{"BENCH_UPDATE": "0", "BENCH_RUNS": "3", "BENCH_ONLY": "scale, wait", "BENCH_BUDGET": "90s"}), io.Discard)
+// TestSettings: BENCH_UPDATE=0 once reached the harness as a file named "0".
+func TestSettings(t *testing.T) {
+	opts, update, err := parseSettings(lookup(map[string]string{"BENCH_UPDATE": "0", "BENCH_RUNS": "3", "BENCH_ONLY": "scale, wait", "BENCH_QUICK": "1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.update || f.opts.Runs != 3 || f.opts.Budget != 90*time.Second || strings.Join(f.opts.Only, ",") != "scale,wait" {
-		t.Errorf("from the environment: %+v", f)
-	}
-	if f.fullRun() {
-		t.Error("a run of some benchmarks counts as full")
+	if update || opts.Runs != 3 || !opts.Quick || strings.Join(opts.Only, ",") != "scale,wait" {
+		t.Errorf("from the environment: %+v, update %v", opts, update)
 	}
 
-	f, err = parseFlags([]string{"-runs", "7", "-update=false"}, lookup(map[string]string{"BENCH_RUNS": "3"}), io.Discard)
-	if err != nil || f.opts.Runs != 7 || f.update {
-		t.Errorf("a flag should win over its variable: %+v, %v", f, err)
-	}
-
-	f, err = parseFlags(nil, lookup(nil), io.Discard)
-	if err != nil || !f.update || f.opts.Runs != 5 || !f.fullRun() {
-		t.Errorf("defaults: %+v, %v", f, err)
+	opts, update, err = parseSettings(lookup(nil))
+	if err != nil || !update || opts.Runs != 5 || opts.Quick || len(opts.Only) > 0 {
+		t.Errorf("defaults: %+v, update %v, %v", opts, update, err)
 	}
 }
 
 func TestBadSettingsAreRefusedByName(t *testing.T) {
-	for name, value := range map[string]string{"BENCH_RUNS": "many", "BENCH_UPDATE": "sometimes", "BENCH_BUDGET": "5"} {
-		_, err := parseFlags(nil, lookup(map[string]string{name: value}), io.Discard)
+	for name, value := range map[string]string{"BENCH_RUNS": "many", "BENCH_UPDATE": "sometimes", "BENCH_QUICK": "yes please"} {
+		_, _, err := parseSettings(lookup(map[string]string{name: value}))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: error %v, want one that names the variable", name, value, err)
 		}

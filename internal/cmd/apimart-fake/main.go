@@ -37,19 +37,17 @@ func main() {
 	}
 }
 
-// parseFlags reads the listen address and the settings the flags name; the others keep their
-// defaults and can be changed later through /_fake/settings.
+// parseFlags reads the listen address and the settings the flags name. The others (the submit
+// shape, estimated_time, the URL lifetime, faults) keep their defaults and are changed through
+// /_fake/settings, which can change these too.
 func parseFlags(args []string, stderr io.Writer) (string, fakeapimart.Option, error) {
 	set := fakeapimart.New().Settings()
-	var listen, keys, shape string
+	var listen, keys string
 	fs := flag.NewFlagSet("apimart-fake", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&listen, "listen", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free port")
 	fs.StringVar(&keys, "keys", fakeapimart.DefaultKey, "comma-separated API `keys` the server accepts")
 	fs.DurationVar(&set.TaskDuration, "task-duration", set.TaskDuration, "time from submit to completion; 0 completes at once")
-	fs.DurationVar(&set.EstimatedTime, "estimated-time", 0, "estimated_time reported; 0 derives it from -task-duration")
-	fs.DurationVar(&set.URLLifetime, "url-lifetime", set.URLLifetime, "how long result URLs stay valid after completion")
-	fs.StringVar(&shape, "submit-shape", "v1", "submit response shape: v1, v2 or v3")
 	fs.Float64Var(&set.ImageScale, "image-scale", set.ImageScale, "factor applied to the real pixel size of result images; 1 is full size")
 	if err := fs.Parse(args); err != nil {
 		return "", nil, err
@@ -66,10 +64,6 @@ func parseFlags(args []string, stderr io.Writer) (string, fakeapimart.Option, er
 	if len(set.Keys) == 0 {
 		return "", nil, errors.New("-keys names no key")
 	}
-	var err error
-	if set.SubmitShape, err = fakeapimart.ParseShape(shape); err != nil {
-		return "", nil, err
-	}
 	set.ControlRoutes = true
 	return listen, func(s *fakeapimart.Settings) { *s = set }, checkLoopback(listen)
 }
@@ -81,10 +75,7 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("-listen %q is not host:port: %w", addr, err)
 	}
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
 		return nil
 	}
 	return fmt.Errorf("-listen %q is not a loopback address; the fake server only listens on 127.0.0.1, ::1 or localhost", addr)
@@ -138,8 +129,11 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.statusText(),
-			"duration", time.Since(start).Round(time.Microsecond))
+		status := "no response"
+		if rec.status != 0 {
+			status = fmt.Sprint(rec.status)
+		}
+		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(start).Round(time.Microsecond))
 	})
 }
 
@@ -164,10 +158,3 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection, which the reset faults hijack.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (r *statusRecorder) statusText() string {
-	if r.status == 0 {
-		return "no response"
-	}
-	return fmt.Sprint(r.status)
-}

@@ -1,0 +1,322 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/s3blob" // the reads measured alone open the same s3:// URL
+	"golang.org/x/sync/errgroup"
+
+	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
+	"github.com/apimart/terraform-provider-apimart/internal/storetest"
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
+)
+
+// (7) and (8) copy the fake's images somewhere: apimart_image_file into files, and
+// apimart_image_object into an S3-compatible server. Each run measures the provider's memory
+// while it copies big images side by side, then times the plan of intact copies against its
+// floor: the plan of as many noop_thing plus the reads that plan cannot avoid, made alone.
+
+// shareOfReads is how far the plan of intact copies may be from its floor: in (7) it may spend
+// this many times sha256sum's time over the files above the no-op plan; in (8) it may take this
+// many times the no-op plan plus the objects' attribute reads.
+const shareOfReads = 1.2
+
+// copyBench is the fake API and the workspaces that the runs of (7) or (8) share.
+type copyBench struct {
+	h        *harness
+	f        *fake
+	id, name string        // the benchmark's number and name
+	resource string        // the resource type that copies
+	noun     string        // "file" or "object"
+	env      []string      // for every terraform command
+	store    *storetest.S3 // counts the storage requests of (8b); nil in (7)
+	// intactBytes is the size of each intact copy: (8) leaves them unpadded (zero), since a plan
+	// reads their attributes, never their bytes.
+	intactBytes int64
+	// where are the lines that say where each copy goes, the big ones of a run or the intact
+	// ones, with what removes the big copies afterwards to spare the disk.
+	where func(ctx context.Context, big bool) (lines string, cleanup func(), err error)
+	// reads makes, alone, the reads a plan of the intact copies cannot avoid.
+	reads        func(context.Context) (time.Duration, error)
+	intact, noop *tfharness.Workspace
+
+	peaks                    []float64 // (7a, 8a) bytes
+	apiRequests, storageReqs []float64 // (7b, 8b) during the plan of the intact copies
+	plans, noopPlans, alone  []float64 // (7c, 8c) seconds
+}
+
+// workspace declares copies of n new images of size bytes (padded by the fake) in a fresh
+// workspace; kind, "intact" or "big", names it and the images.
+func (b *copyBench) workspace(ctx context.Context, kind string, n int, size int64) (*tfharness.Workspace, func(), error) {
+	where, cleanup, err := b.where(ctx, kind == "big")
+	if err != nil {
+		return nil, nil, err
+	}
+	b.f.Configure(func(set *fakeapimart.Settings) { set.MinImageBytes = size })
+	urls := make([]string, n)
+	for i := range urls {
+		rec := b.f.SeedTask(fakeapimart.DefaultKey, "imagen-4.0-apimart", fmt.Sprintf("%s %s %d", kind, b.noun, i), "1:1", 1)
+		urls[i] = fmt.Sprintf("%q", fakeapimart.ResultURL(b.f.URL, rec.ID, 0))
+	}
+	config := terraformBlock("apimart") + b.f.providerBlock("") + fmt.Sprintf(`
+locals {
+  urls = [%s]
+}
+
+resource %q "c" {
+  count = %d
+  url   = local.urls[count.index]
+%s}
+`, strings.Join(urls, ", "), b.resource, n, where)
+	ws, err := b.h.env.Workspace(b.name+"-"+kind, config, b.env...)
+	return ws, cleanup, err
+}
+
+// run applies the intact copies and their no-op twins once, then plans each and makes the reads
+// once unmeasured, so that every measured run reads from the page cache; then it measures.
+func (b *copyBench) run(ctx context.Context) (int, error) {
+	sz, h := b.h.sizes, b.h
+	var err error
+	if b.intact, _, err = b.workspace(ctx, "intact", sz.intactFiles, b.intactBytes); err != nil {
+		return 0, err
+	}
+	h.logf("%s: saving %d %ss for the plans", b.name, sz.intactFiles, b.noun)
+	if _, err := apply(ctx, b.intact, scaleParallelism); err != nil {
+		return 0, err
+	}
+	if b.noop, _, err = h.applyNoop(ctx, "noop_thing", sz.intactFiles); err != nil {
+		return 0, err
+	}
+	for _, ws := range []*tfharness.Workspace{b.intact, b.noop} {
+		if _, err := plan(ctx, ws); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := b.reads(ctx); err != nil {
+		return 0, err
+	}
+	return h.repeat(ctx, b.name, func(ctx context.Context, _ int) error {
+		if err := b.measurePeak(ctx); err != nil {
+			return err
+		}
+		return b.measurePlans(ctx)
+	})
+}
+
+// measurePeak copies parallelFiles big images, all at once, in a fresh workspace, and records
+// the provider's peak RSS.
+func (b *copyBench) measurePeak(ctx context.Context) error {
+	sz := b.h.sizes
+	ws, cleanup, err := b.workspace(ctx, "big", sz.parallelFiles, sz.parallelBytes)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	defer os.RemoveAll(ws.Dir)
+	b.f.ResetCounters()
+	_, peak, err := b.h.applyPeak(ctx, ws, sz.parallelFiles)
+	if err != nil {
+		return err
+	}
+	if got := b.f.Counters().ImageDownloads; got != int64(sz.parallelFiles) {
+		return fmt.Errorf("the apply downloaded %d images, want %d", got, sz.parallelFiles)
+	}
+	b.peaks = append(b.peaks, peak)
+	return nil
+}
+
+// measurePlans times, back to back, the plan of the intact copies, the plan of as many no-op
+// resources, and the reads alone, and counts the requests of the first plan.
+func (b *copyBench) measurePlans(ctx context.Context) error {
+	b.f.ResetCounters()
+	if b.store != nil {
+		b.store.Reset()
+	}
+	copies, err := plan(ctx, b.intact)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(copies.Stdout, "No changes") {
+		return fmt.Errorf("the plan of intact %ss is not empty:\n%s", b.noun, tfharness.Tail(copies.Stdout, 2000))
+	}
+	b.apiRequests = append(b.apiRequests, float64(b.f.Counters().Requests))
+	if b.store != nil {
+		b.storageReqs = append(b.storageReqs, float64(b.store.Total()))
+	}
+	noop, err := plan(ctx, b.noop)
+	if err != nil {
+		return err
+	}
+	alone, err := b.reads(ctx)
+	if err != nil {
+		return err
+	}
+	b.plans = append(b.plans, copies.Wall.Seconds())
+	b.noopPlans = append(b.noopPlans, noop.Wall.Seconds())
+	b.alone = append(b.alone, alone.Seconds())
+	return nil
+}
+
+// perRun is f of each run's plan, no-op plan and reads alone.
+func (b *copyBench) perRun(f func(plan, noop, alone float64) float64) []float64 {
+	out := make([]float64, len(b.plans))
+	for i := range out {
+		out[i] = f(b.plans[i], b.noopPlans[i], b.alone[i])
+	}
+	return out
+}
+
+func runImageFile(ctx context.Context, h *harness) (outcome, error) {
+	b := &copyBench{h: h, f: startFake(0), id: "7", name: "imagefile", resource: "apimart_image_file", noun: "file", intactBytes: h.sizes.intactBytes}
+	defer b.f.Close()
+	b.where = func(context.Context, bool) (string, func(), error) {
+		return "  path  = \"files/${count.index}.png\"\n", func() {}, nil
+	}
+	b.reads = func(ctx context.Context) (time.Duration, error) {
+		var paths []string
+		for i := range h.sizes.intactFiles {
+			paths = append(paths, filepath.Join(b.intact.Dir, "files", fmt.Sprintf("%d.png", i)))
+		}
+		start := time.Now()
+		if out, err := exec.CommandContext(ctx, "sha256sum", paths...).Output(); err != nil {
+			return 0, fmt.Errorf("sha256sum over the saved files: %w (%d bytes of output)", err, len(out))
+		}
+		return time.Since(start), nil
+	}
+	runs, err := b.run(ctx)
+	if err != nil {
+		return outcome{}, err
+	}
+
+	sz := h.sizes
+	plans, noop, hash := median(b.plans), median(b.noopPlans), median(b.alone)
+	margins := b.perRun(func(plan, noop, hash float64) float64 { return plan - (noop + shareOfReads*hash) })
+	figures := []Figure{
+		peakFigure("7a", fmt.Sprintf("Peak RSS of the provider while %d apimart_image_file download %d MiB each in parallel",
+			sz.parallelFiles, sz.parallelBytes>>20), b.peaks, runs),
+		{
+			ID: "7b", What: fmt.Sprintf("Plan of %d intact files of %d MiB: network requests (max over runs)", sz.intactFiles, sz.intactBytes>>20),
+			Result: fmtCount(slices.Max(b.apiRequests)), Goal: "0", Verdict: verdict(slices.Max(b.apiRequests) == 0), Runs: runs,
+		}, {
+			ID: "7c", What: fmt.Sprintf("Plan of those %d files vs the plan of %d noop_thing + %.1f × sha256sum over the files", sz.intactFiles, sz.intactFiles, shareOfReads),
+			Result: fmt.Sprintf("%s vs %s + %.1f × %s = %s", fmtSeconds(plans), fmtSeconds(noop), shareOfReads, fmtSeconds(hash), fmtSeconds(noop+shareOfReads*hash)),
+			Goal:   "plan ≤ that sum", Verdict: verdict(median(margins) <= 0), Runs: runs,
+		},
+	}
+	details := b.details(runs, fmt.Sprintf("(7) apimart_image_file: %d intact files of %d MiB (medians; the three commands run back to back in each run)", sz.intactFiles, sz.intactBytes>>20),
+		fmt.Sprintf("sha256sum over the %d files", sz.intactFiles),
+		"The files are in the page cache: one unmeasured plan and sha256sum precede the runs. Every plan refreshes, at Terraform's default -parallelism=10.")
+	details.Rows = append(details.Rows, []string{"plan minus (noop plan + 1.2 × sha256sum), median of runs", fmtSeconds(median(margins)), fmt.Sprint(runs)})
+	return outcome{figures: figures, details: []Table{details}}, nil
+}
+
+func runImageObject(ctx context.Context, h *harness) (outcome, error) {
+	b := &copyBench{h: h, f: startFake(0), id: "8", name: "imageobject", resource: "apimart_image_object", noun: "object"}
+	defer b.f.Close()
+	dataDir := filepath.Join(h.env.Root, "s3-data") // the server's buckets
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return outcome{}, err
+	}
+	defer os.RemoveAll(dataDir)
+	var err error
+	if b.store, err = storetest.Start(dataDir); err != nil {
+		return outcome{}, err
+	}
+	defer b.store.Close()
+	b.env = b.store.Env()
+	// The reads measured alone run in this process, with the credentials the provider gets.
+	for _, kv := range b.env {
+		name, value, _ := strings.Cut(kv, "=")
+		if err := os.Setenv(name, value); err != nil {
+			return outcome{}, err
+		}
+	}
+	var intactBucket string
+	copies := 0
+	b.where = func(ctx context.Context, big bool) (string, func(), error) {
+		name, prefix := "intact", "intact"
+		if big {
+			copies++
+			name, prefix = fmt.Sprintf("copy-%d", copies), "big"
+		}
+		bucketURL, err := b.store.NewBucket(ctx, name)
+		if err != nil {
+			return "", nil, err
+		}
+		if !big {
+			intactBucket = bucketURL
+		}
+		where := fmt.Sprintf("  bucket = %q\n  key    = \"%s/${count.index}.png\"\n", bucketURL, prefix)
+		return where, func() { os.RemoveAll(filepath.Join(dataDir, name, prefix)) }, nil
+	}
+	// The reads go through gocloud.dev/blob, as the provider's Read does, scaleParallelism at a
+	// time as Terraform refreshes them.
+	b.reads = func(ctx context.Context) (time.Duration, error) {
+		start := time.Now()
+		bucket, err := blob.OpenBucket(ctx, intactBucket)
+		if err != nil {
+			return 0, err
+		}
+		defer bucket.Close()
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(scaleParallelism)
+		for i := range h.sizes.intactFiles {
+			g.Go(func() error {
+				_, err := bucket.Attributes(gctx, fmt.Sprintf("intact/%d.png", i))
+				return err
+			})
+		}
+		err = g.Wait()
+		return time.Since(start), err
+	}
+	runs, err := b.run(ctx)
+	if err != nil {
+		return outcome{}, err
+	}
+
+	sz := h.sizes
+	plans, noop, reads := median(b.plans), median(b.noopPlans), median(b.alone)
+	ratio := median(b.perRun(func(plan, noop, reads float64) float64 { return plan / (noop + reads) }))
+	figures := []Figure{
+		peakFigure("8a", fmt.Sprintf("Peak RSS of the provider while %d apimart_image_object copy %d MiB each into the S3-compatible server in parallel",
+			sz.parallelFiles, sz.parallelBytes>>20), b.peaks, runs),
+		{
+			ID: "8b", What: fmt.Sprintf("Plan of %d intact objects: API requests, storage requests (max over runs)", sz.intactFiles),
+			Result:  fmt.Sprintf("%s API, %s storage", fmtCount(slices.Max(b.apiRequests)), fmtCount(slices.Max(b.storageReqs))),
+			Goal:    fmt.Sprintf("0 API, ≤ %d storage", sz.intactFiles),
+			Verdict: verdict(slices.Max(b.apiRequests) == 0 && slices.Max(b.storageReqs) <= float64(sz.intactFiles)), Runs: runs,
+		}, {
+			ID: "8c", What: fmt.Sprintf("Plan of those %d objects vs the plan of %d noop_thing + their %d attribute reads alone", sz.intactFiles, sz.intactFiles, sz.intactFiles),
+			Result: fmt.Sprintf("%s vs %s + %s: %.2f ×", fmtSeconds(plans), fmtSeconds(noop), fmtSeconds(reads), ratio),
+			Goal:   fmt.Sprintf("≤ %.1f ×", shareOfReads), Verdict: verdict(ratio <= shareOfReads), Runs: runs,
+		},
+	}
+	details := b.details(runs, fmt.Sprintf("(8) apimart_image_object: %d intact objects in versitygw on loopback (medians; the three measurements run back to back in each run)", sz.intactFiles),
+		fmt.Sprintf("%d attribute reads through gocloud.dev/blob, %d at a time", sz.intactFiles, scaleParallelism),
+		"The server is versitygw (make s3-server) over a directory, behind a loopback proxy that counts its requests; every plan refreshes, at Terraform's default -parallelism=10.")
+	return outcome{figures: figures, details: []Table{details}}, nil
+}
+
+// details tables the medians of the three measurements of each run.
+func (b *copyBench) details(runs int, title, readsLabel, note string) Table {
+	sz := b.h.sizes
+	return Table{
+		Title:  title,
+		Header: []string{"Measurement", "Wall time", "Runs"},
+		Rows: [][]string{
+			{fmt.Sprintf("terraform plan, %d %s", sz.intactFiles, b.resource), fmtSeconds(median(b.plans)), fmt.Sprint(runs)},
+			{fmt.Sprintf("terraform plan, %d noop_thing", sz.intactFiles), fmtSeconds(median(b.noopPlans)), fmt.Sprint(runs)},
+			{readsLabel, fmtSeconds(median(b.alone)), fmt.Sprint(runs)},
+		},
+		Notes: []string{note, fmt.Sprintf("(%s) applies %d %ss with -parallelism=%d from a fake whose files are padded with incompressible bytes; peak RSS is the highest VmHWM of any provider process, sampled every 20 ms.",
+			b.id+"a", sz.parallelFiles, b.noun, sz.parallelFiles)},
+	}
+}
