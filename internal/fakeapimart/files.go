@@ -49,11 +49,11 @@ func ResultURL(origin, taskID string, index int64) string {
 // handleFile serves result files, as a CDN would: no auth, and 403 once the URL has expired.
 func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "" {
-		s.counters.downloadsWithAuthorization.Add(1)
+		s.count(&s.counts.DownloadsWithAuthorization)
 	}
 	head := r.Method == http.MethodHead
 	if head {
-		s.counters.imageHeads.Add(1)
+		s.count(&s.counts.ImageHeads)
 	}
 	prompt, width, height, index, status, message := s.lookUpFile(r.PathValue("file"))
 	if status != http.StatusOK {
@@ -69,7 +69,7 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	minBytes := s.set.MinImageBytes
 	s.mu.Unlock()
 	if faulted {
-		s.counters.faults.Add(1)
+		s.count(&s.counts.Faults)
 		if serveDownloadFault(w, fault) {
 			return
 		}
@@ -86,7 +86,7 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	if head {
 		return
 	}
-	s.counters.imageDownloads.Add(1)
+	s.count(&s.counts.ImageDownloads)
 	if faulted && fault.Kind == DownloadCut {
 		_, _ = io.CopyN(w, file.reader(), file.size()/2)
 		_ = http.NewResponseController(w).Flush()

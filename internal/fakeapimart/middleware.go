@@ -76,7 +76,7 @@ func (s *Server) admit(w http.ResponseWriter, limiter *rate.Limiter) bool {
 		return true
 	}
 	reservation.CancelAt(now)
-	s.counters.rateLimited.Add(1)
+	s.count(&s.counts.RateLimited)
 	w.Header().Set("Retry-After", retryAfterValue(wait))
 	writeError(w, http.StatusTooManyRequests, "Rate limit exceeded, please retry later")
 	return false
@@ -85,7 +85,7 @@ func (s *Server) admit(w http.ResponseWriter, limiter *rate.Limiter) bool {
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unknownKeyPolicy) (string, bool) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		s.counters.unauthorized.Add(1)
+		s.count(&s.counts.Unauthorized)
 		writeError(w, http.StatusUnauthorized, "No Authorization header")
 		return "", false
 	}
@@ -97,7 +97,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unk
 	if strings.EqualFold(scheme, "Bearer") && known {
 		return key, true
 	}
-	s.counters.unauthorized.Add(1)
+	s.count(&s.counts.Unauthorized)
 	if policy == balanceQuirk {
 		writeOK(w, map[string]any{"success": false, "message": "Token Not Found"})
 		return "", false

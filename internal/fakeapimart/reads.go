@@ -37,14 +37,14 @@ const hugeBodySize = 32 << 20
 
 func (s *Server) handleTask(w http.ResponseWriter, r *http.Request, c call) {
 	id := r.PathValue("id")
-	s.counters.taskReads.Add(1)
+	s.count(&s.counts.TaskReads)
 	s.mu.Lock()
 	s.readTimes[id] = append(s.readTimes[id], c.arrived)
 	fault, faulted := take(&s.set.FailNextTaskReads, &s.set.FailNextTaskReads.N)
 	s.mu.Unlock()
 
 	if faulted {
-		s.counters.faults.Add(1)
+		s.count(&s.counts.Faults)
 		if s.serveReadFault(w, r, fault) {
 			return
 		}
@@ -91,7 +91,7 @@ func (s *Server) serveReadFault(w http.ResponseWriter, r *http.Request, f ReadFa
 
 func (s *Server) countRateLimited(status int) {
 	if status == http.StatusTooManyRequests {
-		s.counters.rateLimited.Add(1)
+		s.count(&s.counts.RateLimited)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -74,7 +73,9 @@ type Server struct {
 	mux      *http.ServeMux
 	stopped  chan struct{}
 	stopOnce sync.Once
-	counters counterSet
+	// countMu guards counts alone, so that a handler can count while it holds mu.
+	countMu sync.Mutex
+	counts  Counters
 
 	mu          sync.Mutex
 	set         Settings
@@ -127,7 +128,7 @@ func (s *Server) routes() *http.ServeMux {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/_fake/") {
-		s.counters.requests.Add(1)
+		s.count(&s.counts.Requests)
 	}
 	s.mux.ServeHTTP(w, r)
 }
@@ -164,44 +165,25 @@ type Counters struct {
 	UploadsStored              int64 `json:"uploads_stored"`
 }
 
-type counterSet struct {
-	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, imageHeads,
-	downloadsWithAuthorization, unauthorized, rateLimited, idempotentReplays, faults, uploads,
-	uploadsStored atomic.Int64
-}
-
-func (c *counterSet) all() []*atomic.Int64 {
-	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.balanceReads, &c.imageDownloads,
-		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults,
-		&c.uploads, &c.uploadsStored}
+// count adds one to a counter of s.counts.
+func (s *Server) count(counter *int64) {
+	s.countMu.Lock()
+	*counter++
+	s.countMu.Unlock()
 }
 
 // Counters returns a snapshot of the counters.
 func (s *Server) Counters() Counters {
-	c := &s.counters
-	return Counters{
-		Requests:                   c.requests.Load(),
-		Submits:                    c.submits.Load(),
-		TasksCreated:               c.tasksCreated.Load(),
-		TaskReads:                  c.taskReads.Load(),
-		BalanceReads:               c.balanceReads.Load(),
-		ImageDownloads:             c.imageDownloads.Load(),
-		ImageHeads:                 c.imageHeads.Load(),
-		DownloadsWithAuthorization: c.downloadsWithAuthorization.Load(),
-		Unauthorized:               c.unauthorized.Load(),
-		RateLimited:                c.rateLimited.Load(),
-		IdempotentReplays:          c.idempotentReplays.Load(),
-		Faults:                     c.faults.Load(),
-		Uploads:                    c.uploads.Load(),
-		UploadsStored:              c.uploadsStored.Load(),
-	}
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	return s.counts
 }
 
 // ResetCounters zeroes every counter. Tasks and read times are kept.
 func (s *Server) ResetCounters() {
-	for _, c := range s.counters.all() {
-		c.Store(0)
-	}
+	s.countMu.Lock()
+	s.counts = Counters{}
+	s.countMu.Unlock()
 }
 
 // errorBody is the documented error object.

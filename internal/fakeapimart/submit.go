@@ -70,7 +70,7 @@ func badRequest(format string, args ...any) *requestError {
 }
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
-	s.counters.submits.Add(1)
+	s.count(&s.counts.Submits)
 	req, rerr := parseSubmit(w, r)
 	if rerr != nil {
 		writeError(w, rerr.status, rerr.message)
@@ -97,7 +97,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	t, replayed, shape := s.createOrReplay(req)
 	if faulted {
 		if fault.Reset {
-			s.counters.faults.Add(1)
+			s.count(&s.counts.Faults)
 			abortConnection(w)
 			return
 		}
@@ -112,12 +112,12 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 
 // serveFault answers an injected submit or upload fault; status 0 means 500.
 func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
-	s.counters.faults.Add(1)
+	s.count(&s.counts.Faults)
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
 	if status == http.StatusTooManyRequests {
-		s.counters.rateLimited.Add(1)
+		s.count(&s.counts.RateLimited)
 	}
 	if retryAfter > 0 {
 		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
@@ -135,7 +135,7 @@ func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 	useKey := s.set.Idempotency && req.idempotencyKey != ""
 	if useKey {
 		if t, ok := s.replays[key]; ok {
-			s.counters.idempotentReplays.Add(1)
+			s.count(&s.counts.IdempotentReplays)
 			return *t, true, s.set.SubmitShape
 		}
 	}

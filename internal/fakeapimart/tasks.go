@@ -95,7 +95,7 @@ func (s *Server) createTask(req newTask) *task {
 	if req.forced != nil {
 		t.outcome = *req.forced
 	} else if o, ok := take(&s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
-		s.counters.faults.Add(1)
+		s.count(&s.counts.Faults)
 		t.outcome = o
 		if t.outcome.Status == "" {
 			t.outcome.Status = StatusFailed
@@ -121,7 +121,7 @@ func (s *Server) createTask(req newTask) *task {
 	s.tasks[t.rec.ID] = t
 	s.order = append(s.order, t)
 	s.chargeLocked(t)
-	s.counters.tasksCreated.Add(1)
+	s.count(&s.counts.TasksCreated)
 	return t
 }
 

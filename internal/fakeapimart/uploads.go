@@ -64,7 +64,7 @@ func (s *Server) Uploads() []UploadRecord {
 }
 
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
-	s.counters.uploads.Add(1)
+	s.count(&s.counts.Uploads)
 	filename, body, rerr := readUploadedFile(w, r)
 	if rerr != nil {
 		writeError(w, rerr.status, rerr.message)
@@ -85,7 +85,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
 	rec := s.storeUpload(c.owner, filename, contentType, body)
 	switch {
 	case faulted && fault.Reset:
-		s.counters.faults.Add(1)
+		s.count(&s.counts.Faults)
 		abortConnection(w)
 	case faulted:
 		s.serveFault(w, fault.Status, fault.RetryAfter)
@@ -158,7 +158,7 @@ func (s *Server) storeUpload(owner, filename, contentType string, body []byte) U
 	s.uploads[rec.ID] = u
 	s.uploadOrder = append(s.uploadOrder, u)
 	s.mu.Unlock()
-	s.counters.uploadsStored.Add(1)
+	s.count(&s.counts.UploadsStored)
 	return rec
 }
 
