@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
 // DownloadFaultKind selects how a download (a GET of a result file) fails.
@@ -113,7 +115,7 @@ func (s *Server) lookUpFile(name string) (prompt string, width, height, index, s
 	lifetime, scale := s.set.URLLifetime, s.set.ImageScale
 	s.mu.Unlock()
 	switch {
-	case !found || i >= snapshot.rec.N || !snapshot.done(now) || snapshot.outcome.Status != StatusCompleted:
+	case !found || i >= snapshot.rec.N || !snapshot.done(now) || snapshot.outcome.Status != apimart.StatusCompleted:
 		return "", 0, 0, 0, http.StatusNotFound, "file not found"
 	case now.After(snapshot.rec.CompletedAt.Add(lifetime)):
 		return "", 0, 0, 0, http.StatusForbidden, "the file URL has expired"

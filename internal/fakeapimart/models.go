@@ -40,7 +40,7 @@ func checkReferences(m apimart.Model, body submitBody, req *newTask) *requestErr
 		if message, ok := refsRejectedAtSubmit[m.ID]; ok {
 			return badRequest("%s", message)
 		}
-		forced := TaskOutcome{Status: StatusFailed, Error: &upstreamRefsError}
+		forced := TaskOutcome{Status: apimart.StatusFailed, Error: &upstreamRefsError}
 		req.forced = &forced
 	case count > r.Max:
 		return badRequest("model %s accepts at most %d reference images, got %d", m.ID, r.Max, count)
@@ -87,7 +87,7 @@ func checkResolution(m apimart.Model, req *newTask) *requestError {
 			req.resolution = spelled
 			return nil
 		}
-		forced := TaskOutcome{Status: StatusFailed, Error: &TaskError{Code: 400, Message: "unsupported resolution " + tier, Type: "upstream_error"}}
+		forced := TaskOutcome{Status: apimart.StatusFailed, Error: &TaskError{Code: 400, Message: "unsupported resolution " + tier, Type: "upstream_error"}}
 		req.forced = &forced
 	case m.SilentResolutionFallback:
 		req.resolution = m.DefaultResolution

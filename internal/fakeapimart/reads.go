@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
 // ReadFaultKind selects how a task read fails.
@@ -136,7 +138,7 @@ func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
 }
 
 func errorAnswer(status int, message string) (int, []byte) {
-	return status, mustJSON(map[string]errorBody{"error": {Code: status, Message: message, Type: errorType(status)}})
+	return status, mustJSON(map[string]TaskError{"error": {Code: status, Message: message, Type: errorType(status)}})
 }
 
 // taskAnswerView is the "data" object of a task answer. Cost and CreditsCost are undocumented extras
@@ -176,7 +178,7 @@ func taskView(t *task, now time.Time, origin string, urlAsString bool, lifetime 
 		CreditsCost:   math.Round(t.cost * 1000),
 	}
 	switch {
-	case status == StatusCompleted:
+	case status == apimart.StatusCompleted:
 		completed := t.rec.CompletedAt.Unix()
 		actual := int64(t.duration.Round(time.Second) / time.Second)
 		view.Completed, view.ActualTime = &completed, &actual
@@ -219,16 +221,16 @@ func submitResponse(shape Shape, t task) any {
 			"object":    "image.generation.task",
 			"model":     t.rec.Model,
 			"type":      "image",
-			"status":    StatusPending,
+			"status":    apimart.StatusPending,
 			"progress":  0,
 			"created":   t.rec.CreatedAt.Unix(),
 			"task_info": map[string]any{"can_cancel": true, "estimated_time": max(1, wholeSecondsUp(t.estimated))},
 		}}
 	case ShapeV3:
 		return map[string]any{"code": "success", "message": "",
-			"data": []map[string]string{{"task_id": t.rec.ID, "status": StatusProcessing}}}
+			"data": []map[string]string{{"task_id": t.rec.ID, "status": apimart.StatusProcessing}}}
 	default:
 		return map[string]any{"code": 200,
-			"data": []map[string]string{{"status": "submitted", "task_id": t.rec.ID}}}
+			"data": []map[string]string{{"status": apimart.StatusSubmitted, "task_id": t.rec.ID}}}
 	}
 }

@@ -186,13 +186,6 @@ func (s *Server) ResetCounters() {
 	s.countMu.Unlock()
 }
 
-// errorBody is the documented error object.
-type errorBody struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-	Type    string `json:"type"`
-}
-
 // writeOK answers 200 with v as JSON; errors go through their own writers.
 func writeOK(w http.ResponseWriter, v any) {
 	writeBody(w, http.StatusOK, "application/json", mustJSON(v))

@@ -9,15 +9,6 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
-// Task statuses the server reports.
-const (
-	StatusPending    = "pending"
-	StatusProcessing = "processing"
-	StatusCompleted  = "completed"
-	StatusFailed     = "failed"
-	StatusCancelled  = "cancelled"
-)
-
 // pendingShare is the part of a task's duration it spends queued before processing starts.
 const pendingShare = 0.10
 
@@ -53,7 +44,8 @@ type TaskOutcome struct {
 	Error *TaskError `json:"error,omitempty"`
 }
 
-// TaskError is the error object of a failed task.
+// TaskError is the error object of a failed task; the API answers failed requests with the same
+// object.
 type TaskError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
@@ -89,7 +81,7 @@ func (s *Server) createTask(req newTask) *task {
 	t := &task{
 		duration:  s.set.TaskDuration,
 		estimated: s.estimateLocked(),
-		outcome:   TaskOutcome{Status: StatusCompleted},
+		outcome:   TaskOutcome{Status: apimart.StatusCompleted},
 	}
 	// A request that decides its own fate leaves the injected outcomes for the next tasks.
 	if req.forced != nil {
@@ -98,7 +90,7 @@ func (s *Server) createTask(req newTask) *task {
 		s.count(&s.counts.Faults)
 		t.outcome = o
 		if t.outcome.Status == "" {
-			t.outcome.Status = StatusFailed
+			t.outcome.Status = apimart.StatusFailed
 		}
 	}
 	t.rec = TaskRecord{
@@ -160,28 +152,23 @@ func (t *task) state(now time.Time) (string, int) {
 	elapsed := now.Sub(t.rec.CreatedAt)
 	switch {
 	case t.done(now):
-		if t.outcome.Status == StatusCompleted {
-			return StatusCompleted, 100
+		if t.outcome.Status == apimart.StatusCompleted {
+			return apimart.StatusCompleted, 100
 		}
 		return t.outcome.Status, 0
 	case elapsed < time.Duration(float64(t.duration)*pendingShare):
-		return StatusPending, 0
+		return apimart.StatusPending, 0
 	default:
-		return StatusProcessing, min(99, int(100*elapsed/t.duration))
+		return apimart.StatusProcessing, min(99, int(100*elapsed/t.duration))
 	}
 }
 
 // taskError is the error object reported with the final status, or nil.
 func (t *task) taskError() *TaskError {
-	if t.outcome.Error != nil {
-		e := *t.outcome.Error
-		return &e
+	if t.outcome.Error == nil && t.outcome.Status == apimart.StatusFailed {
+		return &defaultTaskError
 	}
-	if t.outcome.Status == StatusFailed {
-		e := defaultTaskError
-		return &e
-	}
-	return nil
+	return t.outcome.Error
 }
 
 // ForgetAllTasks makes every existing task answer 404, as after the server's retention. Their
