@@ -48,7 +48,7 @@ func checkReferences(m apimart.Model, body submitBody, req *newTask) *requestErr
 		return badRequest("model %s needs at least %d reference image", m.ID, r.Min)
 	case r.URLOnly && slices.ContainsFunc(body.ImageURLs, isDataURI):
 		return badRequest("model %s accepts public image URLs only; base64 data URIs are not supported", m.ID)
-	case count > 0 && m.MaxReferencesAndImages > 0 && int64(count)+req.n > int64(m.MaxReferencesAndImages):
+	case count > 0 && m.MaxReferencesAndImages > 0 && int64(count)+req.N > int64(m.MaxReferencesAndImages):
 		return badRequest("reference images plus generated images must not exceed %d", m.MaxReferencesAndImages)
 	}
 	req.references = count
@@ -61,7 +61,7 @@ func isDataURI(u string) bool {
 
 // checkSize refuses a size the model does not take, except where the API silently replaces it.
 func checkSize(m apimart.Model, req *newTask) *requestError {
-	size := req.requestedSize
+	size := req.RequestedSize
 	accepted := size == "" || slices.Contains(m.Sizes, size) || (m.PixelSizes && apimart.IsPixelSize(size))
 	if !accepted && !m.SilentSizeFallback {
 		return badRequest("size %q is not supported by model %s; supported sizes: %s", size, m.ID, strings.Join(m.Sizes, ", "))
@@ -69,28 +69,28 @@ func checkSize(m apimart.Model, req *newTask) *requestError {
 	if req.references == 0 && slices.Contains(m.SizesNeedingReferences, size) {
 		return badRequest("size %q of model %s needs at least one reference image", size, m.ID)
 	}
-	req.size = effectiveSize(m, size)
+	req.Size = effectiveSize(m, size)
 	return nil
 }
 
 // checkResolution takes a tier in the model's own spelling. Flux-2 reads any case and fails the
 // task for a tier it does not know; Gemini 3.1 Flash Lite silently makes 1K; others answer 400.
 func checkResolution(m apimart.Model, req *newTask) *requestError {
-	tier := req.requestedResolution
+	tier := req.RequestedResolution
 	switch {
 	case tier == "":
-		req.resolution = m.DefaultResolution
+		req.Resolution = m.DefaultResolution
 	case slices.Contains(m.Resolutions, tier):
-		req.resolution = tier
+		req.Resolution = tier
 	case m.ResolutionsIgnoreCase:
 		if spelled, ok := m.Resolution(tier); ok {
-			req.resolution = spelled
+			req.Resolution = spelled
 			return nil
 		}
 		forced := TaskOutcome{Status: apimart.StatusFailed, Error: &TaskError{Code: 400, Message: "unsupported resolution " + tier, Type: "upstream_error"}}
 		req.forced = &forced
 	case m.SilentResolutionFallback:
-		req.resolution = m.DefaultResolution
+		req.Resolution = m.DefaultResolution
 	case len(m.Resolutions) == 0:
 		// The field is unknown to the model, and the API ignores unknown fields.
 	default:

@@ -45,12 +45,12 @@ type SubmitFault struct {
 
 // submitBody is the part of the request the fake reads; other fields are ignored, as the API does.
 type submitBody struct {
-	Model          *string         `json:"model"`
-	Prompt         *string         `json:"prompt"`
-	Size           *string         `json:"size"`
-	AspectRatio    *string         `json:"aspect_ratio"`
-	N              *int64          `json:"n"`
-	Resolution     *string         `json:"resolution"`
+	Model          string          `json:"model"`
+	Prompt         string          `json:"prompt"`
+	Size           string          `json:"size"`
+	AspectRatio    string          `json:"aspect_ratio"`
+	N              int64           `json:"n"`
+	Resolution     string          `json:"resolution"`
 	NegativePrompt *string         `json:"negative_prompt"`
 	Quality        *string         `json:"quality"`
 	Background     *string         `json:"background"`
@@ -76,13 +76,13 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 		writeError(w, rerr.status, rerr.message)
 		return
 	}
-	req.owner = c.owner
-	if unknown, ok := s.unknownUploadURL(requestOrigin(r), req.imageURLs); ok {
+	req.Owner = c.owner
+	if unknown, ok := s.unknownUploadURL(requestOrigin(r), req.ImageURLs); ok {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("image_urls: %s cannot be fetched: no such uploaded file", unknown))
 		return
 	}
-	req.idempotencyKey = r.Header.Get("Idempotency-Key")
-	if req.idempotencyKey != "" && !validIdempotencyKey(req.idempotencyKey) {
+	req.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	if req.IdempotencyKey != "" && !validIdempotencyKey(req.IdempotencyKey) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key must be 1 to 191 visible ASCII characters")
 		return
 	}
@@ -131,8 +131,8 @@ func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.D
 func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := replayKey{owner: req.owner, key: req.idempotencyKey}
-	useKey := s.set.Idempotency && req.idempotencyKey != ""
+	key := replayKey{owner: req.Owner, key: req.IdempotencyKey}
+	useKey := s.set.Idempotency && req.IdempotencyKey != ""
 	if useKey {
 		if t, ok := s.replays[key]; ok {
 			s.count(&s.counts.IdempotentReplays)
@@ -156,43 +156,31 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 		}
 		return newTask{}, badRequest("could not read the request body: %v", err)
 	}
-	var body submitBody
+	body := submitBody{N: 1}
 	if err := json.Unmarshal(raw, &body); err != nil {
 		return newTask{}, decodeProblem(err)
 	}
-	if body.Model == nil || *body.Model == "" {
+	if body.Model == "" {
 		return newTask{}, badRequest("model is required")
 	}
-	if body.Prompt == nil || *body.Prompt == "" {
+	if body.Prompt == "" {
 		return newTask{}, badRequest("prompt is required")
 	}
-	m, ok := apimart.LookupModel(*body.Model)
+	m, ok := apimart.LookupModel(body.Model)
 	if !ok {
-		return newTask{}, badRequest("model %q is not supported", *body.Model)
+		return newTask{}, badRequest("model %q is not supported", body.Model)
 	}
-	req := newTask{model: *body.Model, prompt: *body.Prompt, n: 1, body: raw}
 	// A model that reads the ratio from aspect_ratio ignores size, as it ignores any unknown key.
-	if sent := sizeField(m, body); sent != nil {
-		req.requestedSize = *sent
+	size := body.Size
+	if m.SizeFieldName() == apimart.FieldAspectRatio {
+		size = body.AspectRatio
 	}
-	if body.N != nil {
-		req.n = *body.N
-	}
-	if body.Resolution != nil {
-		req.requestedResolution = *body.Resolution
-	}
-	req.imageURLs = body.ImageURLs
+	req := newTask{TaskRecord: TaskRecord{Model: body.Model, Prompt: body.Prompt, RequestedSize: size, N: body.N,
+		RequestedResolution: body.Resolution, ImageURLs: body.ImageURLs, Body: raw}}
 	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
 		return newTask{}, rerr
 	}
 	return req, nil
-}
-
-func sizeField(m apimart.Model, body submitBody) *string {
-	if m.SizeFieldName() == apimart.FieldAspectRatio {
-		return body.AspectRatio
-	}
-	return body.Size
 }
 
 func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestError {
@@ -209,14 +197,14 @@ func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestE
 		return rerr
 	}
 	if m.SilentCountClamp {
-		req.n = min(max(req.n, m.Counts[0]), m.Counts[len(m.Counts)-1])
+		req.N = min(max(req.N, m.Counts[0]), m.Counts[len(m.Counts)-1])
 	}
-	if !slices.Contains(m.Counts, req.n) {
-		return badRequest("n=%d is not supported by model %s; allowed: %s", req.n, m.ID, m.CountsText())
+	if !slices.Contains(m.Counts, req.N) {
+		return badRequest("n=%d is not supported by model %s; allowed: %s", req.N, m.ID, m.CountsText())
 	}
-	if limit := m.MaxPromptLength; limit > 0 && utf8.RuneCountInString(req.prompt) > limit {
+	if limit := m.MaxPromptLength; limit > 0 && utf8.RuneCountInString(req.Prompt) > limit {
 		return badRequest("prompt is too long: %d characters, model %s accepts at most %d",
-			utf8.RuneCountInString(req.prompt), m.ID, limit)
+			utf8.RuneCountInString(req.Prompt), m.ID, limit)
 	}
 	return nil
 }

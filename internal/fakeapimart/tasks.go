@@ -63,14 +63,11 @@ type task struct {
 	cost      float64 // what the owner paid, fixed at creation
 }
 
-// newTask is the request a task is created from, after the API's own defaults were applied.
+// newTask is the request a task is created from, after the API's own defaults were applied: the
+// record to be, which createTask completes with the id, the times and the final status.
 type newTask struct {
-	owner, model, prompt, requestedSize, size, idempotencyKey string
-	requestedResolution, resolution                           string
-	n                                                         int64
-	references                                                int
-	imageURLs                                                 []string
-	body                                                      []byte
+	TaskRecord
+	references int
 	// forced, when set, is an outcome the request itself causes; it does not use FailNextTasks.
 	forced *TaskOutcome
 }
@@ -93,23 +90,11 @@ func (s *Server) createTask(req newTask) *task {
 			t.outcome.Status = apimart.StatusFailed
 		}
 	}
-	t.rec = TaskRecord{
-		ID:                  s.newTaskID(),
-		Owner:               req.owner,
-		Model:               req.model,
-		Prompt:              req.prompt,
-		RequestedSize:       req.requestedSize,
-		Size:                req.size,
-		N:                   req.n,
-		ImageURLs:           req.imageURLs,
-		Body:                json.RawMessage(req.body),
-		RequestedResolution: req.requestedResolution,
-		Resolution:          req.resolution,
-		IdempotencyKey:      req.idempotencyKey,
-		CreatedAt:           now,
-		CompletedAt:         now.Add(t.duration),
-		Status:              t.outcome.Status,
-	}
+	t.rec = req.TaskRecord
+	t.rec.ID = s.newTaskID()
+	t.rec.CreatedAt = now
+	t.rec.CompletedAt = now.Add(t.duration)
+	t.rec.Status = t.outcome.Status
 	s.tasks[t.rec.ID] = t
 	s.order = append(s.order, t)
 	s.chargeLocked(t)
@@ -213,8 +198,8 @@ func (s *Server) SeedTask(owner, model, prompt, size string, n int64) TaskRecord
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.createTask(newTask{owner: owner, model: model, prompt: prompt, requestedSize: size, size: effective,
-		resolution: resolution, n: max(n, 1)})
+	t := s.createTask(newTask{TaskRecord: TaskRecord{Owner: owner, Model: model, Prompt: prompt, RequestedSize: size,
+		Size: effective, Resolution: resolution, N: max(n, 1)}})
 	return t.rec
 }
 
