@@ -66,15 +66,12 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	faulted := false
 	s.mu.Lock()
 	if !head {
-		fault, faulted = take(&s.set.FailNextDownloads, &s.set.FailNextDownloads.N)
+		fault, faulted = take(s, &s.set.FailNextDownloads, &s.set.FailNextDownloads.N)
 	}
 	minBytes := s.set.MinImageBytes
 	s.mu.Unlock()
-	if faulted {
-		s.count(&s.counts.Faults)
-		if serveDownloadFault(w, fault) {
-			return
-		}
+	if faulted && s.serveDownloadFault(w, fault) {
+		return
 	}
 	body, err := RenderPNG(prompt, width, height, index)
 	if err != nil {
@@ -126,18 +123,14 @@ func (s *Server) lookUpFile(name string) (prompt string, width, height, index, s
 
 // serveDownloadFault answers the fault and reports true, or reports false when the file
 // should follow (and be cut).
-func serveDownloadFault(w http.ResponseWriter, f DownloadFault) bool {
+func (s *Server) serveDownloadFault(w http.ResponseWriter, f DownloadFault) bool {
 	switch f.Kind {
 	case DownloadCut:
 		return false
 	case DownloadHTML:
 		writeBody(w, http.StatusOK, "text/html", []byte("<html><head><title>Loading</title></head><body>Please wait while we check your browser.</body></html>\n"))
 	default:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusServiceUnavailable
-		}
-		writeError(w, status, http.StatusText(status))
+		s.serveFault(w, s.faultStatus(f.Status, http.StatusServiceUnavailable), 0)
 	}
 	return true
 }

@@ -42,14 +42,11 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request, c call) {
 	s.count(&s.counts.TaskReads)
 	s.mu.Lock()
 	s.readTimes[id] = append(s.readTimes[id], c.arrived)
-	fault, faulted := take(&s.set.FailNextTaskReads, &s.set.FailNextTaskReads.N)
+	fault, faulted := take(s, &s.set.FailNextTaskReads, &s.set.FailNextTaskReads.N)
 	s.mu.Unlock()
 
-	if faulted {
-		s.count(&s.counts.Faults)
-		if s.serveReadFault(w, r, fault) {
-			return
-		}
+	if faulted && s.serveReadFault(w, r, fault) {
+		return
 	}
 	status, body := s.taskAnswer(r, c.owner, id)
 	if faulted && fault.Kind == ReadMalformed {
@@ -72,29 +69,14 @@ func (s *Server) serveReadFault(w http.ResponseWriter, r *http.Request, f ReadFa
 	case ReadHuge:
 		writeHugeBody(w)
 	case ReadNonJSON:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusBadGateway
-		}
-		s.countRateLimited(status)
+		status := s.faultStatus(f.Status, http.StatusBadGateway)
 		page := fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
 			status, http.StatusText(status), status, http.StatusText(status))
 		writeBody(w, status, "text/html", []byte(page))
 	default:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
-		s.countRateLimited(status)
-		writeError(w, status, http.StatusText(status))
+		s.serveFault(w, s.faultStatus(f.Status, http.StatusInternalServerError), 0)
 	}
 	return true
-}
-
-func (s *Server) countRateLimited(status int) {
-	if status == http.StatusTooManyRequests {
-		s.count(&s.counts.RateLimited)
-	}
 }
 
 // writeHugeBody streams a JSON document that never ends, so a client without a size limit

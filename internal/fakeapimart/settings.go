@@ -167,14 +167,35 @@ func newLimiter(r RateLimit) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(r.PerSecond), burst)
 }
 
-// take uses one of the n queued uses of fault; the caller holds s.mu.
-func take[F any](fault *F, n *int) (F, bool) {
+// take uses one of the n queued uses of fault and counts it; the caller holds s.mu.
+func take[F any](s *Server, fault *F, n *int) (F, bool) {
 	if *n <= 0 {
 		var none F
 		return none, false
 	}
 	*n--
+	s.count(&s.counts.Faults)
 	return *fault, true
+}
+
+// faultStatus is the status an injected fault answers, fallback when it names none; a 429
+// counts as rate limiting.
+func (s *Server) faultStatus(status, fallback int) int {
+	if status == 0 {
+		status = fallback
+	}
+	if status == http.StatusTooManyRequests {
+		s.count(&s.counts.RateLimited)
+	}
+	return status
+}
+
+// serveFault answers an injected fault's status with the error JSON, and Retry-After when set.
+func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
+	}
+	writeError(w, status, http.StatusText(status))
 }
 
 // UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",

@@ -88,41 +88,25 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	}
 
 	s.mu.Lock()
-	fault, faulted := take(&s.set.FailNextSubmits, &s.set.FailNextSubmits.N)
+	fault, faulted := take(s, &s.set.FailNextSubmits, &s.set.FailNextSubmits.N)
 	s.mu.Unlock()
 	if faulted && !fault.CreateTask && !fault.Reset {
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 		return
 	}
 	t, replayed, shape := s.createOrReplay(req)
 	if faulted {
 		if fault.Reset {
-			s.count(&s.counts.Faults)
 			abortConnection(w)
 			return
 		}
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 		return
 	}
 	if replayed {
 		w.Header().Set("Idempotency-Replayed", "true")
 	}
 	writeOK(w, submitResponse(shape, t))
-}
-
-// serveFault answers an injected submit or upload fault; status 0 means 500.
-func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
-	s.count(&s.counts.Faults)
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	if status == http.StatusTooManyRequests {
-		s.count(&s.counts.RateLimited)
-	}
-	if retryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
-	}
-	writeError(w, status, http.StatusText(status))
 }
 
 // createOrReplay returns a copy of the task for the request: the one already created under the

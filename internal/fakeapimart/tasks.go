@@ -83,8 +83,7 @@ func (s *Server) createTask(req newTask) *task {
 	// A request that decides its own fate leaves the injected outcomes for the next tasks.
 	if req.forced != nil {
 		t.outcome = *req.forced
-	} else if o, ok := take(&s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
-		s.count(&s.counts.Faults)
+	} else if o, ok := take(s, &s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
 		t.outcome = o
 		if t.outcome.Status == "" {
 			t.outcome.Status = apimart.StatusFailed

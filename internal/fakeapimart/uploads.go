@@ -76,19 +76,18 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
 		return
 	}
 	s.mu.Lock()
-	fault, faulted := take(&s.set.FailNextUploads, &s.set.FailNextUploads.N)
+	fault, faulted := take(s, &s.set.FailNextUploads, &s.set.FailNextUploads.N)
 	s.mu.Unlock()
 	if faulted && !fault.Store && !fault.Reset {
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 		return
 	}
 	rec := s.storeUpload(c.owner, filename, contentType, body)
 	switch {
 	case faulted && fault.Reset:
-		s.count(&s.counts.Faults)
 		abortConnection(w)
 	case faulted:
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 	default:
 		writeOK(w, map[string]any{
 			"url":          requestOrigin(r) + uploadPath(rec),
