@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func (s *Server) admit(w http.ResponseWriter, limiter *rate.Limiter) bool {
 	}
 	reservation.CancelAt(now)
 	s.count(&s.counts.RateLimited)
-	w.Header().Set("Retry-After", retryAfterValue(wait))
+	w.Header().Set("Retry-After", strconv.FormatInt(wholeSecondsUp(wait), 10))
 	writeError(w, http.StatusTooManyRequests, "Rate limit exceeded, please retry later")
 	return false
 }
@@ -111,8 +112,9 @@ func handleUnknownRoute(w http.ResponseWriter, r *http.Request, _ call) {
 }
 
 // control guards the control routes, which carry no auth: they exist only when the settings
-// turn them on, and answer loopback peers only.
-func (s *Server) control(next http.HandlerFunc) http.Handler {
+// turn them on, and answer loopback peers only. It answers what answer returns as JSON, or its
+// error with a 400.
+func (s *Server) control(answer func(*http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		on := s.set.ControlRoutes
@@ -126,7 +128,12 @@ func (s *Server) control(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusForbidden, "the control routes answer loopback clients only")
 			return
 		}
-		next(w, r)
+		r.Body = http.MaxBytesReader(w, r.Body, maxSubmitBody)
+		if v, err := answer(r); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+		} else {
+			writeOK(w, v)
+		}
 	})
 }
 

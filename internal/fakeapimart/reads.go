@@ -155,7 +155,7 @@ func taskView(t *task, now time.Time, origin string, urlAsString bool, lifetime 
 		Status:        status,
 		Progress:      progress,
 		Created:       t.rec.CreatedAt.Unix(),
-		EstimatedTime: max(1, wholeSecondsUp(t.estimated)),
+		EstimatedTime: wholeSecondsUp(t.estimated),
 		Cost:          t.cost,
 		CreditsCost:   math.Round(t.cost * 1000),
 	}
@@ -206,7 +206,7 @@ func submitResponse(shape Shape, t task) any {
 			"status":    apimart.StatusPending,
 			"progress":  0,
 			"created":   t.rec.CreatedAt.Unix(),
-			"task_info": map[string]any{"can_cancel": true, "estimated_time": max(1, wholeSecondsUp(t.estimated))},
+			"task_info": map[string]any{"can_cancel": true, "estimated_time": wholeSecondsUp(t.estimated)},
 		}}
 	case ShapeV3:
 		return map[string]any{"code": "success", "message": "",

@@ -33,14 +33,10 @@ const (
 )
 
 func (s Shape) String() string {
-	switch s {
-	case ShapeV2:
-		return "v2"
-	case ShapeV3:
-		return "v3"
-	default:
-		return "v1"
+	if s == ShapeV2 || s == ShapeV3 {
+		return fmt.Sprintf("v%d", s)
 	}
+	return "v1"
 }
 
 // MarshalJSON writes the shape as "v1", "v2" or "v3".
@@ -57,15 +53,11 @@ func (s *Shape) UnmarshalJSON(b []byte) error {
 
 // ParseShape reads "v1", "v2" or "v3" (any case) or "1", "2" or "3".
 func ParseShape(text string) (Shape, error) {
-	switch strings.TrimPrefix(strings.ToLower(strings.TrimSpace(text)), "v") {
-	case "1":
-		return ShapeV1, nil
-	case "2":
-		return ShapeV2, nil
-	case "3":
-		return ShapeV3, nil
+	digit := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(text)), "v")
+	if digit != "1" && digit != "2" && digit != "3" {
+		return 0, fmt.Errorf("unknown submit shape %q; use v1, v2 or v3", text)
 	}
-	return 0, fmt.Errorf("unknown submit shape %q; use v1, v2 or v3", text)
+	return Shape(digit[0] - '0'), nil
 }
 
 // Server is the fake API. It implements http.Handler; all methods are safe for concurrent use.
@@ -117,11 +109,17 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
 	mux.HandleFunc("GET "+resultFilePrefix+"{file}", s.handleFile)
 	mux.HandleFunc("GET /uploads/{id}/{file}", s.handleUploadedFile)
-	mux.Handle("GET /_fake/counters", s.control(s.handleCounters))
-	mux.Handle("POST /_fake/reset-counters", s.control(s.handleResetCounters))
-	mux.Handle("POST /_fake/forget-tasks", s.control(s.handleForgetTasks))
-	mux.Handle("GET /_fake/settings", s.control(s.handleSettings))
-	mux.Handle("POST /_fake/settings", s.control(s.handleSetSettings))
+	mux.Handle("GET /_fake/counters", s.control(func(*http.Request) (any, error) { return s.Counters(), nil }))
+	mux.Handle("POST /_fake/reset-counters", s.control(func(*http.Request) (any, error) {
+		s.ResetCounters()
+		return s.Counters(), nil
+	}))
+	mux.Handle("POST /_fake/forget-tasks", s.control(func(*http.Request) (any, error) {
+		s.ForgetAllTasks()
+		return map[string]any{}, nil
+	}))
+	mux.Handle("GET /_fake/settings", s.control(func(*http.Request) (any, error) { return s.Settings(), nil }))
+	mux.Handle("POST /_fake/settings", s.control(s.setSettings))
 	return mux
 }
 
@@ -232,9 +230,6 @@ func errorType(status int) string {
 	}
 }
 
-// retryAfterValue renders a duration as whole seconds, rounded up, at least 1.
-func retryAfterValue(d time.Duration) string {
-	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10)
-}
-
-func wholeSecondsUp(d time.Duration) int64 { return int64(math.Ceil(d.Seconds())) }
+// wholeSecondsUp renders a duration as whole seconds, rounded up, at least 1: how the API gives
+// estimates and Retry-After.
+func wholeSecondsUp(d time.Duration) int64 { return max(1, int64(math.Ceil(d.Seconds()))) }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,7 +194,7 @@ func (s *Server) faultStatus(status, fallback int) int {
 // serveFault answers an injected fault's status with the error JSON, and Retry-After when set.
 func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
 	if retryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
+		w.Header().Set("Retry-After", strconv.FormatInt(wholeSecondsUp(retryAfter), 10))
 	}
 	writeError(w, status, http.StatusText(status))
 }
@@ -238,31 +239,11 @@ func parseFaultKind(b []byte, what string, names []string) (int, error) {
 	return 0, fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
 }
 
-// The control routes, on loopback only and with no auth.
-
-func (s *Server) handleCounters(w http.ResponseWriter, _ *http.Request) {
-	writeOK(w, s.Counters())
-}
-
-func (s *Server) handleResetCounters(w http.ResponseWriter, _ *http.Request) {
-	s.ResetCounters()
-	writeOK(w, s.Counters())
-}
-
-func (s *Server) handleForgetTasks(w http.ResponseWriter, _ *http.Request) {
-	s.ForgetAllTasks()
-	writeOK(w, map[string]any{})
-}
-
-func (s *Server) handleSettings(w http.ResponseWriter, _ *http.Request) {
-	writeOK(w, s.Settings())
-}
-
-// handleSetSettings decodes the body onto the current settings. Unknown fields are refused, to
-// catch typos, and a body that fails to decode changes nothing.
-func (s *Server) handleSetSettings(w http.ResponseWriter, r *http.Request) {
+// setSettings decodes the body onto the current settings and answers them. Unknown fields are
+// refused, to catch typos, and a body that fails to decode changes nothing.
+func (s *Server) setSettings(r *http.Request) (any, error) {
 	// The body is read before the lock is taken, so that a slow client cannot hold it.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
+	body, err := io.ReadAll(r.Body)
 	if err == nil {
 		err = s.update(func(set *Settings) error {
 			dec := json.NewDecoder(bytes.NewReader(body))
@@ -271,8 +252,7 @@ func (s *Server) handleSetSettings(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid settings: "+err.Error())
-		return
+		return nil, fmt.Errorf("invalid settings: %w", err)
 	}
-	writeOK(w, s.Settings())
+	return s.Settings(), nil
 }
