@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -223,13 +224,5 @@ func decodeProblem(err error) *requestError {
 
 // validIdempotencyKey follows the documented client rule: 1 to 191 visible ASCII characters.
 func validIdempotencyKey(key string) bool {
-	if len(key) > 191 {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] <= ' ' || key[i] > '~' {
-			return false
-		}
-	}
-	return true
+	return len(key) <= 191 && !strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r > '~' })
 }
