@@ -1,6 +1,7 @@
 package fakeapimart
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -87,10 +88,7 @@ func writeHugeBody(w http.ResponseWriter) {
 	if _, err := w.Write([]byte(`{"code":200,"data":{"junk":[`)); err != nil {
 		return
 	}
-	chunk := make([]byte, 0, 64<<10)
-	for len(chunk)+12 <= cap(chunk) {
-		chunk = append(chunk, `"xxxxxxxx",`...)
-	}
+	chunk := bytes.Repeat([]byte(`"xxxxxxxx",`), 64<<10/11)
 	for written := 0; written < hugeBodySize; written += len(chunk) {
 		if _, err := w.Write(chunk); err != nil {
 			return
@@ -100,23 +98,25 @@ func writeHugeBody(w http.ResponseWriter) {
 
 // taskAnswer renders GET /v1/tasks/{id} for owner: the status and the JSON body.
 func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
-	s.mu.Lock()
-	t, ok := s.tasks[id]
-	var snapshot task
-	if ok {
-		snapshot = *t
-	}
-	urlAsString, lifetime := s.set.URLAsString, s.set.URLLifetime
-	s.mu.Unlock()
-
+	t, found, set := s.lookupTask(id)
 	switch {
-	case !ok || snapshot.forgotten:
+	case !found || t.forgotten:
 		return errorAnswer(http.StatusNotFound, "task does not exist or has expired")
-	case snapshot.rec.Owner != owner:
+	case t.rec.Owner != owner:
 		return errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
 	}
-	view := taskView(&snapshot, s.now(), requestOrigin(r), urlAsString, lifetime)
-	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": view})
+	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": taskView(&t, set, requestOrigin(r))})
+}
+
+// lookupTask copies the task id, if there is one, and the settings. The copy of the settings is
+// shallow: it is for reading their plain values, as their maps change under s.mu.
+func (s *Server) lookupTask(id string) (task, bool, Settings) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, found := s.tasks[id]; found {
+		return *t, true, s.set
+	}
+	return task{}, false, s.set
 }
 
 func errorAnswer(status int, message string) (int, []byte) {
@@ -148,7 +148,8 @@ type resultImage struct {
 	ExpiresAt int64 `json:"expires_at"`
 }
 
-func taskView(t *task, now time.Time, origin string, urlAsString bool, lifetime time.Duration) taskAnswerView {
+func taskView(t *task, set Settings, origin string) taskAnswerView {
+	now := set.Now()
 	status, progress := t.state(now)
 	view := taskAnswerView{
 		ID:            t.rec.ID,
@@ -164,7 +165,7 @@ func taskView(t *task, now time.Time, origin string, urlAsString bool, lifetime 
 		completed := t.rec.CompletedAt.Unix()
 		actual := int64(t.duration.Round(time.Second) / time.Second)
 		view.Completed, view.ActualTime = &completed, &actual
-		view.Result = &taskResult{Images: resultImages(t, origin, urlAsString, lifetime)}
+		view.Result = &taskResult{Images: resultImages(t, origin, set.URLAsString, set.URLLifetime)}
 	case t.done(now):
 		view.Error = t.taskError()
 	}
