@@ -123,66 +123,37 @@ func errorAnswer(status int, message string) (int, []byte) {
 	return status, mustJSON(map[string]TaskError{"error": {Code: status, Message: message, Type: errorType(status)}})
 }
 
-// taskAnswerView is the "data" object of a task answer. Cost and CreditsCost are undocumented extras
+// taskView is the "data" object of a task answer. cost and credits_cost are undocumented extras
 // that the live API sends; they are here so that clients prove they ignore unknown fields.
-type taskAnswerView struct {
-	ID            string      `json:"id"`
-	Status        string      `json:"status"`
-	Progress      int         `json:"progress"`
-	Result        *taskResult `json:"result,omitempty"`
-	Created       int64       `json:"created"`
-	Completed     *int64      `json:"completed,omitempty"`
-	EstimatedTime int64       `json:"estimated_time"`
-	ActualTime    *int64      `json:"actual_time,omitempty"`
-	Error         *TaskError  `json:"error,omitempty"`
-	Cost          float64     `json:"cost"`
-	CreditsCost   float64     `json:"credits_cost"`
-}
-
-type taskResult struct {
-	Images []resultImage `json:"images"`
-}
-
-type resultImage struct {
-	URL       any   `json:"url"` // []string, or string with SetURLAsString
-	ExpiresAt int64 `json:"expires_at"`
-}
-
-func taskView(t *task, set Settings, origin string) taskAnswerView {
+func taskView(t *task, set Settings, origin string) map[string]any {
 	now := set.Now()
 	status, progress := t.state(now)
-	view := taskAnswerView{
-		ID:            t.rec.ID,
-		Status:        status,
-		Progress:      progress,
-		Created:       t.rec.CreatedAt.Unix(),
-		EstimatedTime: wholeSecondsUp(t.estimated),
-		Cost:          t.cost,
-		CreditsCost:   math.Round(t.cost * 1000),
+	view := map[string]any{
+		"id":             t.rec.ID,
+		"status":         status,
+		"progress":       progress,
+		"created":        t.rec.CreatedAt.Unix(),
+		"estimated_time": wholeSecondsUp(t.estimated),
+		"cost":           t.cost,
+		"credits_cost":   math.Round(t.cost * 1000),
 	}
 	switch {
 	case status == apimart.StatusCompleted:
-		completed := t.rec.CompletedAt.Unix()
-		actual := int64(t.duration.Round(time.Second) / time.Second)
-		view.Completed, view.ActualTime = &completed, &actual
-		view.Result = &taskResult{Images: resultImages(t, origin, set.URLAsString, set.URLLifetime)}
-	case t.done(now):
-		view.Error = t.taskError()
+		images := make([]map[string]any, t.rec.N)
+		for i := range images {
+			var url any = ResultURL(origin, t.rec.ID, int64(i))
+			if !set.URLAsString {
+				url = []any{url}
+			}
+			images[i] = map[string]any{"url": url, "expires_at": t.rec.CompletedAt.Add(set.URLLifetime).Unix()}
+		}
+		view["result"] = map[string]any{"images": images}
+		view["completed"] = t.rec.CompletedAt.Unix()
+		view["actual_time"] = int64(t.duration.Round(time.Second) / time.Second)
+	case t.done(now) && t.taskError() != nil:
+		view["error"] = t.taskError()
 	}
 	return view
-}
-
-func resultImages(t *task, origin string, urlAsString bool, lifetime time.Duration) []resultImage {
-	expires := t.rec.CompletedAt.Add(lifetime).Unix()
-	images := make([]resultImage, t.rec.N)
-	for i := range images {
-		u := ResultURL(origin, t.rec.ID, int64(i))
-		images[i] = resultImage{URL: []string{u}, ExpiresAt: expires}
-		if urlAsString {
-			images[i].URL = u
-		}
-	}
-	return images
 }
 
 // requestOrigin is scheme://host as the client reached the server, so that result URLs work
