@@ -70,6 +70,16 @@ func badRequest(format string, args ...any) *requestError {
 	return &requestError{status: http.StatusBadRequest, message: fmt.Sprintf(format, args...)}
 }
 
+// readProblem answers a body that could not be read: 413 with tooLarge when it went over its
+// limit, else 400.
+func readProblem(err error, tooLarge string) *requestError {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &requestError{status: http.StatusRequestEntityTooLarge, message: tooLarge}
+	}
+	return badRequest("could not read the request body: %v", err)
+}
+
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 	s.count(&s.counts.Submits)
 	req, rerr := parseSubmit(w, r)
@@ -135,11 +145,7 @@ func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return newTask{}, &requestError{status: http.StatusRequestEntityTooLarge, message: "request body is too large"}
-		}
-		return newTask{}, badRequest("could not read the request body: %v", err)
+		return newTask{}, readProblem(err, "request body is too large")
 	}
 	body := submitBody{N: 1}
 	if err := json.Unmarshal(raw, &body); err != nil {

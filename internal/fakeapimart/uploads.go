@@ -23,6 +23,8 @@ const UploadURLLifetime = 72 * time.Hour
 // framing, so that a file just under the limit is not refused for its headers.
 const maxUploadRequest = apimart.MaxUploadBytes + 64<<10
 
+var uploadTooLarge = fmt.Sprintf("file too large; the limit is %d MB", apimart.MaxUploadBytes>>20)
+
 // UploadFault makes the next N uploads of an acceptable file fail.
 type UploadFault struct {
 	N int `json:"n"`
@@ -112,33 +114,17 @@ func readUploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, *
 			return "", nil, badRequest("missing file field")
 		}
 		if err != nil {
-			return "", nil, uploadReadProblem(err)
+			return "", nil, readProblem(err, uploadTooLarge)
 		}
 		if part.FormName() != "file" {
 			continue
 		}
-		body, err := io.ReadAll(io.LimitReader(part, apimart.MaxUploadBytes+1))
+		body, err := io.ReadAll(http.MaxBytesReader(w, part, apimart.MaxUploadBytes))
 		if err != nil {
-			return "", nil, uploadReadProblem(err)
-		}
-		if len(body) > apimart.MaxUploadBytes {
-			return "", nil, tooLarge()
+			return "", nil, readProblem(err, uploadTooLarge)
 		}
 		return part.FileName(), body, nil
 	}
-}
-
-func uploadReadProblem(err error) *requestError {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return tooLarge()
-	}
-	return badRequest("could not read the multipart body: %v", err)
-}
-
-func tooLarge() *requestError {
-	return &requestError{status: http.StatusRequestEntityTooLarge,
-		message: fmt.Sprintf("file too large; the limit is %d MB", apimart.MaxUploadBytes>>20)}
 }
 
 func (s *Server) storeUpload(owner, filename, contentType string, body []byte) UploadRecord {
