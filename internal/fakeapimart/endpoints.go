@@ -5,7 +5,6 @@ import (
 	"log"
 	"net"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -52,8 +51,7 @@ func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
 		tb.Fatal(err)
 	}
 	var accepted atomic.Int64
-	var mu sync.Mutex
-	var conns []net.Conn
+	done := make(chan struct{})
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -61,18 +59,15 @@ func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
 				return
 			}
 			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
+			go func() {
+				<-done
+				conn.Close()
+			}()
 		}
 	}()
 	tb.Cleanup(func() {
 		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
+		close(done)
 	})
 	return ln.Addr().String(), &accepted
 }
