@@ -27,9 +27,7 @@ const (
 
 var downloadFaultNames = []string{"cut", "status", "html"}
 
-func (k DownloadFaultKind) String() string {
-	return faultKindName(int(k), downloadFaultNames, "DownloadFaultKind")
-}
+func (k DownloadFaultKind) String() string { return faultKindName(k, downloadFaultNames) }
 
 // DownloadFault makes the next N downloads of any result file fail. HEAD requests are answered
 // normally and leave the faults queued.

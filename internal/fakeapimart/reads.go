@@ -25,7 +25,7 @@ const (
 
 var readFaultNames = []string{"status", "malformed", "slow", "reset", "huge", "non_json"}
 
-func (k ReadFaultKind) String() string { return faultKindName(int(k), readFaultNames, "ReadFaultKind") }
+func (k ReadFaultKind) String() string { return faultKindName(k, readFaultNames) }
 
 // ReadFault makes the next N task reads fail, whatever task they ask for.
 type ReadFault struct {

@@ -77,19 +77,17 @@ type RateLimit struct {
 // Option changes the settings.
 type Option func(*Settings)
 
+// defaultSettings are the settings of a new server; normalize gives the rest their defaults.
 func defaultSettings() Settings {
-	return Settings{
-		Keys:           []string{DefaultKey},
-		Now:            time.Now,
+	set := Settings{
 		SubmitShape:    ShapeV1,
 		TaskDuration:   DefaultTaskDuration,
 		URLLifetime:    DefaultURLLifetime,
-		ImageScale:     DefaultImageScale,
 		Idempotency:    true,
-		Balances:       map[string]float64{},
 		AccountBalance: StartingBalance,
-		Prices:         map[string]float64{},
 	}
+	set.normalize()
+	return set
 }
 
 // clone copies the lists and maps, so that a change to the copy leaves the original alone.
@@ -202,9 +200,7 @@ func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.D
 // UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",
 // "reset", "huge", "non_json") or the numbers of the constants.
 func (k *ReadFaultKind) UnmarshalJSON(b []byte) error {
-	i, err := parseFaultKind(b, "read", readFaultNames)
-	*k = ReadFaultKind(i)
-	return err
+	return parseFaultKind(b, "read", readFaultNames, k)
 }
 
 // MarshalJSON writes the kind by name.
@@ -212,31 +208,30 @@ func (k ReadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.Str
 
 // UnmarshalJSON accepts "cut", "status" and "html", or the numbers of the constants.
 func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
-	i, err := parseFaultKind(b, "download", downloadFaultNames)
-	*k = DownloadFaultKind(i)
-	return err
+	return parseFaultKind(b, "download", downloadFaultNames, k)
 }
 
 // MarshalJSON writes the kind by name.
 func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
 // faultKindName is the control JSON's name of a fault kind, or the Go form of a number past them.
-func faultKindName(k int, names []string, typeName string) string {
-	if k >= 0 && k < len(names) {
+func faultKindName[K ~int](k K, names []string) string {
+	if k >= 0 && int(k) < len(names) {
 		return names[k]
 	}
-	return fmt.Sprintf("%s(%d)", typeName, k)
+	return fmt.Sprintf("%T(%d)", k, int(k))
 }
 
-func parseFaultKind(b []byte, what string, names []string) (int, error) {
+func parseFaultKind[K ~int](b []byte, what string, names []string, k *K) error {
 	text := strings.ToLower(strings.Trim(string(b), `"`))
 	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)
 	for i, name := range names {
 		if text == name || text == fmt.Sprint(i) {
-			return i, nil
+			*k = K(i)
+			return nil
 		}
 	}
-	return 0, fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
+	return fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
 }
 
 // setSettings decodes the body onto the current settings and answers them. Unknown fields are
