@@ -85,11 +85,6 @@ func (s *Server) admit(w http.ResponseWriter, limiter *rate.Limiter) bool {
 
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unknownKeyPolicy) (string, bool) {
 	header := r.Header.Get("Authorization")
-	if header == "" {
-		s.count(&s.counts.Unauthorized)
-		writeError(w, http.StatusUnauthorized, "No Authorization header")
-		return "", false
-	}
 	scheme, key, _ := strings.Cut(header, " ")
 	key = strings.TrimSpace(key)
 	s.mu.Lock()
@@ -99,11 +94,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unk
 		return key, true
 	}
 	s.count(&s.counts.Unauthorized)
-	if policy == balanceQuirk {
+	switch {
+	case header == "":
+		writeError(w, http.StatusUnauthorized, "No Authorization header")
+	case policy == balanceQuirk:
 		writeOK(w, map[string]any{"success": false, "message": "Token Not Found"})
-		return "", false
+	default:
+		writeError(w, http.StatusUnauthorized, "Failed to get token info")
 	}
-	writeError(w, http.StatusUnauthorized, "Failed to get token info")
 	return "", false
 }
 

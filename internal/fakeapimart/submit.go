@@ -106,18 +106,17 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
 		return
 	}
 	t, replayed, shape := s.createOrReplay(req)
-	if faulted {
-		if fault.Reset {
-			abortConnection(w)
-			return
-		}
+	switch {
+	case faulted && fault.Reset:
+		abortConnection(w)
+	case faulted:
 		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
-		return
+	default:
+		if replayed {
+			w.Header().Set("Idempotency-Replayed", "true")
+		}
+		writeOK(w, submitResponse(shape, t))
 	}
-	if replayed {
-		w.Header().Set("Idempotency-Replayed", "true")
-	}
-	writeOK(w, submitResponse(shape, t))
 }
 
 // createOrReplay returns a copy of the task for the request: the one already created under the

@@ -77,8 +77,11 @@ func (s *Server) createTask(req newTask) *task {
 	now := s.set.Now()
 	t := &task{
 		duration:  s.set.TaskDuration,
-		estimated: s.estimateLocked(),
+		estimated: s.set.EstimatedTime,
 		outcome:   TaskOutcome{Status: apimart.StatusCompleted},
+	}
+	if t.estimated <= 0 {
+		t.estimated = max(time.Second, t.duration)
 	}
 	// A request that decides its own fate leaves the injected outcomes for the next tasks.
 	if req.forced != nil {
@@ -99,14 +102,6 @@ func (s *Server) createTask(req newTask) *task {
 	s.chargeLocked(t)
 	s.count(&s.counts.TasksCreated)
 	return t
-}
-
-// estimateLocked is the estimate given to a task created now. The caller holds s.mu.
-func (s *Server) estimateLocked() time.Duration {
-	if s.set.EstimatedTime > 0 {
-		return s.set.EstimatedTime
-	}
-	return max(time.Second, s.set.TaskDuration)
 }
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
