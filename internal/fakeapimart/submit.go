@@ -19,13 +19,11 @@ import (
 // maxSubmitBody bounds a submit body; the API takes URLs, not image bytes, so 1 MiB is plenty.
 const maxSubmitBody = 1 << 20
 
-// imagenRefsMessage is the documented answer when imagen gets reference images.
-const imagenRefsMessage = "google_imagen4 currently supports text-to-image only"
-
-// refsRejectedAtSubmit lists text-only models that refuse reference images with a 400. Other
-// text-only models accept the submit and the upstream then fails the task (doc §4.2).
+// refsRejectedAtSubmit lists text-only models that refuse reference images with a 400, and the
+// documented message. Other text-only models accept the submit and the upstream then fails the
+// task (doc §4.2).
 var refsRejectedAtSubmit = map[string]string{
-	"imagen-4.0-apimart": imagenRefsMessage,
+	"imagen-4.0-apimart": "google_imagen4 currently supports text-to-image only",
 }
 
 // upstreamRefsError is how such a task fails (observed on z-image-turbo).

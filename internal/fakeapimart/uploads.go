@@ -130,7 +130,7 @@ func readUploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, *
 func (s *Server) storeUpload(owner, filename, contentType string, body []byte) UploadRecord {
 	sum := sha256.Sum256(body)
 	rec := UploadRecord{
-		ID:          newUploadID(),
+		ID:          rand.Text(),
 		Owner:       owner,
 		Filename:    uploadFilename(filename, contentType),
 		ContentType: contentType,
@@ -154,12 +154,6 @@ func uploadFilename(sent, contentType string) string {
 		return "image." + strings.TrimPrefix(contentType, "image/")
 	}
 	return name
-}
-
-func newUploadID() string {
-	raw := make([]byte, 12)
-	_, _ = rand.Read(raw)
-	return hex.EncodeToString(raw)
 }
 
 // uploadPath is where an uploaded file is served, like the API's upload.apimart.ai/f/image/... URLs.
