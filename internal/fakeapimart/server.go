@@ -73,11 +73,11 @@ type Server struct {
 	set         Settings
 	limiter     *rate.Limiter // nil when no limit is set
 	tasks       map[string]*task
-	order       []*task
+	taskRecs    []TaskRecord // in creation order
 	replays     map[replayKey]*task
 	readTimes   map[string][]time.Time
 	uploads     map[string]*upload
-	uploadOrder []*upload
+	uploadRecs  []UploadRecord     // in upload order
 	used        map[string]float64 // spent per key
 	accountUsed float64
 }

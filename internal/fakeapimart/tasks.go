@@ -98,7 +98,7 @@ func (s *Server) createTask(req newTask) *task {
 	t.rec.CompletedAt = now.Add(t.duration)
 	t.rec.Status = t.outcome.Status
 	s.tasks[t.rec.ID] = t
-	s.order = append(s.order, t)
+	s.taskRecs = append(s.taskRecs, t.rec)
 	s.chargeLocked(t)
 	s.count(&s.counts.TasksCreated)
 	return t
@@ -155,7 +155,7 @@ func (t *task) taskError() *TaskError {
 func (s *Server) ForgetAllTasks() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, t := range s.order {
+	for _, t := range s.tasks {
 		t.forgotten = true
 	}
 	clear(s.replays)
@@ -165,11 +165,7 @@ func (s *Server) ForgetAllTasks() {
 func (s *Server) Tasks() []TaskRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	records := make([]TaskRecord, len(s.order))
-	for i, t := range s.order {
-		records[i] = t.rec
-	}
-	return records
+	return slices.Clone(s.taskRecs)
 }
 
 // TaskReadTimes returns when each GET of the task id arrived, in order, whether or not it

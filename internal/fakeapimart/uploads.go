@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,11 +59,7 @@ type upload struct {
 func (s *Server) Uploads() []UploadRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	records := make([]UploadRecord, len(s.uploadOrder))
-	for i, u := range s.uploadOrder {
-		records[i] = u.rec
-	}
-	return records
+	return slices.Clone(s.uploadRecs)
 }
 
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
@@ -141,7 +138,7 @@ func (s *Server) storeUpload(owner, filename, contentType string, body []byte) U
 	u := &upload{rec: rec, body: body}
 	s.mu.Lock()
 	s.uploads[rec.ID] = u
-	s.uploadOrder = append(s.uploadOrder, u)
+	s.uploadRecs = append(s.uploadRecs, rec)
 	s.mu.Unlock()
 	s.count(&s.counts.UploadsStored)
 	return rec
