@@ -2,6 +2,7 @@ package fakeapimart
 
 import (
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
 	"slices"
 	"time"
@@ -93,7 +94,7 @@ func (s *Server) createTask(req newTask) *task {
 		}
 	}
 	t.rec = req.TaskRecord
-	t.rec.ID = s.newTaskID()
+	t.rec.ID = newTaskID()
 	t.rec.CreatedAt = now
 	t.rec.CompletedAt = now.Add(t.duration)
 	t.rec.Status = t.outcome.Status
@@ -104,23 +105,15 @@ func (s *Server) createTask(req newTask) *task {
 	return t
 }
 
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
 // newTaskID draws an id of the current documented form: "task_" and a 26-character ULID, whose
-// first two characters are "01" until the year 2248. The caller holds s.mu, which keeps a
-// (vanishingly unlikely) collision check simple.
-func (s *Server) newTaskID() string {
-	for {
-		raw := make([]byte, 24)
-		_, _ = rand.Read(raw)
-		for i, b := range raw {
-			raw[i] = crockford[b&31]
-		}
-		id := "task_01" + string(raw)
-		if _, taken := s.tasks[id]; !taken {
-			return id
-		}
-	}
+// first two characters are "01" until the year 2248. The other 24 carry 120 random bits, so ids
+// do not collide.
+func newTaskID() string {
+	raw := make([]byte, 15)
+	_, _ = rand.Read(raw)
+	return "task_01" + crockford.EncodeToString(raw)
 }
 
 // done reports whether the task has reached its final status.
