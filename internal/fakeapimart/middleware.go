@@ -23,22 +23,16 @@ type v1Handler func(http.ResponseWriter, *http.Request, call)
 // v1 applies what every /v1 route shares, in the order a gateway would: latency, rate limit, auth.
 func (s *Server) v1(next v1Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := call{arrived: s.now()}
+		arrived := s.now()
 		s.mu.Lock()
 		latency, limiter := s.set.Latency, s.limiter
 		s.mu.Unlock()
-		if !s.sleep(r.Context(), latency) {
+		if !s.sleep(r.Context(), latency) || (limiter != nil && !s.admit(w, limiter)) {
 			return
 		}
-		if limiter != nil && !s.admit(w, limiter) {
-			return
+		if owner, ok := s.authenticate(w, r); ok {
+			next(w, r, call{owner: owner, arrived: arrived})
 		}
-		owner, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		c.owner = owner
-		next(w, r, c)
 	})
 }
 
@@ -47,10 +41,8 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-time.After(d):
 		return true
 	case <-ctx.Done():
 		return false
