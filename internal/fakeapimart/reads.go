@@ -101,9 +101,9 @@ func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
 	t, found, set := s.lookupTask(id)
 	switch {
 	case !found || t.forgotten:
-		return errorAnswer(http.StatusNotFound, "task does not exist or has expired")
+		return http.StatusNotFound, errorAnswer(http.StatusNotFound, "task does not exist or has expired")
 	case t.rec.Owner != owner:
-		return errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
+		return http.StatusForbidden, errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
 	}
 	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": taskView(&t, set, requestOrigin(r))})
 }
@@ -119,8 +119,13 @@ func (s *Server) lookupTask(id string) (task, bool, Settings) {
 	return task{}, false, s.set
 }
 
-func errorAnswer(status int, message string) (int, []byte) {
-	return status, mustJSON(map[string]TaskError{"error": {Code: status, Message: message, Type: errorType(status)}})
+// errorAnswer is the documented error object for status.
+func errorAnswer(status int, message string) []byte {
+	errorType, ok := errorTypes[status]
+	if !ok {
+		errorType = "server_error"
+	}
+	return mustJSON(map[string]TaskError{"error": {Code: status, Message: message, Type: errorType}})
 }
 
 // taskView is the "data" object of a task answer. cost and credits_cost are undocumented extras

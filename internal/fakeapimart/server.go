@@ -205,29 +205,21 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 }
 
 func writeError(w http.ResponseWriter, status int, message string) {
-	status, body := errorAnswer(status, message)
-	writeBody(w, status, "application/json", body)
+	writeBody(w, status, "application/json", errorAnswer(status, message))
 }
 
-func errorType(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
-		return "invalid_request_error"
-	case http.StatusUnauthorized:
-		return "authentication_error"
-	case http.StatusForbidden:
-		return "permission_error"
-	case http.StatusNotFound:
-		return "not_found_error"
-	case http.StatusRequestTimeout:
-		return "timeout_error"
-	case http.StatusTooManyRequests:
-		return "rate_limit_error"
-	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		return "upstream_error"
-	default:
-		return "server_error"
-	}
+// errorTypes is the "type" of the error object for each status; others are "server_error".
+var errorTypes = map[int]string{
+	http.StatusBadRequest:            "invalid_request_error",
+	http.StatusRequestEntityTooLarge: "invalid_request_error",
+	http.StatusUnprocessableEntity:   "invalid_request_error",
+	http.StatusUnauthorized:          "authentication_error",
+	http.StatusForbidden:             "permission_error",
+	http.StatusNotFound:              "not_found_error",
+	http.StatusRequestTimeout:        "timeout_error",
+	http.StatusTooManyRequests:       "rate_limit_error",
+	http.StatusBadGateway:            "upstream_error",
+	http.StatusGatewayTimeout:        "upstream_error",
 }
 
 // wholeSecondsUp renders a duration as whole seconds, rounded up, at least 1: how the API gives
