@@ -42,9 +42,6 @@ func drawResult(prompt string, width, height, index int) *image.NRGBA {
 	canvas := image.NewNRGBA(image.Rect(0, 0, ceilDiv(width, scale), ceilDiv(height, scale)))
 	paintBackground(canvas, sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", index, prompt)))
 	drawText(canvas, prompt, index)
-	if scale == 1 {
-		return canvas
-	}
 	result := image.NewNRGBA(image.Rect(0, 0, width, height))
 	draw.NearestNeighbor.Scale(result, result.Bounds(), canvas, canvas.Bounds(), draw.Src, nil)
 	return result
@@ -57,9 +54,8 @@ func paintBackground(img *image.NRGBA, seed [32]byte) {
 	background := color.NRGBA{R: light(seed[0]), G: light(seed[1]), B: light(seed[2]), A: 255}
 	stripe := color.NRGBA{R: background.R - 24, G: background.G - 24, B: background.B - 24, A: 255}
 	period := 6 + int(seed[3]%10)
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
+	for y := range img.Bounds().Dy() {
+		for x := range img.Bounds().Dx() {
 			c := background
 			if ((x+y)/period)%2 == 1 {
 				c = stripe
