@@ -165,36 +165,29 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 	}
 	req := newTask{TaskRecord: TaskRecord{Model: body.Model, Prompt: body.Prompt, RequestedSize: size, N: body.N,
 		RequestedResolution: body.Resolution, ImageURLs: body.ImageURLs, Body: raw}}
-	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
+	if rerr := checkReferences(m, body, &req); rerr != nil {
 		return newTask{}, rerr
 	}
-	return req, nil
-}
-
-func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestError {
-	if rerr := checkReferences(m, body, req); rerr != nil {
-		return rerr
+	if rerr := checkSize(m, &req); rerr != nil {
+		return newTask{}, rerr
 	}
-	if rerr := checkSize(m, req); rerr != nil {
-		return rerr
-	}
-	if rerr := checkResolution(m, req); rerr != nil {
-		return rerr
+	if rerr := checkResolution(m, &req); rerr != nil {
+		return newTask{}, rerr
 	}
 	if rerr := checkOptionalFields(m, body); rerr != nil {
-		return rerr
+		return newTask{}, rerr
 	}
 	if m.SilentCountClamp {
 		req.N = min(max(req.N, m.Counts[0]), m.Counts[len(m.Counts)-1])
 	}
 	if !slices.Contains(m.Counts, req.N) {
-		return badRequest("n=%d is not supported by model %s; allowed: %s", req.N, m.ID, m.CountsText())
+		return newTask{}, badRequest("n=%d is not supported by model %s; allowed: %s", req.N, m.ID, m.CountsText())
 	}
 	if limit := m.MaxPromptLength; limit > 0 && utf8.RuneCountInString(req.Prompt) > limit {
-		return badRequest("prompt is too long: %d characters, model %s accepts at most %d",
+		return newTask{}, badRequest("prompt is too long: %d characters, model %s accepts at most %d",
 			utf8.RuneCountInString(req.Prompt), m.ID, limit)
 	}
-	return nil
+	return req, nil
 }
 
 // present reports whether an optional JSON value was sent with some content.

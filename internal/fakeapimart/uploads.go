@@ -89,7 +89,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
 		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 	default:
 		writeOK(w, map[string]any{
-			"url":          requestOrigin(r) + uploadPath(rec),
+			// Where the file is served, like the API's upload.apimart.ai/f/image/... URLs.
+			"url":          requestOrigin(r) + "/uploads/" + rec.ID + "/" + url.PathEscape(rec.Filename),
 			"filename":     rec.Filename,
 			"content_type": rec.ContentType,
 			"bytes":        rec.Bytes,
@@ -151,11 +152,6 @@ func uploadFilename(sent, contentType string) string {
 		return "image." + strings.TrimPrefix(contentType, "image/")
 	}
 	return name
-}
-
-// uploadPath is where an uploaded file is served, like the API's upload.apimart.ai/f/image/... URLs.
-func uploadPath(rec UploadRecord) string {
-	return "/uploads/" + rec.ID + "/" + url.PathEscape(rec.Filename)
 }
 
 // handleUploadedFile serves an uploaded file back, without auth, until its URL expires.
