@@ -1,6 +1,7 @@
 package fakeapimart
 
 import (
+	"context"
 	"io"
 	"log"
 	"net"
@@ -51,7 +52,8 @@ func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
 		tb.Fatal(err)
 	}
 	var accepted atomic.Int64
-	done := make(chan struct{})
+	// The listener and every connection it accepted close when the test ends.
+	context.AfterFunc(tb.Context(), func() { ln.Close() })
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -59,15 +61,8 @@ func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
 				return
 			}
 			accepted.Add(1)
-			go func() {
-				<-done
-				conn.Close()
-			}()
+			context.AfterFunc(tb.Context(), func() { conn.Close() })
 		}
 	}()
-	tb.Cleanup(func() {
-		ln.Close()
-		close(done)
-	})
 	return ln.Addr().String(), &accepted
 }
