@@ -12,9 +12,6 @@ import (
 // becomes 64 pixels.
 const DefaultImageScale = 1.0 / 16
 
-// fallbackLongSide is the long side of an image whose model gives no pixel size: a 1K tier.
-const fallbackLongSide = 1024
-
 // Dimensions is the pixel size of a task's results, scaled: the size the reference gives for the
 // model, size and tier, else a raw "WxH" size, else the ratio at the tier's long side.
 func Dimensions(rec TaskRecord, scale float64) (width, height int) {
@@ -56,7 +53,7 @@ func tierLongSide(tier string) float64 {
 			return k * 1024
 		}
 	}
-	return fallbackLongSide
+	return 1024 // no tier, or one not understood: 1K
 }
 
 // parseSides reads "W:H" or "WxH" with positive numbers.

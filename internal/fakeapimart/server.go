@@ -13,7 +13,7 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// DefaultKey is the only key accepted when WithKeys is not used.
+// DefaultKey is the only key accepted when Settings.Keys names none.
 const DefaultKey = "sk-fake-key"
 
 // Defaults of the timing knobs.
@@ -145,15 +145,13 @@ func (s *Server) now() time.Time {
 
 // Counters is a snapshot of what the server has seen; see the package doc for what each counts.
 type Counters struct {
-	Requests       int64 `json:"requests"`
-	Submits        int64 `json:"submits"`
-	TasksCreated   int64 `json:"tasks_created"`
-	TaskReads      int64 `json:"task_reads"`
-	BalanceReads   int64 `json:"balance_reads"`
-	ImageDownloads int64 `json:"image_downloads"`
-	ImageHeads     int64 `json:"image_heads"`
-	// DownloadsWithAuthorization counts requests for result files (GET or HEAD) that carried an
-	// Authorization header, which no client should send to a file host.
+	Requests                   int64 `json:"requests"`
+	Submits                    int64 `json:"submits"`
+	TasksCreated               int64 `json:"tasks_created"`
+	TaskReads                  int64 `json:"task_reads"`
+	BalanceReads               int64 `json:"balance_reads"`
+	ImageDownloads             int64 `json:"image_downloads"`
+	ImageHeads                 int64 `json:"image_heads"`
 	DownloadsWithAuthorization int64 `json:"downloads_with_authorization"`
 	Unauthorized               int64 `json:"unauthorized"`
 	RateLimited                int64 `json:"rate_limited"`

@@ -125,11 +125,9 @@ func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 	defer s.mu.Unlock()
 	key := replayKey{owner: req.Owner, key: req.IdempotencyKey}
 	useKey := s.set.Idempotency && req.IdempotencyKey != ""
-	if useKey {
-		if t, ok := s.replays[key]; ok {
-			s.count(&s.counts.IdempotentReplays)
-			return *t, true, s.set.SubmitShape
-		}
+	if t, ok := s.replays[key]; useKey && ok {
+		s.count(&s.counts.IdempotentReplays)
+		return *t, true, s.set.SubmitShape
 	}
 	t := s.createTask(req)
 	if useKey {

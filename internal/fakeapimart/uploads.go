@@ -136,9 +136,8 @@ func (s *Server) storeUpload(owner, filename, contentType string, body []byte) U
 		SHA256:      hex.EncodeToString(sum[:]),
 		CreatedAt:   s.now(),
 	}
-	u := &upload{rec: rec, body: body}
 	s.mu.Lock()
-	s.uploads[rec.ID] = u
+	s.uploads[rec.ID] = &upload{rec: rec, body: body}
 	s.uploadRecs = append(s.uploadRecs, rec)
 	s.mu.Unlock()
 	s.count(&s.counts.UploadsStored)
@@ -178,12 +177,9 @@ func (s *Server) lookupUpload(id string) (*upload, bool) {
 // stored file, as the API's fetch of such a URL would fail.
 func (s *Server) unknownUploadURL(origin string, urls []string) (string, bool) {
 	for _, raw := range urls {
-		rest, ok := strings.CutPrefix(raw, origin+"/uploads/")
-		if !ok {
-			continue
-		}
+		rest, ours := strings.CutPrefix(raw, origin+"/uploads/")
 		id, _, _ := strings.Cut(rest, "/")
-		if _, found := s.lookupUpload(id); !found {
+		if _, found := s.lookupUpload(id); ours && !found {
 			return raw, true
 		}
 	}
