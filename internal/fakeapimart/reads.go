@@ -49,10 +49,19 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request, c call) {
 	if faulted && s.serveReadFault(w, r, fault) {
 		return
 	}
-	status, body := s.taskAnswer(r, c.owner, id)
+	t, found, set := s.lookupTask(id)
+	var status int
+	var body []byte
+	switch {
+	case !found || t.forgotten:
+		status, body = http.StatusNotFound, errorAnswer(http.StatusNotFound, "task does not exist or has expired")
+	case t.rec.Owner != c.owner:
+		status, body = http.StatusForbidden, errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
+	default:
+		status, body = http.StatusOK, mustJSON(map[string]any{"code": 200, "data": taskView(&t, set, requestOrigin(r))})
+	}
 	if faulted && fault.Kind == ReadMalformed {
-		writeBody(w, http.StatusOK, "application/json", body[:len(body)/2])
-		return
+		status, body = http.StatusOK, body[:len(body)/2]
 	}
 	writeBody(w, status, "application/json", body)
 }
@@ -94,18 +103,6 @@ func writeHugeBody(w http.ResponseWriter) {
 			return
 		}
 	}
-}
-
-// taskAnswer renders GET /v1/tasks/{id} for owner: the status and the JSON body.
-func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
-	t, found, set := s.lookupTask(id)
-	switch {
-	case !found || t.forgotten:
-		return http.StatusNotFound, errorAnswer(http.StatusNotFound, "task does not exist or has expired")
-	case t.rec.Owner != owner:
-		return http.StatusForbidden, errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
-	}
-	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": taskView(&t, set, requestOrigin(r))})
 }
 
 // lookupTask copies the task id, if there is one, and the settings. The copy of the settings is

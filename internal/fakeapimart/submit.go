@@ -190,12 +190,7 @@ func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError
 
 // present reports whether an optional JSON value was sent with some content.
 func present(raw json.RawMessage) bool {
-	trimmed := bytes.TrimSpace(raw)
-	switch string(trimmed) {
-	case "", "null", "[]", `""`:
-		return false
-	}
-	return true
+	return !slices.Contains([]string{"", "null", "[]", `""`}, string(bytes.TrimSpace(raw)))
 }
 
 func decodeProblem(err error) *requestError {
