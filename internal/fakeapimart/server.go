@@ -43,11 +43,8 @@ func (s Shape) String() string {
 func (s Shape) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // UnmarshalJSON accepts what ParseShape accepts, quoted or not.
-func (s *Shape) UnmarshalJSON(b []byte) error {
-	shape, err := ParseShape(strings.Trim(string(b), `"`))
-	if err == nil {
-		*s = shape
-	}
+func (s *Shape) UnmarshalJSON(b []byte) (err error) {
+	*s, err = ParseShape(strings.Trim(string(b), `"`))
 	return err
 }
 

@@ -148,22 +148,17 @@ func (s *Server) update(change func(*Settings) error) error {
 		return err
 	}
 	next.normalize()
-	if next.RateLimit != s.set.RateLimit {
-		s.limiter = newLimiter(next.RateLimit)
+	if r := next.RateLimit; r != s.set.RateLimit {
+		s.limiter = nil // no limit
+		if r.Burst <= 0 {
+			r.Burst = max(1, int(math.Ceil(r.PerSecond)))
+		}
+		if r.PerSecond > 0 {
+			s.limiter = rate.NewLimiter(rate.Limit(r.PerSecond), r.Burst)
+		}
 	}
 	s.set = next
 	return nil
-}
-
-func newLimiter(r RateLimit) *rate.Limiter {
-	if r.PerSecond <= 0 {
-		return nil
-	}
-	burst := r.Burst
-	if burst <= 0 {
-		burst = max(1, int(math.Ceil(r.PerSecond)))
-	}
-	return rate.NewLimiter(rate.Limit(r.PerSecond), burst)
 }
 
 // take uses one of the n queued uses of fault and counts it; the caller holds s.mu.

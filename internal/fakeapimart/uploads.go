@@ -155,9 +155,9 @@ func uploadFilename(sent, contentType string) string {
 
 // handleUploadedFile serves an uploaded file back, without auth, until its URL expires.
 func (s *Server) handleUploadedFile(w http.ResponseWriter, r *http.Request) {
-	u, found := s.lookupUpload(r.PathValue("id"))
+	u := s.lookupUpload(r.PathValue("id"))
 	switch {
-	case !found || r.PathValue("file") != u.rec.Filename:
+	case u == nil || r.PathValue("file") != u.rec.Filename:
 		writeError(w, http.StatusNotFound, "file not found")
 	case s.now().After(u.rec.CreatedAt.Add(UploadURLLifetime)):
 		writeError(w, http.StatusForbidden, "the file URL has expired")
@@ -166,11 +166,11 @@ func (s *Server) handleUploadedFile(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) lookupUpload(id string) (*upload, bool) {
+// lookupUpload is the upload id, or nil.
+func (s *Server) lookupUpload(id string) *upload {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.uploads[id]
-	return u, ok
+	return s.uploads[id]
 }
 
 // unknownUploadURL returns the first reference that points at this server's uploads but names no
@@ -179,7 +179,7 @@ func (s *Server) unknownUploadURL(origin string, urls []string) (string, bool) {
 	for _, raw := range urls {
 		rest, ours := strings.CutPrefix(raw, origin+"/uploads/")
 		id, _, _ := strings.Cut(rest, "/")
-		if _, found := s.lookupUpload(id); ours && !found {
+		if ours && s.lookupUpload(id) == nil {
 			return raw, true
 		}
 	}
