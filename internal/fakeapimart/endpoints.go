@@ -20,9 +20,8 @@ func ClosedPortURL(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+	defer ln.Close()
+	return "http://" + ln.Addr().String()
 }
 
 // StartUntrustedTLS serves a fake over TLS with a certificate that no client trusts, and fails

@@ -45,10 +45,9 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	case <-time.After(d):
 		return true
 	case <-ctx.Done():
-		return false
 	case <-s.stopped:
-		return false
 	}
+	return false
 }
 
 // admit takes a token or answers 429 with the wait until one is available. It uses the wall
