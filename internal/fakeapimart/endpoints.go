@@ -10,6 +10,26 @@ import (
 	"testing"
 )
 
+// Serve serves a new Server on a loopback port and returns it with its base URL,
+// "http://127.0.0.1:PORT", and the function that stops it.
+func Serve(opts ...Option) (s *Server, baseURL string, stop func()) {
+	s = New(opts...)
+	ts := httptest.NewServer(s)
+	return s, ts.URL, func() {
+		s.stop()
+		ts.CloseClientConnections()
+		ts.Close()
+	}
+}
+
+// Start is Serve for the length of the test.
+func Start(tb testing.TB, opts ...Option) (*Server, string) {
+	tb.Helper()
+	s, baseURL, stop := Serve(opts...)
+	tb.Cleanup(stop)
+	return s, baseURL
+}
+
 // The endpoints below fail below HTTP, where the fake's knobs cannot reach: fault tests of the
 // client and of the provider point a base URL at them.
 
