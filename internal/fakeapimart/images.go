@@ -95,20 +95,15 @@ func wrapWords(text string, columns int) []string {
 	var lines []string
 	var line []rune
 	for _, word := range strings.Fields(text) {
-		runes := []rune(word)
-		for len(runes) > columns {
-			if len(line) > 0 {
-				lines, line = append(lines, string(line)), nil
-			}
-			lines, runes = append(lines, string(runes[:columns])), runes[columns:]
+		if len(line) > 0 && len(line)+1+len([]rune(word)) > columns {
+			lines, line = append(lines, string(line)), nil
 		}
-		switch {
-		case len(line) == 0:
-			line = runes
-		case len(line)+1+len(runes) <= columns:
-			line = append(append(line, ' '), runes...)
-		default:
-			lines, line = append(lines, string(line)), runes
+		if len(line) > 0 {
+			line = append(line, ' ')
+		}
+		line = append(line, []rune(word)...)
+		for len(line) > columns {
+			lines, line = append(lines, string(line[:columns])), line[columns:]
 		}
 	}
 	if len(line) > 0 {
