@@ -2,6 +2,7 @@ package fakeapimart
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
@@ -118,10 +119,7 @@ func (s *Server) lookupTask(id string) (task, bool, Settings) {
 
 // errorAnswer is the documented error object for status.
 func errorAnswer(status int, message string) []byte {
-	errorType, ok := errorTypes[status]
-	if !ok {
-		errorType = "server_error"
-	}
+	errorType := cmp.Or(errorTypes[status], "server_error")
 	return mustJSON(map[string]TaskError{"error": {Code: status, Message: message, Type: errorType}})
 }
 

@@ -2,6 +2,7 @@ package fakeapimart
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -175,9 +176,7 @@ func take[F any](s *Server, fault *F, n *int) (F, bool) {
 // faultStatus is the status an injected fault answers, fallback when it names none; a 429
 // counts as rate limiting.
 func (s *Server) faultStatus(status, fallback int) int {
-	if status == 0 {
-		status = fallback
-	}
+	status = cmp.Or(status, fallback)
 	if status == http.StatusTooManyRequests {
 		s.count(&s.counts.RateLimited)
 	}

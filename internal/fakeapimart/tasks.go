@@ -1,6 +1,7 @@
 package fakeapimart
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
@@ -78,20 +79,15 @@ func (s *Server) createTask(req newTask) *task {
 	now := s.set.Now()
 	t := &task{
 		duration:  s.set.TaskDuration,
-		estimated: s.set.EstimatedTime,
+		estimated: cmp.Or(s.set.EstimatedTime, max(time.Second, s.set.TaskDuration)),
 		outcome:   TaskOutcome{Status: apimart.StatusCompleted},
-	}
-	if t.estimated <= 0 {
-		t.estimated = max(time.Second, t.duration)
 	}
 	// A request that decides its own fate leaves the injected outcomes for the next tasks.
 	if req.forced != nil {
 		t.outcome = *req.forced
 	} else if o, ok := take(s, &s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
 		t.outcome = o
-		if t.outcome.Status == "" {
-			t.outcome.Status = apimart.StatusFailed
-		}
+		t.outcome.Status = cmp.Or(o.Status, apimart.StatusFailed)
 	}
 	t.rec = req.TaskRecord
 	t.rec.ID = newTaskID()
