@@ -67,8 +67,7 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "the file URL has expired")
 		return
 	}
-	var fault DownloadFault
-	faulted := false
+	fault, faulted := DownloadFault{}, false
 	if !head {
 		s.mu.Lock()
 		fault, faulted = take(s, &s.set.FailNextDownloads, &s.set.FailNextDownloads.N)

@@ -22,8 +22,6 @@ import (
 // image draws its words larger, so they stay readable at any size.
 const textColumnsPerScale = 192
 
-var ink = color.NRGBA{R: 24, G: 24, B: 32, A: 255}
-
 // RenderPNG draws result number index of a task at width × height pixels: the prompt's words,
 // wrapped to the width, on a background whose colors come from a hash of the prompt and index.
 // The same arguments always yield the same bytes.
@@ -73,10 +71,10 @@ func paintBackground(img *image.NRGBA, seed [32]byte) {
 func drawText(img *image.NRGBA, prompt string, index int) {
 	face := basicfont.Face7x13
 	const margin = 6
-	advance := face.Advance
 	lineHeight := face.Height + 2
-	columns := max(1, (img.Bounds().Dx()-2*margin)/advance)
+	columns := max(1, (img.Bounds().Dx()-2*margin)/face.Advance)
 	rows := max(0, (img.Bounds().Dy()-2*margin)/lineHeight-1) // one row is the footer's
+	ink := color.NRGBA{R: 24, G: 24, B: 32, A: 255}
 	d := &font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face}
 	for i, line := range wrapWords(prompt, columns) {
 		if i == rows {

@@ -108,20 +108,18 @@ func readUploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, *
 	}
 	for {
 		part, err := parts.NextPart()
-		if errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, io.EOF):
 			return "", nil, badRequest("missing file field")
-		}
-		if err != nil {
+		case err != nil:
 			return "", nil, readProblem(err, uploadTooLarge)
+		case part.FormName() == "file":
+			body, err := io.ReadAll(http.MaxBytesReader(w, part, apimart.MaxUploadBytes))
+			if err != nil {
+				return "", nil, readProblem(err, uploadTooLarge)
+			}
+			return part.FileName(), body, nil
 		}
-		if part.FormName() != "file" {
-			continue
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, part, apimart.MaxUploadBytes))
-		if err != nil {
-			return "", nil, readProblem(err, uploadTooLarge)
-		}
-		return part.FileName(), body, nil
 	}
 }
 
