@@ -107,9 +107,7 @@ func (set *Settings) normalize() {
 	if len(set.Keys) == 0 {
 		set.Keys = []string{DefaultKey}
 	}
-	if set.ImageScale <= 0 {
-		set.ImageScale = DefaultImageScale
-	}
+	set.ImageScale = cmp.Or(max(set.ImageScale, 0), DefaultImageScale)
 	set.TaskDuration = max(set.TaskDuration, 0)
 	set.EstimatedTime = max(set.EstimatedTime, 0)
 	set.Latency = max(set.Latency, 0)

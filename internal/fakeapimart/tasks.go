@@ -169,11 +169,9 @@ func (s *Server) TaskReadTimes(id string) []time.Time {
 // same treatment as a submit's: empty means the model's default, and a model with a silent
 // fallback replaces an unsupported size. n <= 0 means 1.
 func (s *Server) SeedTask(owner, model, prompt, size string, n int64) TaskRecord {
-	effective, resolution := size, ""
+	effective, resolution := cmp.Or(size, "1:1"), ""
 	if m, ok := apimart.LookupModel(model); ok {
 		effective, resolution = effectiveSize(m, size), m.DefaultResolution
-	} else if effective == "" {
-		effective = "1:1"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
