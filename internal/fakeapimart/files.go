@@ -115,13 +115,10 @@ func (s *Server) serveDownloadFault(w http.ResponseWriter, f DownloadFault) bool
 
 // parseResultFileName reads the "<task>-<index>.png" of ResultURL.
 func parseResultFileName(name string) (string, int64, bool) {
-	stem, ok := strings.CutSuffix(name, ".png")
-	id, digits, found := strings.Cut(stem, "-")
-	if !ok || !found {
-		return "", 0, false
-	}
+	stem, isPNG := strings.CutSuffix(name, ".png")
+	id, digits, _ := strings.Cut(stem, "-") // without "-", digits is empty and does not parse
 	index, err := strconv.ParseInt(digits, 10, 64)
-	return id, index, err == nil && index >= 0
+	return id, index, isPNG && err == nil && index >= 0
 }
 
 // pngChunkOverhead is a chunk's length, type and CRC; IEND, the last chunk of every PNG, is

@@ -147,15 +147,13 @@ func fullDimensions(rec TaskRecord) (float64, float64) {
 // tierLongSide reads "2K" as 2048 pixels and "4MP" as the side of a 4-megapixel square.
 func tierLongSide(tier string) float64 {
 	upper := strings.ToUpper(tier)
-	if n, ok := strings.CutSuffix(upper, "MP"); ok {
-		if mp, err := strconv.ParseFloat(n, 64); err == nil && mp > 0 {
-			return math.Sqrt(mp * 1e6)
-		}
-	}
-	if n, ok := strings.CutSuffix(upper, "K"); ok {
-		if k, err := strconv.ParseFloat(n, 64); err == nil && k > 0 {
-			return k * 1024
-		}
+	mp, errMP := strconv.ParseFloat(strings.TrimSuffix(upper, "MP"), 64)
+	k, errK := strconv.ParseFloat(strings.TrimSuffix(upper, "K"), 64)
+	switch {
+	case strings.HasSuffix(upper, "MP") && errMP == nil && mp > 0:
+		return math.Sqrt(mp * 1e6)
+	case strings.HasSuffix(upper, "K") && errK == nil && k > 0:
+		return k * 1024
 	}
 	return 1024 // no tier, or one not understood: 1K
 }

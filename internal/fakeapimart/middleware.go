@@ -23,9 +23,8 @@ type v1Handler func(http.ResponseWriter, *http.Request, call)
 // v1 applies what every /v1 route shares, in the order a gateway would: latency, rate limit, auth.
 func (s *Server) v1(next v1Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		arrived := s.now()
 		s.mu.Lock()
-		latency, limiter := s.set.Latency, s.limiter
+		arrived, latency, limiter := s.set.Now(), s.set.Latency, s.limiter
 		s.mu.Unlock()
 		if !s.sleep(r.Context(), latency) || (limiter != nil && !s.admit(w, limiter)) {
 			return
