@@ -61,17 +61,16 @@ func (s *Server) chargeLocked(t *task) {
 // balanceHandler answers one of the balance endpoints: the key's own balance, or the account's.
 func (s *Server) balanceHandler(ofAccount bool) v1Handler {
 	return func(w http.ResponseWriter, _ *http.Request, c call) {
-		s.counters.balanceReads.Add(1)
+		s.count(&s.counts.BalanceReads)
 		s.mu.Lock()
-		failure := s.set.BalanceFailure
 		answer := balanceAnswer(s.set.AccountBalance, s.accountUsed)
 		if !ofAccount {
 			answer = balanceAnswer(s.keyBalanceLocked(c.owner), s.used[c.owner])
 		}
-		s.mu.Unlock()
-		if failure != "" {
-			answer = map[string]any{"success": false, "message": failure}
+		if s.set.BalanceFailure != "" {
+			answer = map[string]any{"success": false, "message": s.set.BalanceFailure}
 		}
+		s.mu.Unlock()
 		writeOK(w, answer)
 	}
 }

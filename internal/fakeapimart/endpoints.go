@@ -1,14 +1,34 @@
 package fakeapimart
 
 import (
+	"context"
 	"io"
 	"log"
 	"net"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
+
+// Serve serves a new Server on a loopback port and returns it with its base URL,
+// "http://127.0.0.1:PORT", and the function that stops it.
+func Serve(opts ...Option) (s *Server, baseURL string, stop func()) {
+	s = New(opts...)
+	ts := httptest.NewServer(s)
+	return s, ts.URL, func() {
+		s.stop()
+		ts.CloseClientConnections()
+		ts.Close()
+	}
+}
+
+// Start is Serve for the length of the test.
+func Start(tb testing.TB, opts ...Option) (*Server, string) {
+	tb.Helper()
+	s, baseURL, stop := Serve(opts...)
+	tb.Cleanup(stop)
+	return s, baseURL
+}
 
 // The endpoints below fail below HTTP, where the fake's knobs cannot reach: fault tests of the
 // client and of the provider point a base URL at them.
@@ -20,9 +40,8 @@ func ClosedPortURL(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+	defer ln.Close()
+	return "http://" + ln.Addr().String()
 }
 
 // StartUntrustedTLS serves a fake over TLS with a certificate that no client trusts, and fails
@@ -52,8 +71,8 @@ func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
 		tb.Fatal(err)
 	}
 	var accepted atomic.Int64
-	var mu sync.Mutex
-	var conns []net.Conn
+	// The listener and every connection it accepted close when the test ends.
+	context.AfterFunc(tb.Context(), func() { ln.Close() })
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -61,18 +80,8 @@ func SilentListener(tb testing.TB, addr string) (string, *atomic.Int64) {
 				return
 			}
 			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
+			context.AfterFunc(tb.Context(), func() { conn.Close() })
 		}
 	}()
-	tb.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
 	return ln.Addr().String(), &accepted
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,33 +20,18 @@ type call struct {
 
 type v1Handler func(http.ResponseWriter, *http.Request, call)
 
-// unknownKeyPolicy tells how a key that is present but not accepted is answered.
-type unknownKeyPolicy int
-
-const (
-	rejectUnknownKey unknownKeyPolicy = iota // 401 "Failed to get token info"
-	balanceQuirk                             // HTTP 200 {"success":false,"message":"Token Not Found"}
-)
-
 // v1 applies what every /v1 route shares, in the order a gateway would: latency, rate limit, auth.
-func (s *Server) v1(next v1Handler, policy unknownKeyPolicy) http.Handler {
+func (s *Server) v1(next v1Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := call{arrived: s.now()}
 		s.mu.Lock()
-		latency, limiter := s.set.Latency, s.limiter
+		arrived, latency, limiter := s.set.Now(), s.set.Latency, s.limiter
 		s.mu.Unlock()
-		if !s.sleep(r.Context(), latency) {
+		if !s.sleep(r.Context(), latency) || (limiter != nil && !s.admit(w, limiter)) {
 			return
 		}
-		if limiter != nil && !s.admit(w, limiter) {
-			return
+		if owner, ok := s.authenticate(w, r); ok {
+			next(w, r, call{owner: owner, arrived: arrived})
 		}
-		owner, ok := s.authenticate(w, r, policy)
-		if !ok {
-			return
-		}
-		c.owner = owner
-		next(w, r, c)
 	})
 }
 
@@ -54,16 +40,13 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-time.After(d):
 		return true
 	case <-ctx.Done():
-		return false
 	case <-s.stopped:
-		return false
 	}
+	return false
 }
 
 // admit takes a token or answers 429 with the wait until one is available. It uses the wall
@@ -76,19 +59,16 @@ func (s *Server) admit(w http.ResponseWriter, limiter *rate.Limiter) bool {
 		return true
 	}
 	reservation.CancelAt(now)
-	s.counters.rateLimited.Add(1)
-	w.Header().Set("Retry-After", retryAfterValue(wait))
+	s.count(&s.counts.RateLimited)
+	w.Header().Set("Retry-After", strconv.FormatInt(wholeSecondsUp(wait), 10))
 	writeError(w, http.StatusTooManyRequests, "Rate limit exceeded, please retry later")
 	return false
 }
 
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unknownKeyPolicy) (string, bool) {
+// authenticate answers a missing or unknown key with a 401, except that the balance endpoints
+// answer a present but unknown key with HTTP 200 {"success":false,"message":"Token Not Found"}.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
 	header := r.Header.Get("Authorization")
-	if header == "" {
-		s.counters.unauthorized.Add(1)
-		writeError(w, http.StatusUnauthorized, "No Authorization header")
-		return "", false
-	}
 	scheme, key, _ := strings.Cut(header, " ")
 	key = strings.TrimSpace(key)
 	s.mu.Lock()
@@ -97,12 +77,15 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, policy unk
 	if strings.EqualFold(scheme, "Bearer") && known {
 		return key, true
 	}
-	s.counters.unauthorized.Add(1)
-	if policy == balanceQuirk {
+	s.count(&s.counts.Unauthorized)
+	switch {
+	case header == "":
+		writeError(w, http.StatusUnauthorized, "No Authorization header")
+	case strings.HasSuffix(r.Pattern, "/balance"):
 		writeOK(w, map[string]any{"success": false, "message": "Token Not Found"})
-		return "", false
+	default:
+		writeError(w, http.StatusUnauthorized, "Failed to get token info")
 	}
-	writeError(w, http.StatusUnauthorized, "Failed to get token info")
 	return "", false
 }
 
@@ -111,8 +94,9 @@ func handleUnknownRoute(w http.ResponseWriter, r *http.Request, _ call) {
 }
 
 // control guards the control routes, which carry no auth: they exist only when the settings
-// turn them on, and answer loopback peers only.
-func (s *Server) control(next http.HandlerFunc) http.Handler {
+// turn them on, and answer loopback peers only. It answers what answer returns as JSON, or its
+// error with a 400.
+func (s *Server) control(answer func(*http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		on := s.set.ControlRoutes
@@ -126,7 +110,12 @@ func (s *Server) control(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusForbidden, "the control routes answer loopback clients only")
 			return
 		}
-		next(w, r)
+		r.Body = http.MaxBytesReader(w, r.Body, maxSubmitBody)
+		if v, err := answer(r); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+		} else {
+			writeOK(w, v)
+		}
 	})
 }
 

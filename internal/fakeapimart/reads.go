@@ -1,10 +1,14 @@
 package fakeapimart
 
 import (
+	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
 // ReadFaultKind selects how a task read fails.
@@ -22,7 +26,7 @@ const (
 
 var readFaultNames = []string{"status", "malformed", "slow", "reset", "huge", "non_json"}
 
-func (k ReadFaultKind) String() string { return faultKindName(int(k), readFaultNames, "ReadFaultKind") }
+func (k ReadFaultKind) String() string { return faultKindName(k, readFaultNames) }
 
 // ReadFault makes the next N task reads fail, whatever task they ask for.
 type ReadFault struct {
@@ -37,22 +41,28 @@ const hugeBodySize = 32 << 20
 
 func (s *Server) handleTask(w http.ResponseWriter, r *http.Request, c call) {
 	id := r.PathValue("id")
-	s.counters.taskReads.Add(1)
+	s.count(&s.counts.TaskReads)
 	s.mu.Lock()
 	s.readTimes[id] = append(s.readTimes[id], c.arrived)
-	fault, faulted := take(&s.set.FailNextTaskReads, &s.set.FailNextTaskReads.N)
+	fault, faulted := take(s, &s.set.FailNextTaskReads, &s.set.FailNextTaskReads.N)
 	s.mu.Unlock()
 
-	if faulted {
-		s.counters.faults.Add(1)
-		if s.serveReadFault(w, r, fault) {
-			return
-		}
-	}
-	status, body := s.taskAnswer(r, c.owner, id)
-	if faulted && fault.Kind == ReadMalformed {
-		writeBody(w, http.StatusOK, "application/json", body[:len(body)/2])
+	if faulted && s.serveReadFault(w, r, fault) {
 		return
+	}
+	t, found, set := s.lookupTask(id)
+	var status int
+	var body []byte
+	switch {
+	case !found || t.forgotten:
+		status, body = http.StatusNotFound, errorAnswer(http.StatusNotFound, "task does not exist or has expired")
+	case t.rec.Owner != c.owner:
+		status, body = http.StatusForbidden, errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
+	default:
+		status, body = http.StatusOK, mustJSON(map[string]any{"code": 200, "data": taskView(&t, set, requestOrigin(r))})
+	}
+	if faulted && fault.Kind == ReadMalformed {
+		status, body = http.StatusOK, body[:len(body)/2]
 	}
 	writeBody(w, status, "application/json", body)
 }
@@ -70,29 +80,14 @@ func (s *Server) serveReadFault(w http.ResponseWriter, r *http.Request, f ReadFa
 	case ReadHuge:
 		writeHugeBody(w)
 	case ReadNonJSON:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusBadGateway
-		}
-		s.countRateLimited(status)
+		status := s.faultStatus(f.Status, http.StatusBadGateway)
 		page := fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
 			status, http.StatusText(status), status, http.StatusText(status))
 		writeBody(w, status, "text/html", []byte(page))
 	default:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
-		s.countRateLimited(status)
-		writeError(w, status, http.StatusText(status))
+		s.serveFault(w, s.faultStatus(f.Status, http.StatusInternalServerError), 0)
 	}
 	return true
-}
-
-func (s *Server) countRateLimited(status int) {
-	if status == http.StatusTooManyRequests {
-		s.counters.rateLimited.Add(1)
-	}
 }
 
 // writeHugeBody streams a JSON document that never ends, so a client without a size limit
@@ -100,13 +95,8 @@ func (s *Server) countRateLimited(status int) {
 func writeHugeBody(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write([]byte(`{"code":200,"data":{"junk":[`)); err != nil {
-		return
-	}
-	chunk := make([]byte, 0, 64<<10)
-	for len(chunk)+12 <= cap(chunk) {
-		chunk = append(chunk, `"xxxxxxxx",`...)
-	}
+	_, _ = w.Write([]byte(`{"code":200,"data":{"junk":[`))
+	chunk := bytes.Repeat([]byte(`"xxxxxxxx",`), 64<<10/11)
 	for written := 0; written < hugeBodySize; written += len(chunk) {
 		if _, err := w.Write(chunk); err != nil {
 			return
@@ -114,90 +104,54 @@ func writeHugeBody(w http.ResponseWriter) {
 	}
 }
 
-// taskAnswer renders GET /v1/tasks/{id} for owner: the status and the JSON body.
-func (s *Server) taskAnswer(r *http.Request, owner, id string) (int, []byte) {
+// lookupTask copies the task id, if there is one, and the settings. The copy of the settings is
+// shallow: it is for reading their plain values, as their maps change under s.mu.
+func (s *Server) lookupTask(id string) (task, bool, Settings) {
 	s.mu.Lock()
-	t, ok := s.tasks[id]
-	var snapshot task
-	if ok {
-		snapshot = *t
+	defer s.mu.Unlock()
+	if t, found := s.tasks[id]; found {
+		return *t, true, s.set
 	}
-	urlAsString, lifetime := s.set.URLAsString, s.set.URLLifetime
-	s.mu.Unlock()
-
-	switch {
-	case !ok || snapshot.forgotten:
-		return errorAnswer(http.StatusNotFound, "task does not exist or has expired")
-	case snapshot.rec.Owner != owner:
-		return errorAnswer(http.StatusForbidden, "you do not have permission to access this task")
-	}
-	view := taskView(&snapshot, s.now(), requestOrigin(r), urlAsString, lifetime)
-	return http.StatusOK, mustJSON(map[string]any{"code": 200, "data": view})
+	return task{}, false, s.set
 }
 
-func errorAnswer(status int, message string) (int, []byte) {
-	return status, mustJSON(map[string]errorBody{"error": {Code: status, Message: message, Type: errorType(status)}})
+// errorAnswer is the documented error object for status.
+func errorAnswer(status int, message string) []byte {
+	errorType := cmp.Or(errorTypes[status], "server_error")
+	return mustJSON(map[string]TaskError{"error": {Code: status, Message: message, Type: errorType}})
 }
 
-// taskAnswerView is the "data" object of a task answer. Cost and CreditsCost are undocumented extras
+// taskView is the "data" object of a task answer. cost and credits_cost are undocumented extras
 // that the live API sends; they are here so that clients prove they ignore unknown fields.
-type taskAnswerView struct {
-	ID            string      `json:"id"`
-	Status        string      `json:"status"`
-	Progress      int         `json:"progress"`
-	Result        *taskResult `json:"result,omitempty"`
-	Created       int64       `json:"created"`
-	Completed     *int64      `json:"completed,omitempty"`
-	EstimatedTime int64       `json:"estimated_time"`
-	ActualTime    *int64      `json:"actual_time,omitempty"`
-	Error         *TaskError  `json:"error,omitempty"`
-	Cost          float64     `json:"cost"`
-	CreditsCost   float64     `json:"credits_cost"`
-}
-
-type taskResult struct {
-	Images []resultImage `json:"images"`
-}
-
-type resultImage struct {
-	URL       any   `json:"url"` // []string, or string with SetURLAsString
-	ExpiresAt int64 `json:"expires_at"`
-}
-
-func taskView(t *task, now time.Time, origin string, urlAsString bool, lifetime time.Duration) taskAnswerView {
+func taskView(t *task, set Settings, origin string) map[string]any {
+	now := set.Now()
 	status, progress := t.state(now)
-	view := taskAnswerView{
-		ID:            t.rec.ID,
-		Status:        status,
-		Progress:      progress,
-		Created:       t.rec.CreatedAt.Unix(),
-		EstimatedTime: max(1, wholeSecondsUp(t.estimated)),
-		Cost:          t.cost,
-		CreditsCost:   math.Round(t.cost * 1000),
+	view := map[string]any{
+		"id":             t.rec.ID,
+		"status":         status,
+		"progress":       progress,
+		"created":        t.rec.CreatedAt.Unix(),
+		"estimated_time": wholeSecondsUp(t.estimated),
+		"cost":           t.cost,
+		"credits_cost":   math.Round(t.cost * 1000),
 	}
 	switch {
-	case status == StatusCompleted:
-		completed := t.rec.CompletedAt.Unix()
-		actual := int64(t.duration.Round(time.Second) / time.Second)
-		view.Completed, view.ActualTime = &completed, &actual
-		view.Result = &taskResult{Images: resultImages(t, origin, urlAsString, lifetime)}
-	case t.done(now):
-		view.Error = t.taskError()
+	case status == apimart.StatusCompleted:
+		images := make([]map[string]any, t.rec.N)
+		for i := range images {
+			var url any = ResultURL(origin, t.rec.ID, int64(i))
+			if !set.URLAsString {
+				url = []any{url}
+			}
+			images[i] = map[string]any{"url": url, "expires_at": t.rec.CompletedAt.Add(set.URLLifetime).Unix()}
+		}
+		view["result"] = map[string]any{"images": images}
+		view["completed"] = t.rec.CompletedAt.Unix()
+		view["actual_time"] = int64(t.duration.Round(time.Second) / time.Second)
+	case t.done(now) && t.taskError() != nil:
+		view["error"] = t.taskError()
 	}
 	return view
-}
-
-func resultImages(t *task, origin string, urlAsString bool, lifetime time.Duration) []resultImage {
-	expires := t.rec.CompletedAt.Add(lifetime).Unix()
-	images := make([]resultImage, t.rec.N)
-	for i := range images {
-		u := ResultURL(origin, t.rec.ID, int64(i))
-		images[i] = resultImage{URL: []string{u}, ExpiresAt: expires}
-		if urlAsString {
-			images[i].URL = u
-		}
-	}
-	return images
 }
 
 // requestOrigin is scheme://host as the client reached the server, so that result URLs work
@@ -219,16 +173,16 @@ func submitResponse(shape Shape, t task) any {
 			"object":    "image.generation.task",
 			"model":     t.rec.Model,
 			"type":      "image",
-			"status":    StatusPending,
+			"status":    apimart.StatusPending,
 			"progress":  0,
 			"created":   t.rec.CreatedAt.Unix(),
-			"task_info": map[string]any{"can_cancel": true, "estimated_time": max(1, wholeSecondsUp(t.estimated))},
+			"task_info": map[string]any{"can_cancel": true, "estimated_time": wholeSecondsUp(t.estimated)},
 		}}
 	case ShapeV3:
 		return map[string]any{"code": "success", "message": "",
-			"data": []map[string]string{{"task_id": t.rec.ID, "status": StatusProcessing}}}
+			"data": []map[string]string{{"task_id": t.rec.ID, "status": apimart.StatusProcessing}}}
 	default:
 		return map[string]any{"code": 200,
-			"data": []map[string]string{{"status": "submitted", "task_id": t.rec.ID}}}
+			"data": []map[string]string{{"status": apimart.StatusSubmitted, "task_id": t.rec.ID}}}
 	}
 }

@@ -8,13 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// DefaultKey is the only key accepted when WithKeys is not used.
+// DefaultKey is the only key accepted when Settings.Keys names none.
 const DefaultKey = "sk-fake-key"
 
 // Defaults of the timing knobs.
@@ -34,39 +33,28 @@ const (
 )
 
 func (s Shape) String() string {
-	switch s {
-	case ShapeV2:
-		return "v2"
-	case ShapeV3:
-		return "v3"
-	default:
-		return "v1"
+	if s == ShapeV2 || s == ShapeV3 {
+		return fmt.Sprintf("v%d", s)
 	}
+	return "v1"
 }
 
 // MarshalJSON writes the shape as "v1", "v2" or "v3".
 func (s Shape) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // UnmarshalJSON accepts what ParseShape accepts, quoted or not.
-func (s *Shape) UnmarshalJSON(b []byte) error {
-	shape, err := ParseShape(strings.Trim(string(b), `"`))
-	if err == nil {
-		*s = shape
-	}
+func (s *Shape) UnmarshalJSON(b []byte) (err error) {
+	*s, err = ParseShape(strings.Trim(string(b), `"`))
 	return err
 }
 
 // ParseShape reads "v1", "v2" or "v3" (any case) or "1", "2" or "3".
 func ParseShape(text string) (Shape, error) {
-	switch strings.TrimPrefix(strings.ToLower(strings.TrimSpace(text)), "v") {
-	case "1":
-		return ShapeV1, nil
-	case "2":
-		return ShapeV2, nil
-	case "3":
-		return ShapeV3, nil
+	digit := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(text)), "v")
+	if digit != "1" && digit != "2" && digit != "3" {
+		return 0, fmt.Errorf("unknown submit shape %q; use v1, v2 or v3", text)
 	}
-	return 0, fmt.Errorf("unknown submit shape %q; use v1, v2 or v3", text)
+	return Shape(digit[0] - '0'), nil
 }
 
 // Server is the fake API. It implements http.Handler; all methods are safe for concurrent use.
@@ -74,17 +62,19 @@ type Server struct {
 	mux      *http.ServeMux
 	stopped  chan struct{}
 	stopOnce sync.Once
-	counters counterSet
+	// countMu guards counts alone, so that a handler can count while it holds mu.
+	countMu sync.Mutex
+	counts  Counters
 
 	mu          sync.Mutex
 	set         Settings
 	limiter     *rate.Limiter // nil when no limit is set
 	tasks       map[string]*task
-	order       []*task
+	taskRecs    []TaskRecord // in creation order
 	replays     map[replayKey]*task
 	readTimes   map[string][]time.Time
 	uploads     map[string]*upload
-	uploadOrder []*upload
+	uploadRecs  []UploadRecord     // in upload order
 	used        map[string]float64 // spent per key
 	accountUsed float64
 }
@@ -107,27 +97,33 @@ func New(opts ...Option) *Server {
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("POST /v1/images/generations", s.v1(s.handleSubmit, rejectUnknownKey))
-	mux.Handle("GET /v1/tasks/{id}", s.v1(s.handleTask, rejectUnknownKey))
-	mux.Handle("POST /v1/uploads/images", s.v1(s.handleUpload, rejectUnknownKey))
-	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false), balanceQuirk))
-	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true), balanceQuirk))
-	mux.Handle("GET /v1/models", s.v1(handleModels, rejectUnknownKey))
-	mux.Handle("/v1/", s.v1(handleUnknownRoute, rejectUnknownKey))
+	mux.Handle("POST /v1/images/generations", s.v1(s.handleSubmit))
+	mux.Handle("GET /v1/tasks/{id}", s.v1(s.handleTask))
+	mux.Handle("POST /v1/uploads/images", s.v1(s.handleUpload))
+	mux.Handle("GET /v1/balance", s.v1(s.balanceHandler(false)))
+	mux.Handle("GET /v1/user/balance", s.v1(s.balanceHandler(true)))
+	mux.Handle("GET /v1/models", s.v1(handleModels))
+	mux.Handle("/v1/", s.v1(handleUnknownRoute))
 	mux.HandleFunc("GET "+resultFilePrefix+"{file}", s.handleFile)
 	mux.HandleFunc("GET /uploads/{id}/{file}", s.handleUploadedFile)
-	mux.Handle("GET /_fake/counters", s.control(s.handleCounters))
-	mux.Handle("POST /_fake/reset-counters", s.control(s.handleResetCounters))
-	mux.Handle("POST /_fake/forget-tasks", s.control(s.handleForgetTasks))
-	mux.Handle("GET /_fake/settings", s.control(s.handleSettings))
-	mux.Handle("POST /_fake/settings", s.control(s.handleSetSettings))
+	mux.Handle("GET /_fake/counters", s.control(func(*http.Request) (any, error) { return s.Counters(), nil }))
+	mux.Handle("POST /_fake/reset-counters", s.control(func(*http.Request) (any, error) {
+		s.ResetCounters()
+		return s.Counters(), nil
+	}))
+	mux.Handle("POST /_fake/forget-tasks", s.control(func(*http.Request) (any, error) {
+		s.ForgetAllTasks()
+		return map[string]any{}, nil
+	}))
+	mux.Handle("GET /_fake/settings", s.control(func(*http.Request) (any, error) { return s.Settings(), nil }))
+	mux.Handle("POST /_fake/settings", s.control(s.setSettings))
 	return mux
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/_fake/") {
-		s.counters.requests.Add(1)
+		s.count(&s.counts.Requests)
 	}
 	s.mux.ServeHTTP(w, r)
 }
@@ -146,15 +142,13 @@ func (s *Server) now() time.Time {
 
 // Counters is a snapshot of what the server has seen; see the package doc for what each counts.
 type Counters struct {
-	Requests       int64 `json:"requests"`
-	Submits        int64 `json:"submits"`
-	TasksCreated   int64 `json:"tasks_created"`
-	TaskReads      int64 `json:"task_reads"`
-	BalanceReads   int64 `json:"balance_reads"`
-	ImageDownloads int64 `json:"image_downloads"`
-	ImageHeads     int64 `json:"image_heads"`
-	// DownloadsWithAuthorization counts requests for result files (GET or HEAD) that carried an
-	// Authorization header, which no client should send to a file host.
+	Requests                   int64 `json:"requests"`
+	Submits                    int64 `json:"submits"`
+	TasksCreated               int64 `json:"tasks_created"`
+	TaskReads                  int64 `json:"task_reads"`
+	BalanceReads               int64 `json:"balance_reads"`
+	ImageDownloads             int64 `json:"image_downloads"`
+	ImageHeads                 int64 `json:"image_heads"`
 	DownloadsWithAuthorization int64 `json:"downloads_with_authorization"`
 	Unauthorized               int64 `json:"unauthorized"`
 	RateLimited                int64 `json:"rate_limited"`
@@ -164,51 +158,25 @@ type Counters struct {
 	UploadsStored              int64 `json:"uploads_stored"`
 }
 
-type counterSet struct {
-	requests, submits, tasksCreated, taskReads, balanceReads, imageDownloads, imageHeads,
-	downloadsWithAuthorization, unauthorized, rateLimited, idempotentReplays, faults, uploads,
-	uploadsStored atomic.Int64
-}
-
-func (c *counterSet) all() []*atomic.Int64 {
-	return []*atomic.Int64{&c.requests, &c.submits, &c.tasksCreated, &c.taskReads, &c.balanceReads, &c.imageDownloads,
-		&c.imageHeads, &c.downloadsWithAuthorization, &c.unauthorized, &c.rateLimited, &c.idempotentReplays, &c.faults,
-		&c.uploads, &c.uploadsStored}
+// count adds one to a counter of s.counts.
+func (s *Server) count(counter *int64) {
+	s.countMu.Lock()
+	*counter++
+	s.countMu.Unlock()
 }
 
 // Counters returns a snapshot of the counters.
 func (s *Server) Counters() Counters {
-	c := &s.counters
-	return Counters{
-		Requests:                   c.requests.Load(),
-		Submits:                    c.submits.Load(),
-		TasksCreated:               c.tasksCreated.Load(),
-		TaskReads:                  c.taskReads.Load(),
-		BalanceReads:               c.balanceReads.Load(),
-		ImageDownloads:             c.imageDownloads.Load(),
-		ImageHeads:                 c.imageHeads.Load(),
-		DownloadsWithAuthorization: c.downloadsWithAuthorization.Load(),
-		Unauthorized:               c.unauthorized.Load(),
-		RateLimited:                c.rateLimited.Load(),
-		IdempotentReplays:          c.idempotentReplays.Load(),
-		Faults:                     c.faults.Load(),
-		Uploads:                    c.uploads.Load(),
-		UploadsStored:              c.uploadsStored.Load(),
-	}
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	return s.counts
 }
 
 // ResetCounters zeroes every counter. Tasks and read times are kept.
 func (s *Server) ResetCounters() {
-	for _, c := range s.counters.all() {
-		c.Store(0)
-	}
-}
-
-// errorBody is the documented error object.
-type errorBody struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-	Type    string `json:"type"`
+	s.countMu.Lock()
+	s.counts = Counters{}
+	s.countMu.Unlock()
 }
 
 // writeOK answers 200 with v as JSON; errors go through their own writers.
@@ -232,34 +200,23 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 }
 
 func writeError(w http.ResponseWriter, status int, message string) {
-	status, body := errorAnswer(status, message)
-	writeBody(w, status, "application/json", body)
+	writeBody(w, status, "application/json", errorAnswer(status, message))
 }
 
-func errorType(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
-		return "invalid_request_error"
-	case http.StatusUnauthorized:
-		return "authentication_error"
-	case http.StatusForbidden:
-		return "permission_error"
-	case http.StatusNotFound:
-		return "not_found_error"
-	case http.StatusRequestTimeout:
-		return "timeout_error"
-	case http.StatusTooManyRequests:
-		return "rate_limit_error"
-	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		return "upstream_error"
-	default:
-		return "server_error"
-	}
+// errorTypes is the "type" of the error object for each status; others are "server_error".
+var errorTypes = map[int]string{
+	http.StatusBadRequest:            "invalid_request_error",
+	http.StatusRequestEntityTooLarge: "invalid_request_error",
+	http.StatusUnprocessableEntity:   "invalid_request_error",
+	http.StatusUnauthorized:          "authentication_error",
+	http.StatusForbidden:             "permission_error",
+	http.StatusNotFound:              "not_found_error",
+	http.StatusRequestTimeout:        "timeout_error",
+	http.StatusTooManyRequests:       "rate_limit_error",
+	http.StatusBadGateway:            "upstream_error",
+	http.StatusGatewayTimeout:        "upstream_error",
 }
 
-// retryAfterValue renders a duration as whole seconds, rounded up, at least 1.
-func retryAfterValue(d time.Duration) string {
-	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10)
-}
-
-func wholeSecondsUp(d time.Duration) int64 { return int64(math.Ceil(d.Seconds())) }
+// wholeSecondsUp renders a duration as whole seconds, rounded up, at least 1: how the API gives
+// estimates and Retry-After.
+func wholeSecondsUp(d time.Duration) int64 { return max(1, int64(math.Ceil(d.Seconds()))) }

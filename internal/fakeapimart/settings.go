@@ -2,6 +2,7 @@ package fakeapimart
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,19 +78,17 @@ type RateLimit struct {
 // Option changes the settings.
 type Option func(*Settings)
 
+// defaultSettings are the settings of a new server; normalize gives the rest their defaults.
 func defaultSettings() Settings {
-	return Settings{
-		Keys:           []string{DefaultKey},
-		Now:            time.Now,
+	set := Settings{
 		SubmitShape:    ShapeV1,
 		TaskDuration:   DefaultTaskDuration,
 		URLLifetime:    DefaultURLLifetime,
-		ImageScale:     DefaultImageScale,
 		Idempotency:    true,
-		Balances:       map[string]float64{},
 		AccountBalance: StartingBalance,
-		Prices:         map[string]float64{},
 	}
+	set.normalize()
+	return set
 }
 
 // clone copies the lists and maps, so that a change to the copy leaves the original alone.
@@ -107,9 +107,7 @@ func (set *Settings) normalize() {
 	if len(set.Keys) == 0 {
 		set.Keys = []string{DefaultKey}
 	}
-	if set.ImageScale <= 0 {
-		set.ImageScale = DefaultImageScale
-	}
+	set.ImageScale = cmp.Or(max(set.ImageScale, 0), DefaultImageScale)
 	set.TaskDuration = max(set.TaskDuration, 0)
 	set.EstimatedTime = max(set.EstimatedTime, 0)
 	set.Latency = max(set.Latency, 0)
@@ -149,40 +147,52 @@ func (s *Server) update(change func(*Settings) error) error {
 		return err
 	}
 	next.normalize()
-	if next.RateLimit != s.set.RateLimit {
-		s.limiter = newLimiter(next.RateLimit)
+	if r := next.RateLimit; r != s.set.RateLimit {
+		s.limiter = nil // no limit
+		if r.Burst <= 0 {
+			r.Burst = max(1, int(math.Ceil(r.PerSecond)))
+		}
+		if r.PerSecond > 0 {
+			s.limiter = rate.NewLimiter(rate.Limit(r.PerSecond), r.Burst)
+		}
 	}
 	s.set = next
 	return nil
 }
 
-func newLimiter(r RateLimit) *rate.Limiter {
-	if r.PerSecond <= 0 {
-		return nil
-	}
-	burst := r.Burst
-	if burst <= 0 {
-		burst = max(1, int(math.Ceil(r.PerSecond)))
-	}
-	return rate.NewLimiter(rate.Limit(r.PerSecond), burst)
-}
-
-// take uses one of the n queued uses of fault; the caller holds s.mu.
-func take[F any](fault *F, n *int) (F, bool) {
+// take uses one of the n queued uses of fault and counts it; the caller holds s.mu.
+func take[F any](s *Server, fault *F, n *int) (F, bool) {
 	if *n <= 0 {
 		var none F
 		return none, false
 	}
 	*n--
+	s.count(&s.counts.Faults)
 	return *fault, true
+}
+
+// faultStatus is the status an injected fault answers, fallback when it names none; a 429
+// counts as rate limiting.
+func (s *Server) faultStatus(status, fallback int) int {
+	status = cmp.Or(status, fallback)
+	if status == http.StatusTooManyRequests {
+		s.count(&s.counts.RateLimited)
+	}
+	return status
+}
+
+// serveFault answers an injected fault's status with the error JSON, and Retry-After when set.
+func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(wholeSecondsUp(retryAfter), 10))
+	}
+	writeError(w, status, http.StatusText(status))
 }
 
 // UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",
 // "reset", "huge", "non_json") or the numbers of the constants.
 func (k *ReadFaultKind) UnmarshalJSON(b []byte) error {
-	i, err := parseFaultKind(b, "read", readFaultNames)
-	*k = ReadFaultKind(i)
-	return err
+	return parseFaultKind(b, "read", readFaultNames, k)
 }
 
 // MarshalJSON writes the kind by name.
@@ -190,58 +200,37 @@ func (k ReadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.Str
 
 // UnmarshalJSON accepts "cut", "status" and "html", or the numbers of the constants.
 func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
-	i, err := parseFaultKind(b, "download", downloadFaultNames)
-	*k = DownloadFaultKind(i)
-	return err
+	return parseFaultKind(b, "download", downloadFaultNames, k)
 }
 
 // MarshalJSON writes the kind by name.
 func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
 // faultKindName is the control JSON's name of a fault kind, or the Go form of a number past them.
-func faultKindName(k int, names []string, typeName string) string {
-	if k >= 0 && k < len(names) {
+func faultKindName[K ~int](k K, names []string) string {
+	if k >= 0 && int(k) < len(names) {
 		return names[k]
 	}
-	return fmt.Sprintf("%s(%d)", typeName, k)
+	return fmt.Sprintf("%T(%d)", k, int(k))
 }
 
-func parseFaultKind(b []byte, what string, names []string) (int, error) {
+func parseFaultKind[K ~int](b []byte, what string, names []string, k *K) error {
 	text := strings.ToLower(strings.Trim(string(b), `"`))
 	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)
 	for i, name := range names {
 		if text == name || text == fmt.Sprint(i) {
-			return i, nil
+			*k = K(i)
+			return nil
 		}
 	}
-	return 0, fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
+	return fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
 }
 
-// The control routes, on loopback only and with no auth.
-
-func (s *Server) handleCounters(w http.ResponseWriter, _ *http.Request) {
-	writeOK(w, s.Counters())
-}
-
-func (s *Server) handleResetCounters(w http.ResponseWriter, _ *http.Request) {
-	s.ResetCounters()
-	writeOK(w, s.Counters())
-}
-
-func (s *Server) handleForgetTasks(w http.ResponseWriter, _ *http.Request) {
-	s.ForgetAllTasks()
-	writeOK(w, map[string]any{})
-}
-
-func (s *Server) handleSettings(w http.ResponseWriter, _ *http.Request) {
-	writeOK(w, s.Settings())
-}
-
-// handleSetSettings decodes the body onto the current settings. Unknown fields are refused, to
-// catch typos, and a body that fails to decode changes nothing.
-func (s *Server) handleSetSettings(w http.ResponseWriter, r *http.Request) {
+// setSettings decodes the body onto the current settings and answers them. Unknown fields are
+// refused, to catch typos, and a body that fails to decode changes nothing.
+func (s *Server) setSettings(r *http.Request) (any, error) {
 	// The body is read before the lock is taken, so that a slow client cannot hold it.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
+	body, err := io.ReadAll(r.Body)
 	if err == nil {
 		err = s.update(func(set *Settings) error {
 			dec := json.NewDecoder(bytes.NewReader(body))
@@ -250,8 +239,7 @@ func (s *Server) handleSetSettings(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid settings: "+err.Error())
-		return
+		return nil, fmt.Errorf("invalid settings: %w", err)
 	}
-	writeOK(w, s.Settings())
+	return s.Settings(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,13 +19,11 @@ import (
 // maxSubmitBody bounds a submit body; the API takes URLs, not image bytes, so 1 MiB is plenty.
 const maxSubmitBody = 1 << 20
 
-// imagenRefsMessage is the documented answer when imagen gets reference images.
-const imagenRefsMessage = "google_imagen4 currently supports text-to-image only"
-
-// refsRejectedAtSubmit lists text-only models that refuse reference images with a 400. Other
-// text-only models accept the submit and the upstream then fails the task (doc §4.2).
+// refsRejectedAtSubmit lists text-only models that refuse reference images with a 400, and the
+// documented message. Other text-only models accept the submit and the upstream then fails the
+// task (doc §4.2).
 var refsRejectedAtSubmit = map[string]string{
-	"imagen-4.0-apimart": imagenRefsMessage,
+	"imagen-4.0-apimart": "google_imagen4 currently supports text-to-image only",
 }
 
 // upstreamRefsError is how such a task fails (observed on z-image-turbo).
@@ -45,12 +44,12 @@ type SubmitFault struct {
 
 // submitBody is the part of the request the fake reads; other fields are ignored, as the API does.
 type submitBody struct {
-	Model          *string         `json:"model"`
-	Prompt         *string         `json:"prompt"`
-	Size           *string         `json:"size"`
-	AspectRatio    *string         `json:"aspect_ratio"`
-	N              *int64          `json:"n"`
-	Resolution     *string         `json:"resolution"`
+	Model          string          `json:"model"`
+	Prompt         string          `json:"prompt"`
+	Size           string          `json:"size"`
+	AspectRatio    string          `json:"aspect_ratio"`
+	N              int64           `json:"n"`
+	Resolution     string          `json:"resolution"`
 	NegativePrompt *string         `json:"negative_prompt"`
 	Quality        *string         `json:"quality"`
 	Background     *string         `json:"background"`
@@ -69,60 +68,53 @@ func badRequest(format string, args ...any) *requestError {
 	return &requestError{status: http.StatusBadRequest, message: fmt.Sprintf(format, args...)}
 }
 
+// readProblem answers a body that could not be read: 413 with tooLarge when it went over its
+// limit, else 400.
+func readProblem(err error, tooLarge string) *requestError {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &requestError{status: http.StatusRequestEntityTooLarge, message: tooLarge}
+	}
+	return badRequest("could not read the request body: %v", err)
+}
+
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c call) {
-	s.counters.submits.Add(1)
+	s.count(&s.counts.Submits)
 	req, rerr := parseSubmit(w, r)
 	if rerr != nil {
 		writeError(w, rerr.status, rerr.message)
 		return
 	}
-	req.owner = c.owner
-	if unknown, ok := s.unknownUploadURL(requestOrigin(r), req.imageURLs); ok {
+	req.Owner = c.owner
+	if unknown, ok := s.unknownUploadURL(requestOrigin(r), req.ImageURLs); ok {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("image_urls: %s cannot be fetched: no such uploaded file", unknown))
 		return
 	}
-	req.idempotencyKey = r.Header.Get("Idempotency-Key")
-	if req.idempotencyKey != "" && !validIdempotencyKey(req.idempotencyKey) {
+	req.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	if req.IdempotencyKey != "" && !validIdempotencyKey(req.IdempotencyKey) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key must be 1 to 191 visible ASCII characters")
 		return
 	}
 
 	s.mu.Lock()
-	fault, faulted := take(&s.set.FailNextSubmits, &s.set.FailNextSubmits.N)
+	fault, faulted := take(s, &s.set.FailNextSubmits, &s.set.FailNextSubmits.N)
 	s.mu.Unlock()
 	if faulted && !fault.CreateTask && !fault.Reset {
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 		return
 	}
 	t, replayed, shape := s.createOrReplay(req)
-	if faulted {
-		if fault.Reset {
-			s.counters.faults.Add(1)
-			abortConnection(w)
-			return
+	switch {
+	case faulted && fault.Reset:
+		abortConnection(w)
+	case faulted:
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
+	default:
+		if replayed {
+			w.Header().Set("Idempotency-Replayed", "true")
 		}
-		s.serveFault(w, fault.Status, fault.RetryAfter)
-		return
+		writeOK(w, submitResponse(shape, t))
 	}
-	if replayed {
-		w.Header().Set("Idempotency-Replayed", "true")
-	}
-	writeOK(w, submitResponse(shape, t))
-}
-
-// serveFault answers an injected submit or upload fault; status 0 means 500.
-func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.Duration) {
-	s.counters.faults.Add(1)
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	if status == http.StatusTooManyRequests {
-		s.counters.rateLimited.Add(1)
-	}
-	if retryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterValue(retryAfter))
-	}
-	writeError(w, status, http.StatusText(status))
 }
 
 // createOrReplay returns a copy of the task for the request: the one already created under the
@@ -131,13 +123,11 @@ func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.D
 func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := replayKey{owner: req.owner, key: req.idempotencyKey}
-	useKey := s.set.Idempotency && req.idempotencyKey != ""
-	if useKey {
-		if t, ok := s.replays[key]; ok {
-			s.counters.idempotentReplays.Add(1)
-			return *t, true, s.set.SubmitShape
-		}
+	key := replayKey{owner: req.Owner, key: req.IdempotencyKey}
+	useKey := s.set.Idempotency && req.IdempotencyKey != ""
+	if t, ok := s.replays[key]; useKey && ok {
+		s.count(&s.counts.IdempotentReplays)
+		return *t, true, s.set.SubmitShape
 	}
 	t := s.createTask(req)
 	if useKey {
@@ -150,85 +140,57 @@ func (s *Server) createOrReplay(req newTask) (task, bool, Shape) {
 func parseSubmit(w http.ResponseWriter, r *http.Request) (newTask, *requestError) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSubmitBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return newTask{}, &requestError{status: http.StatusRequestEntityTooLarge, message: "request body is too large"}
-		}
-		return newTask{}, badRequest("could not read the request body: %v", err)
+		return newTask{}, readProblem(err, "request body is too large")
 	}
-	var body submitBody
+	body := submitBody{N: 1}
 	if err := json.Unmarshal(raw, &body); err != nil {
 		return newTask{}, decodeProblem(err)
 	}
-	if body.Model == nil || *body.Model == "" {
+	if body.Model == "" {
 		return newTask{}, badRequest("model is required")
 	}
-	if body.Prompt == nil || *body.Prompt == "" {
+	if body.Prompt == "" {
 		return newTask{}, badRequest("prompt is required")
 	}
-	m, ok := apimart.LookupModel(*body.Model)
+	m, ok := apimart.LookupModel(body.Model)
 	if !ok {
-		return newTask{}, badRequest("model %q is not supported", *body.Model)
+		return newTask{}, badRequest("model %q is not supported", body.Model)
 	}
-	req := newTask{model: *body.Model, prompt: *body.Prompt, n: 1, body: raw}
 	// A model that reads the ratio from aspect_ratio ignores size, as it ignores any unknown key.
-	if sent := sizeField(m, body); sent != nil {
-		req.requestedSize = *sent
+	size := body.Size
+	if m.SizeFieldName() == apimart.FieldAspectRatio {
+		size = body.AspectRatio
 	}
-	if body.N != nil {
-		req.n = *body.N
-	}
-	if body.Resolution != nil {
-		req.requestedResolution = *body.Resolution
-	}
-	req.imageURLs = body.ImageURLs
-	if rerr := checkAgainstModel(m, body, &req); rerr != nil {
+	req := newTask{TaskRecord: TaskRecord{Model: body.Model, Prompt: body.Prompt, RequestedSize: size, N: body.N,
+		RequestedResolution: body.Resolution, ImageURLs: body.ImageURLs, Body: raw}}
+	if rerr := checkReferences(m, body, &req); rerr != nil {
 		return newTask{}, rerr
+	}
+	if rerr := checkSize(m, &req); rerr != nil {
+		return newTask{}, rerr
+	}
+	if rerr := checkResolution(m, &req); rerr != nil {
+		return newTask{}, rerr
+	}
+	if rerr := checkOptionalFields(m, body); rerr != nil {
+		return newTask{}, rerr
+	}
+	if m.SilentCountClamp {
+		req.N = min(max(req.N, m.Counts[0]), m.Counts[len(m.Counts)-1])
+	}
+	if !slices.Contains(m.Counts, req.N) {
+		return newTask{}, badRequest("n=%d is not supported by model %s; allowed: %s", req.N, m.ID, m.CountsText())
+	}
+	if limit := m.MaxPromptLength; limit > 0 && utf8.RuneCountInString(req.Prompt) > limit {
+		return newTask{}, badRequest("prompt is too long: %d characters, model %s accepts at most %d",
+			utf8.RuneCountInString(req.Prompt), m.ID, limit)
 	}
 	return req, nil
 }
 
-func sizeField(m apimart.Model, body submitBody) *string {
-	if m.SizeFieldName() == apimart.FieldAspectRatio {
-		return body.AspectRatio
-	}
-	return body.Size
-}
-
-func checkAgainstModel(m apimart.Model, body submitBody, req *newTask) *requestError {
-	if rerr := checkReferences(m, body, req); rerr != nil {
-		return rerr
-	}
-	if rerr := checkSize(m, req); rerr != nil {
-		return rerr
-	}
-	if rerr := checkResolution(m, req); rerr != nil {
-		return rerr
-	}
-	if rerr := checkOptionalFields(m, body); rerr != nil {
-		return rerr
-	}
-	if m.SilentCountClamp {
-		req.n = min(max(req.n, m.Counts[0]), m.Counts[len(m.Counts)-1])
-	}
-	if !slices.Contains(m.Counts, req.n) {
-		return badRequest("n=%d is not supported by model %s; allowed: %s", req.n, m.ID, m.CountsText())
-	}
-	if limit := m.MaxPromptLength; limit > 0 && utf8.RuneCountInString(req.prompt) > limit {
-		return badRequest("prompt is too long: %d characters, model %s accepts at most %d",
-			utf8.RuneCountInString(req.prompt), m.ID, limit)
-	}
-	return nil
-}
-
 // present reports whether an optional JSON value was sent with some content.
 func present(raw json.RawMessage) bool {
-	trimmed := bytes.TrimSpace(raw)
-	switch string(trimmed) {
-	case "", "null", "[]", `""`:
-		return false
-	}
-	return true
+	return !slices.Contains([]string{"", "null", "[]", `""`}, string(bytes.TrimSpace(raw)))
 }
 
 func decodeProblem(err error) *requestError {
@@ -251,13 +213,120 @@ func decodeProblem(err error) *requestError {
 
 // validIdempotencyKey follows the documented client rule: 1 to 191 visible ASCII characters.
 func validIdempotencyKey(key string) bool {
-	if len(key) > 191 {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] <= ' ' || key[i] > '~' {
-			return false
+	return len(key) <= 191 && !strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r > '~' })
+}
+
+// catalogCreated is the "created" time the model list gives every model: the API's list
+// carries one, and clients must not depend on its value.
+const catalogCreated = 1_735_689_600 // 2025-01-01
+
+// handleModels lists every id of the catalog, aliases included, in the OpenAI list shape that
+// the API answers.
+func handleModels(w http.ResponseWriter, _ *http.Request, _ call) {
+	data := []map[string]any{}
+	for _, m := range apimart.Models() {
+		for _, id := range m.IDs() {
+			data = append(data, map[string]any{"id": id, "object": "model", "created": catalogCreated, "owned_by": "apimart"})
 		}
 	}
-	return true
+	writeOK(w, map[string]any{"object": "list", "data": data})
+}
+
+// The checks below answer a submit the way the reference says each model does, reading the
+// model's limits from the client's catalog.
+
+// checkReferences applies the model's reference rules. A text-only model either refuses the
+// submit (imagen) or accepts it and fails the task upstream (z-image-turbo).
+func checkReferences(m apimart.Model, body submitBody, req *newTask) *requestError {
+	count := len(body.ImageURLs)
+	if present(body.Image) {
+		count = max(count, 1)
+	}
+	r := m.References
+	switch {
+	case count > 0 && !r.Accepted():
+		if message, ok := refsRejectedAtSubmit[m.ID]; ok {
+			return badRequest("%s", message)
+		}
+		forced := TaskOutcome{Status: apimart.StatusFailed, Error: &upstreamRefsError}
+		req.forced = &forced
+	case count > r.Max:
+		return badRequest("model %s accepts at most %d reference images, got %d", m.ID, r.Max, count)
+	case count < r.Min:
+		return badRequest("model %s needs at least %d reference image", m.ID, r.Min)
+	case r.URLOnly && slices.ContainsFunc(body.ImageURLs, isDataURI):
+		return badRequest("model %s accepts public image URLs only; base64 data URIs are not supported", m.ID)
+	case count > 0 && m.MaxReferencesAndImages > 0 && int64(count)+req.N > int64(m.MaxReferencesAndImages):
+		return badRequest("reference images plus generated images must not exceed %d", m.MaxReferencesAndImages)
+	}
+	req.references = count
+	return nil
+}
+
+func isDataURI(u string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(u)), "data:")
+}
+
+// checkSize refuses a size the model does not take, except where the API silently replaces it.
+func checkSize(m apimart.Model, req *newTask) *requestError {
+	size := req.RequestedSize
+	accepted := size == "" || slices.Contains(m.Sizes, size) || (m.PixelSizes && apimart.IsPixelSize(size))
+	if !accepted && !m.SilentSizeFallback {
+		return badRequest("size %q is not supported by model %s; supported sizes: %s", size, m.ID, strings.Join(m.Sizes, ", "))
+	}
+	if req.references == 0 && slices.Contains(m.SizesNeedingReferences, size) {
+		return badRequest("size %q of model %s needs at least one reference image", size, m.ID)
+	}
+	req.Size = effectiveSize(m, size)
+	return nil
+}
+
+// checkResolution takes a tier in the model's own spelling. Flux-2 reads any case and fails the
+// task for a tier it does not know; Gemini 3.1 Flash Lite silently makes 1K; others answer 400.
+func checkResolution(m apimart.Model, req *newTask) *requestError {
+	tier := req.RequestedResolution
+	switch {
+	case tier == "":
+		req.Resolution = m.DefaultResolution
+	case slices.Contains(m.Resolutions, tier):
+		req.Resolution = tier
+	case m.ResolutionsIgnoreCase:
+		if spelled, ok := m.Resolution(tier); ok {
+			req.Resolution = spelled
+			return nil
+		}
+		forced := TaskOutcome{Status: apimart.StatusFailed, Error: &TaskError{Code: 400, Message: "unsupported resolution " + tier, Type: "upstream_error"}}
+		req.forced = &forced
+	case m.SilentResolutionFallback:
+		req.Resolution = m.DefaultResolution
+	case len(m.Resolutions) == 0:
+		// The field is unknown to the model, and the API ignores unknown fields.
+	default:
+		return badRequest("resolution %q is not supported by model %s; supported: %s", tier, m.ID, strings.Join(m.Resolutions, ", "))
+	}
+	return nil
+}
+
+// checkOptionalFields refuses documented fields with values outside their documented lists.
+// Fields the model does not take are ignored, as the API ignores unknown keys.
+func checkOptionalFields(m apimart.Model, body submitBody) *requestError {
+	sent := map[string]*string{
+		apimart.FieldNegativePrompt: body.NegativePrompt,
+		apimart.FieldQuality:        body.Quality,
+		apimart.FieldBackground:     body.Background,
+		apimart.FieldOutputFormat:   body.OutputFormat,
+	}
+	for _, f := range m.Fields {
+		value := sent[f.Name]
+		if value == nil {
+			continue
+		}
+		if len(f.Values) > 0 && !slices.Contains(f.Values, *value) {
+			return badRequest("%s %q is not supported by model %s; supported: %s", f.Name, *value, m.ID, strings.Join(f.Values, ", "))
+		}
+		if f.MaxLength > 0 && len([]rune(*value)) > f.MaxLength {
+			return badRequest("%s is too long: model %s accepts at most %d characters", f.Name, m.ID, f.MaxLength)
+		}
+	}
+	return nil
 }

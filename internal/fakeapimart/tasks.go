@@ -1,21 +1,14 @@
 package fakeapimart
 
 import (
+	"cmp"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
-)
-
-// Task statuses the server reports.
-const (
-	StatusPending    = "pending"
-	StatusProcessing = "processing"
-	StatusCompleted  = "completed"
-	StatusFailed     = "failed"
-	StatusCancelled  = "cancelled"
 )
 
 // pendingShare is the part of a task's duration it spends queued before processing starts.
@@ -53,7 +46,8 @@ type TaskOutcome struct {
 	Error *TaskError `json:"error,omitempty"`
 }
 
-// TaskError is the error object of a failed task.
+// TaskError is the error object of a failed task; the API answers failed requests with the same
+// object.
 type TaskError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
@@ -71,14 +65,11 @@ type task struct {
 	cost      float64 // what the owner paid, fixed at creation
 }
 
-// newTask is the request a task is created from, after the API's own defaults were applied.
+// newTask is the request a task is created from, after the API's own defaults were applied: the
+// record to be, which createTask completes with the id, the times and the final status.
 type newTask struct {
-	owner, model, prompt, requestedSize, size, idempotencyKey string
-	requestedResolution, resolution                           string
-	n                                                         int64
-	references                                                int
-	imageURLs                                                 []string
-	body                                                      []byte
+	TaskRecord
+	references int
 	// forced, when set, is an outcome the request itself causes; it does not use FailNextTasks.
 	forced *TaskOutcome
 }
@@ -88,68 +79,37 @@ func (s *Server) createTask(req newTask) *task {
 	now := s.set.Now()
 	t := &task{
 		duration:  s.set.TaskDuration,
-		estimated: s.estimateLocked(),
-		outcome:   TaskOutcome{Status: StatusCompleted},
+		estimated: cmp.Or(s.set.EstimatedTime, max(time.Second, s.set.TaskDuration)),
+		outcome:   TaskOutcome{Status: apimart.StatusCompleted},
 	}
 	// A request that decides its own fate leaves the injected outcomes for the next tasks.
 	if req.forced != nil {
 		t.outcome = *req.forced
-	} else if o, ok := take(&s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
-		s.counters.faults.Add(1)
+	} else if o, ok := take(s, &s.set.FailNextTasks, &s.set.FailNextTasks.N); ok {
 		t.outcome = o
-		if t.outcome.Status == "" {
-			t.outcome.Status = StatusFailed
-		}
+		t.outcome.Status = cmp.Or(o.Status, apimart.StatusFailed)
 	}
-	t.rec = TaskRecord{
-		ID:                  s.newTaskID(),
-		Owner:               req.owner,
-		Model:               req.model,
-		Prompt:              req.prompt,
-		RequestedSize:       req.requestedSize,
-		Size:                req.size,
-		N:                   req.n,
-		ImageURLs:           req.imageURLs,
-		Body:                json.RawMessage(req.body),
-		RequestedResolution: req.requestedResolution,
-		Resolution:          req.resolution,
-		IdempotencyKey:      req.idempotencyKey,
-		CreatedAt:           now,
-		CompletedAt:         now.Add(t.duration),
-		Status:              t.outcome.Status,
-	}
+	t.rec = req.TaskRecord
+	t.rec.ID = newTaskID()
+	t.rec.CreatedAt = now
+	t.rec.CompletedAt = now.Add(t.duration)
+	t.rec.Status = t.outcome.Status
 	s.tasks[t.rec.ID] = t
-	s.order = append(s.order, t)
+	s.taskRecs = append(s.taskRecs, t.rec)
 	s.chargeLocked(t)
-	s.counters.tasksCreated.Add(1)
+	s.count(&s.counts.TasksCreated)
 	return t
 }
 
-// estimateLocked is the estimate given to a task created now. The caller holds s.mu.
-func (s *Server) estimateLocked() time.Duration {
-	if s.set.EstimatedTime > 0 {
-		return s.set.EstimatedTime
-	}
-	return max(time.Second, s.set.TaskDuration)
-}
-
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
 // newTaskID draws an id of the current documented form: "task_" and a 26-character ULID, whose
-// first two characters are "01" until the year 2248. The caller holds s.mu, which keeps a
-// (vanishingly unlikely) collision check simple.
-func (s *Server) newTaskID() string {
-	for {
-		raw := make([]byte, 24)
-		_, _ = rand.Read(raw)
-		for i, b := range raw {
-			raw[i] = crockford[b&31]
-		}
-		id := "task_01" + string(raw)
-		if _, taken := s.tasks[id]; !taken {
-			return id
-		}
-	}
+// first two characters are "01" until the year 2248. The other 24 carry 120 random bits, so ids
+// do not collide.
+func newTaskID() string {
+	raw := make([]byte, 15)
+	_, _ = rand.Read(raw)
+	return "task_01" + crockford.EncodeToString(raw)
 }
 
 // done reports whether the task has reached its final status.
@@ -160,28 +120,23 @@ func (t *task) state(now time.Time) (string, int) {
 	elapsed := now.Sub(t.rec.CreatedAt)
 	switch {
 	case t.done(now):
-		if t.outcome.Status == StatusCompleted {
-			return StatusCompleted, 100
+		if t.outcome.Status == apimart.StatusCompleted {
+			return apimart.StatusCompleted, 100
 		}
 		return t.outcome.Status, 0
 	case elapsed < time.Duration(float64(t.duration)*pendingShare):
-		return StatusPending, 0
+		return apimart.StatusPending, 0
 	default:
-		return StatusProcessing, min(99, int(100*elapsed/t.duration))
+		return apimart.StatusProcessing, min(99, int(100*elapsed/t.duration))
 	}
 }
 
 // taskError is the error object reported with the final status, or nil.
 func (t *task) taskError() *TaskError {
-	if t.outcome.Error != nil {
-		e := *t.outcome.Error
-		return &e
+	if t.outcome.Error == nil && t.outcome.Status == apimart.StatusFailed {
+		return &defaultTaskError
 	}
-	if t.outcome.Status == StatusFailed {
-		e := defaultTaskError
-		return &e
-	}
-	return nil
+	return t.outcome.Error
 }
 
 // ForgetAllTasks makes every existing task answer 404, as after the server's retention. Their
@@ -189,7 +144,7 @@ func (t *task) taskError() *TaskError {
 func (s *Server) ForgetAllTasks() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, t := range s.order {
+	for _, t := range s.tasks {
 		t.forgotten = true
 	}
 	clear(s.replays)
@@ -199,11 +154,7 @@ func (s *Server) ForgetAllTasks() {
 func (s *Server) Tasks() []TaskRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	records := make([]TaskRecord, len(s.order))
-	for i, t := range s.order {
-		records[i] = t.rec
-	}
-	return records
+	return slices.Clone(s.taskRecs)
 }
 
 // TaskReadTimes returns when each GET of the task id arrived, in order, whether or not it
@@ -218,16 +169,14 @@ func (s *Server) TaskReadTimes(id string) []time.Time {
 // same treatment as a submit's: empty means the model's default, and a model with a silent
 // fallback replaces an unsupported size. n <= 0 means 1.
 func (s *Server) SeedTask(owner, model, prompt, size string, n int64) TaskRecord {
-	effective, resolution := size, ""
+	effective, resolution := cmp.Or(size, "1:1"), ""
 	if m, ok := apimart.LookupModel(model); ok {
 		effective, resolution = effectiveSize(m, size), m.DefaultResolution
-	} else if effective == "" {
-		effective = "1:1"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.createTask(newTask{owner: owner, model: model, prompt: prompt, requestedSize: size, size: effective,
-		resolution: resolution, n: max(n, 1)})
+	t := s.createTask(newTask{TaskRecord: TaskRecord{Owner: owner, Model: model, Prompt: prompt, RequestedSize: size,
+		Size: effective, Resolution: resolution, N: max(n, 1)}})
 	return t.rec
 }
 

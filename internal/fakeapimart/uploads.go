@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ const UploadURLLifetime = 72 * time.Hour
 // maxUploadRequest bounds a whole upload request: the file limit plus room for the multipart
 // framing, so that a file just under the limit is not refused for its headers.
 const maxUploadRequest = apimart.MaxUploadBytes + 64<<10
+
+var uploadTooLarge = fmt.Sprintf("file too large; the limit is %d MB", apimart.MaxUploadBytes>>20)
 
 // UploadFault makes the next N uploads of an acceptable file fail.
 type UploadFault struct {
@@ -56,15 +59,11 @@ type upload struct {
 func (s *Server) Uploads() []UploadRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	records := make([]UploadRecord, len(s.uploadOrder))
-	for i, u := range s.uploadOrder {
-		records[i] = u.rec
-	}
-	return records
+	return slices.Clone(s.uploadRecs)
 }
 
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
-	s.counters.uploads.Add(1)
+	s.count(&s.counts.Uploads)
 	filename, body, rerr := readUploadedFile(w, r)
 	if rerr != nil {
 		writeError(w, rerr.status, rerr.message)
@@ -76,22 +75,22 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
 		return
 	}
 	s.mu.Lock()
-	fault, faulted := take(&s.set.FailNextUploads, &s.set.FailNextUploads.N)
+	fault, faulted := take(s, &s.set.FailNextUploads, &s.set.FailNextUploads.N)
 	s.mu.Unlock()
 	if faulted && !fault.Store && !fault.Reset {
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 		return
 	}
 	rec := s.storeUpload(c.owner, filename, contentType, body)
 	switch {
 	case faulted && fault.Reset:
-		s.counters.faults.Add(1)
 		abortConnection(w)
 	case faulted:
-		s.serveFault(w, fault.Status, fault.RetryAfter)
+		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 	default:
 		writeOK(w, map[string]any{
-			"url":          requestOrigin(r) + uploadPath(rec),
+			// Where the file is served, like the API's upload.apimart.ai/f/image/... URLs.
+			"url":          requestOrigin(r) + "/uploads/" + rec.ID + "/" + url.PathEscape(rec.Filename),
 			"filename":     rec.Filename,
 			"content_type": rec.ContentType,
 			"bytes":        rec.Bytes,
@@ -109,43 +108,25 @@ func readUploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, *
 	}
 	for {
 		part, err := parts.NextPart()
-		if errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, io.EOF):
 			return "", nil, badRequest("missing file field")
+		case err != nil:
+			return "", nil, readProblem(err, uploadTooLarge)
+		case part.FormName() == "file":
+			body, err := io.ReadAll(http.MaxBytesReader(w, part, apimart.MaxUploadBytes))
+			if err != nil {
+				return "", nil, readProblem(err, uploadTooLarge)
+			}
+			return part.FileName(), body, nil
 		}
-		if err != nil {
-			return "", nil, uploadReadProblem(err)
-		}
-		if part.FormName() != "file" {
-			continue
-		}
-		body, err := io.ReadAll(io.LimitReader(part, apimart.MaxUploadBytes+1))
-		if err != nil {
-			return "", nil, uploadReadProblem(err)
-		}
-		if len(body) > apimart.MaxUploadBytes {
-			return "", nil, tooLarge()
-		}
-		return part.FileName(), body, nil
 	}
-}
-
-func uploadReadProblem(err error) *requestError {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return tooLarge()
-	}
-	return badRequest("could not read the multipart body: %v", err)
-}
-
-func tooLarge() *requestError {
-	return &requestError{status: http.StatusRequestEntityTooLarge,
-		message: fmt.Sprintf("file too large; the limit is %d MB", apimart.MaxUploadBytes>>20)}
 }
 
 func (s *Server) storeUpload(owner, filename, contentType string, body []byte) UploadRecord {
 	sum := sha256.Sum256(body)
 	rec := UploadRecord{
-		ID:          newUploadID(),
+		ID:          rand.Text(),
 		Owner:       owner,
 		Filename:    uploadFilename(filename, contentType),
 		ContentType: contentType,
@@ -153,12 +134,11 @@ func (s *Server) storeUpload(owner, filename, contentType string, body []byte) U
 		SHA256:      hex.EncodeToString(sum[:]),
 		CreatedAt:   s.now(),
 	}
-	u := &upload{rec: rec, body: body}
 	s.mu.Lock()
-	s.uploads[rec.ID] = u
-	s.uploadOrder = append(s.uploadOrder, u)
+	s.uploads[rec.ID] = &upload{rec: rec, body: body}
+	s.uploadRecs = append(s.uploadRecs, rec)
 	s.mu.Unlock()
-	s.counters.uploadsStored.Add(1)
+	s.count(&s.counts.UploadsStored)
 	return rec
 }
 
@@ -171,22 +151,11 @@ func uploadFilename(sent, contentType string) string {
 	return name
 }
 
-func newUploadID() string {
-	raw := make([]byte, 12)
-	_, _ = rand.Read(raw)
-	return hex.EncodeToString(raw)
-}
-
-// uploadPath is where an uploaded file is served, like the API's upload.apimart.ai/f/image/... URLs.
-func uploadPath(rec UploadRecord) string {
-	return "/uploads/" + rec.ID + "/" + url.PathEscape(rec.Filename)
-}
-
 // handleUploadedFile serves an uploaded file back, without auth, until its URL expires.
 func (s *Server) handleUploadedFile(w http.ResponseWriter, r *http.Request) {
-	u, found := s.lookupUpload(r.PathValue("id"))
+	u := s.lookupUpload(r.PathValue("id"))
 	switch {
-	case !found || r.PathValue("file") != u.rec.Filename:
+	case u == nil || r.PathValue("file") != u.rec.Filename:
 		writeError(w, http.StatusNotFound, "file not found")
 	case s.now().After(u.rec.CreatedAt.Add(UploadURLLifetime)):
 		writeError(w, http.StatusForbidden, "the file URL has expired")
@@ -195,23 +164,20 @@ func (s *Server) handleUploadedFile(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) lookupUpload(id string) (*upload, bool) {
+// lookupUpload is the upload id, or nil.
+func (s *Server) lookupUpload(id string) *upload {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.uploads[id]
-	return u, ok
+	return s.uploads[id]
 }
 
 // unknownUploadURL returns the first reference that points at this server's uploads but names no
 // stored file, as the API's fetch of such a URL would fail.
 func (s *Server) unknownUploadURL(origin string, urls []string) (string, bool) {
 	for _, raw := range urls {
-		rest, ok := strings.CutPrefix(raw, origin+"/uploads/")
-		if !ok {
-			continue
-		}
+		rest, ours := strings.CutPrefix(raw, origin+"/uploads/")
 		id, _, _ := strings.Cut(rest, "/")
-		if _, found := s.lookupUpload(id); !found {
+		if ours && s.lookupUpload(id) == nil {
 			return raw, true
 		}
 	}
