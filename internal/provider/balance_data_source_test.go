@@ -124,6 +124,7 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 }
 
 func TestAccBalanceGuard_checkBlockWarns(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	// Above the minimum of 2, below the warning at 10.
 	fake.Configure(func(set *fakeapimart.Settings) { set.Balances[testAPIKey] = 5 })

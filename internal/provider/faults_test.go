@@ -473,6 +473,7 @@ func nonLoopbackIPv4(t *testing.T) string {
 // Fifty images at -parallelism=20 against a server that allows 20 requests a second, with the
 // provider's own limiter set above that: every image is made, each exactly once.
 func TestAccFault_rateLimitedServerFiftyImages(t *testing.T) {
+	t.Parallel()
 	const images = 50
 	fake, baseURL := startFake(t)
 	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 5} })

@@ -429,6 +429,7 @@ resource "apimart_image_file" "hero" {
 }
 
 func TestAccImageFile_missingFileIsRestoredInPlaceForFree(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	w, target := fileWorkspace(t, baseURL)
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
@@ -454,6 +455,7 @@ func TestAccImageFile_missingFileIsRestoredInPlaceForFree(t *testing.T) {
 }
 
 func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{}
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) {
 		set.Now = clock.Now

@@ -72,6 +72,7 @@ resource "terraform_data" "uses_object_hash" {
 }
 
 func TestAccImageObject_s3CopyPlanMoveRestoreExpire(t *testing.T) {
+	t.Parallel()
 	s3 := storetest.StartS3(t)
 	first, second := s3.CreateBucket(t, "first"), s3.CreateBucket(t, "second")
 	clock := &testClock{}
@@ -211,6 +212,7 @@ resource "terraform_data" "uses_file_hash" {
 // A CI runner starts with the configuration and the state only: the object needs nothing, the
 // file is restored in place with its hashes known, and nothing that uses a hash changes.
 func TestAccImageObject_freshRunnerPlansNothingForObjectsAndRestoresFiles(t *testing.T) {
+	t.Parallel()
 	s3 := storetest.StartS3(t)
 	bucket := s3.CreateBucket(t, "assets")
 	fake, baseURL := startFake(t)
@@ -301,6 +303,7 @@ resource "apimart_image_object" "changed" {
 }
 
 func TestAccImageObject_destroyKeepsOnRequestAndLeavesAChangedObject(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	bucket, _ := fileBucket(t)
 	w := cliWorkspace(t, baseURL, twoObjectsConfig(bucket))
@@ -326,6 +329,7 @@ func TestAccImageObject_destroyKeepsOnRequestAndLeavesAChangedObject(t *testing.
 
 // A restore whose download is not the image recorded stores nothing and fails the apply.
 func TestAccImageObject_restoreRefusesOtherBytes(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	bucket, _ := fileBucket(t)
 	w := cliWorkspace(t, baseURL, s3ObjectConfig(bucket, "hero.png"))
@@ -358,6 +362,7 @@ func TestAccImageObject_restoreRefusesOtherBytes(t *testing.T) {
 // A bucket that does not exist fails the apply with the bucket and the key named, and the image
 // is not paid for again on the next apply.
 func TestAccImageObject_missingBucketFailsTheApplyAndKeepsTheImage(t *testing.T) {
+	t.Parallel()
 	s3 := storetest.StartS3(t)
 	bucket := s3.BucketURL("not-created-yet")
 	fake, baseURL := startFake(t)

@@ -31,6 +31,7 @@ resource "apimart_image_object" "o" {
 }
 
 func TestAccImageObject_cloudBucketURLsAreCheckedAtPlan(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "checked at plan", "1:1", 1)
 	fake.ResetCounters()
@@ -85,6 +86,7 @@ func cloudWithoutCredentials(t *testing.T, bucket string, env map[string]string)
 }
 
 func TestAccImageObject_gcsWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir() // no gcloud login and no application default credentials in it
 	cloudWithoutCredentials(t, "gs://apimart-test-assets", map[string]string{
 		"GOOGLE_APPLICATION_CREDENTIALS": "", "CLOUDSDK_CONFIG": home, "HOME": home,
@@ -93,6 +95,7 @@ func TestAccImageObject_gcsWithoutCredentials(t *testing.T) {
 }
 
 func TestAccImageObject_azureWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"HOME": t.TempDir()} // no Azure CLI login in it
 	for _, name := range []string{
 		"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CONNECTION_STRING",

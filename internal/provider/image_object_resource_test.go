@@ -241,6 +241,7 @@ func TestPutObjectLeavesNoPartialObject(t *testing.T) {
 // (a key that s3blob escapes, the facts as metadata, the Cache-Control); a body shorter than the
 // length announced fails and leaves no object.
 func TestUploadFileToS3IsOnePutThatBlobReadsBack(t *testing.T) {
+	t.Parallel()
 	s3, bucket := s3Bucket(t, "uploads")
 	ctx := context.Background()
 	b, err := openBucket(ctx, bucket)
@@ -274,14 +275,9 @@ func TestUploadFileToS3IsOnePutThatBlobReadsBack(t *testing.T) {
 	}
 }
 
-// s3Bucket starts the S3-compatible server, gives this process its credentials, and creates a
-// bucket on it.
+// s3Bucket starts the S3-compatible server and creates a bucket on it.
 func s3Bucket(tb testing.TB, name string) (*storetest.S3, string) {
 	s3 := storetest.StartS3(tb)
-	for _, kv := range s3.Env() {
-		key, value, _ := strings.Cut(kv, "=")
-		tb.Setenv(key, value)
-	}
 	return s3, s3.CreateBucket(tb, name)
 }
 
@@ -328,6 +324,7 @@ func TestCopyObjectRefusesBytesThatAreNotTheRecordedImage(t *testing.T) {
 }
 
 func TestAccImageObject_badInputFailsAtPlanWithNothingSent(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	bucket, dir := fileBucket(t)
 	for _, tt := range []struct{ bucket, key, says string }{
@@ -353,6 +350,7 @@ func TestAccImageObject_badInputFailsAtPlanWithNothingSent(t *testing.T) {
 }
 
 func TestAccImageObject_importReadsTheObjectNotTheURL(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "stored by another tool", "4:3", 1)
 	width, height := fakeapimart.Dimensions(rec, fakeapimart.DefaultImageScale)

@@ -52,6 +52,7 @@ func requireOneCompletedTask(t *testing.T, w *tfharness.Workspace, fake *fakeapi
 }
 
 func TestAccImage_untaintThenApplyCollects(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 5 * time.Second })
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "u" {
@@ -78,6 +79,7 @@ resource "apimart_image" "u" {
 }
 
 func TestAccImage_interruptThenApplyCollects(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 4 * time.Second })
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "i" {
@@ -106,6 +108,7 @@ resource "apimart_image" "i" {
 }
 
 func TestAccImage_replaceFlagMakesOneTask(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "r" {
@@ -152,6 +155,7 @@ resource "apimart_image" "f" {
 // Untainted, an object whose unfinished task the API forgot stays in state and plans no new
 // image; the plan names the task and the command that pays for one, which then pays once.
 func TestAccImage_forgottenTaskUntaintedPlansNoImage(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	w := cliWorkspace(t, baseURL, forgottenConfig)
 	taskID := forgetUnfinishedTask(t, fake, w, "apimart_image.f")
@@ -179,6 +183,7 @@ func TestAccImage_forgottenTaskUntaintedPlansNoImage(t *testing.T) {
 // Terraform plans it. The plan says the replacement pays for a new image, and it pays once: the
 // forgotten task is not handed over, so the replacement does not wait for a task that is gone.
 func TestAccImage_forgottenTaskTaintedIsReplacedOnce(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 10 * time.Second })
 	w := cliWorkspace(t, baseURL, forgottenConfig)
 	taskID := forgetUnfinishedTask(t, fake, w, "apimart_image.f")

@@ -862,6 +862,7 @@ func TestAccImage_argumentsForceReplacement(t *testing.T) {
 // A model outside the catalog is refused unless the provider allows it; then it plans with a
 // warning and is sent as written, unchecked.
 func TestAccImage_unlistedModel(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	w := cliWorkspace(t, baseURL, `
 provider "apimart" {
@@ -930,6 +931,7 @@ func wrappedText(pattern string) *regexp.Regexp {
 // State written before the provider had these arguments plans no change, so an upgrade never
 // replaces a paid image.
 func TestAccImage_stateWithoutArgumentsPlansNoChange(t *testing.T) {
+	t.Parallel()
 	fake, baseURL := startFake(t)
 	w := cliWorkspace(t, baseURL, `
 resource "apimart_image" "old" {

@@ -194,6 +194,7 @@ func searchFiles(t *testing.T, dir string, skip func(name string) bool) int {
 }
 
 func TestAccSecrets_keyFromEnvironment(t *testing.T) {
+	t.Parallel()
 	protoDir := t.TempDir()
 	run := canaryScenario(t, map[string]string{EnvAPIKey: canaryKey, "TF_LOG_SDK_PROTO_DATA_DIR": protoDir},
 		"\nprovider \"apimart\" {\n}\n")
@@ -209,6 +210,7 @@ func TestAccSecrets_keyFromEnvironment(t *testing.T) {
 }
 
 func TestAccSecrets_keyFromVariable(t *testing.T) {
+	t.Parallel()
 	run := canaryScenario(t, map[string]string{"TF_VAR_apimart_key": canaryKey}, `
 variable "apimart_key" {
   type      = string

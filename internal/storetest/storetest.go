@@ -56,8 +56,9 @@ type S3 struct {
 }
 
 // StartS3 starts a server over a temporary directory for the test and stops it when the test
-// ends. It sets the credentials the server accepts in the environment, where the provider's
-// standard credential chain finds them, so a test that calls it cannot run in parallel.
+// ends. Every server accepts the same credentials, so the first call puts them in this process's
+// environment for good, where the provider's standard credential chain finds them: tests that
+// start servers may then run in parallel.
 func StartS3(t testing.TB) *S3 {
 	t.Helper()
 	s, err := Start(t.TempDir())
@@ -65,12 +66,16 @@ func StartS3(t testing.TB) *S3 {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	for _, kv := range s.Env() {
-		name, value, _ := strings.Cut(kv, "=")
-		t.Setenv(name, value)
-	}
+	credentials.Do(func() {
+		for _, kv := range s.Env() {
+			name, value, _ := strings.Cut(kv, "=")
+			_ = os.Setenv(name, value) // fails only for names with "=" or NUL; these are constants
+		}
+	})
 	return s
 }
+
+var credentials sync.Once
 
 // Start starts a server that keeps its buckets in dataDir; Close stops it.
 func Start(dataDir string) (*S3, error) {
