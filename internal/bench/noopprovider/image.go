@@ -123,8 +123,8 @@ func (noopImage) Create(ctx context.Context, req resource.CreateRequest, resp *r
 	resp.Diagnostics.Append(identityFromState(ctx, resp.State, resp.Identity)...)
 }
 
-// nullWhenCompleted are the attributes a completed apimart_image leaves null.
-var nullWhenCompleted = map[string]bool{"error_code": true, "error_message": true}
+// nullWhenCompleted are the attributes a completed apimart_image without reference images leaves null.
+var nullWhenCompleted = map[string]bool{"error_code": true, "error_message": true, "reference_sha256": true}
 
 // completedValue stands in for a value the API would report: a string as long as a result URL,
 // a number, false, or a list of one such string.
