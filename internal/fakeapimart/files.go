@@ -15,19 +15,16 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
-// DownloadFaultKind selects how a download (a GET of a result file) fails.
-type DownloadFaultKind int
+// DownloadFaultKind selects how a download (a GET of a result file) fails; its value is its
+// name in the control JSON.
+type DownloadFaultKind string
 
-// Kinds of download faults.
+// Kinds of download faults. An empty kind is DownloadCut.
 const (
-	DownloadCut    DownloadFaultKind = iota // HTTP 200, the full Content-Length, then the connection drops halfway
-	DownloadStatus                          // answer Status (0 means 503) with the error JSON
-	DownloadHTML                            // HTTP 200 with an HTML page instead of the image
+	DownloadCut    DownloadFaultKind = "cut"    // HTTP 200, the full Content-Length, then the connection drops halfway
+	DownloadStatus DownloadFaultKind = "status" // answer Status (0 means 503) with the error JSON
+	DownloadHTML   DownloadFaultKind = "html"   // HTTP 200 with an HTML page instead of the image
 )
-
-var downloadFaultNames = []string{"cut", "status", "html"}
-
-func (k DownloadFaultKind) String() string { return faultKindName(k, downloadFaultNames) }
 
 // DownloadFault makes the next N downloads of any result file fail. HEAD requests are answered
 // normally and leave the faults queued.
