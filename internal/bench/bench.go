@@ -66,19 +66,13 @@ func (h *harness) logf(format string, args ...any) {
 	}
 }
 
-// outcome is what one benchmark adds to the report.
-type outcome struct {
-	figures []Figure
-	details []Table
-}
-
 // benchmarks are every benchmark, in the order they run; a new one needs only its line here.
 // Their names are what Options.Only takes.
 var benchmarks = []struct {
 	name  string
 	ids   string // the figure numbers it produces, for the error row
 	title string
-	run   func(context.Context, *harness) (outcome, error)
+	run   func(context.Context, *harness) ([]Figure, error)
 }{
 	{"wait", "1", "Wait overhead and task reads per image", runWait},
 	{"throughput", "2, 5", "Throughput and peak memory", runThroughput},
@@ -128,14 +122,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		h.logf("== %s (%s)", b.title, b.name)
 		began := time.Now()
-		out, err := b.run(ctx, h)
+		figures, err := b.run(ctx, h)
 		if err != nil {
 			h.logf("%s failed: %v", b.name, err)
-			out.figures = append(out.figures, Figure{ID: b.ids, What: b.title, Result: "error: " + firstLine(err.Error()), Verdict: Failed})
+			figures = append(figures, Figure{ID: b.ids, What: b.title, Result: "error: " + firstLine(err.Error()), Verdict: Failed})
 		}
 		h.logf("%s took %s", b.name, time.Since(began).Round(time.Second))
-		report.Figures = append(report.Figures, out.figures...)
-		report.Details = append(report.Details, out.details...)
+		report.Figures = append(report.Figures, figures...)
 		if ctx.Err() != nil {
 			break
 		}
