@@ -199,19 +199,17 @@ func (h *harness) applyPeak(ctx context.Context, ws *tfharness.Workspace, parall
 }
 
 // applyNoop applies count resources of a kind that does no work (noop_thing, noop_image or
-// terraform_data) in a fresh workspace, and returns it with the command's wall time.
-func (h *harness) applyNoop(ctx context.Context, kind string, count int, env ...string) (*tfharness.Workspace, time.Duration, error) {
-	body := map[string]string{
-		"noop_thing":     "resource \"noop_thing\" \"t\" {\n  count = %d\n  name  = \"thing ${count.index}\"\n}\n",
-		"noop_image":     "resource \"noop_image\" \"i\" {\n  count  = %d\n  prompt = \"image ${count.index}\"\n}\n",
-		"terraform_data": "resource \"terraform_data\" \"d\" {\n  count = %d\n  input = \"data ${count.index}\"\n}\n",
-	}[kind]
-	if body == "" {
-		return nil, 0, fmt.Errorf("no configuration for resource kind %q", kind)
-	}
-	config := fmt.Sprintf(body, count)
+// terraform_data) in a fresh workspace, and returns it with the command's wall time. Each kind
+// has one string input, whose values end in the index as the images' prompts do.
+func (h *harness) applyNoop(ctx context.Context, kind string, count int) (*tfharness.Workspace, time.Duration, error) {
+	input := map[string]string{"noop_thing": `name = "thing`, "noop_image": `prompt = "image`, "terraform_data": `input = "data`}[kind]
+	config := fmt.Sprintf("resource %q \"r\" {\n  count = %d\n  %s ${count.index}\"\n}\n", kind, count, input)
 	if kind != "terraform_data" {
 		config = terraformBlock("noop") + config
+	}
+	var env []string
+	if kind == "noop_image" {
+		env = sdkLogsOff // the floor of apimart_image runs with the logs off, as apimart_image does
 	}
 	ws, err := h.env.Workspace(kind, config, env...)
 	if err != nil {

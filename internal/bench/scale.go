@@ -73,18 +73,15 @@ func runScale(ctx context.Context, h *harness) ([]Figure, error) {
 	states := map[string]*tfharness.Workspace{} // the first apply run's, which the plans of (3) read
 
 	applyKind := func(ctx context.Context, kind string) (*tfharness.Workspace, time.Duration, error) {
-		switch kind {
-		case images:
-			ws, err := h.env.Workspace("scale-"+images, terraformBlock("apimart")+f.providerBlock("")+imagesBlock("img", n, ""))
-			if err != nil {
-				return nil, 0, err
-			}
-			r, err := apply(ctx, ws, scaleParallelism)
-			return ws, r.Wall, err
-		case "noop_image":
-			return h.applyNoop(ctx, kind, n, sdkLogsOff...)
+		if kind != images {
+			return h.applyNoop(ctx, kind, n)
 		}
-		return h.applyNoop(ctx, kind, n)
+		ws, err := h.env.Workspace("scale-"+images, terraformBlock("apimart")+f.providerBlock("")+imagesBlock("img", n, ""))
+		if err != nil {
+			return nil, 0, err
+		}
+		r, err := apply(ctx, ws, scaleParallelism)
+		return ws, r.Wall, err
 	}
 	applyRuns, err := h.repeat(ctx, "apply", func(ctx context.Context, i int) error {
 		f.ResetCounters() // only the images' apply talks to the fake
