@@ -131,13 +131,9 @@ func describeCode(ctx context.Context, dir string) string {
 
 // loadAverage is the 1-minute load average, or NaN where /proc/loadavg cannot be read.
 func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return math.NaN()
-	}
-	var load float64
-	if _, err := fmt.Sscan(string(b), &load); err != nil {
-		return math.NaN()
+	load := math.NaN()
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load) // a failed scan leaves the NaN
 	}
 	return load
 }
