@@ -144,8 +144,8 @@ func taskView(t *task, set Settings, origin string) map[string]any {
 		view["result"] = map[string]any{"images": images}
 		view["completed"] = t.rec.CompletedAt.Unix()
 		view["actual_time"] = int64(t.duration.Round(time.Second) / time.Second)
-	case t.done(now) && t.taskError() != nil:
-		view["error"] = t.taskError()
+	case t.done(now) && t.outcome.Error != nil:
+		view["error"] = t.outcome.Error
 	}
 	return view
 }
