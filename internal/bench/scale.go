@@ -83,25 +83,33 @@ func runScale(ctx context.Context, h *harness) ([]Figure, error) {
 		r, err := apply(ctx, ws, scaleParallelism)
 		return ws, r.Wall, err
 	}
-	applyRuns, err := h.repeat(ctx, "apply", func(ctx context.Context, i int) error {
-		f.ResetCounters() // only the images' apply talks to the fake
-		walls := map[string]time.Duration{}
-		for _, kind := range applyKinds {
-			ws, wall, err := applyKind(ctx, kind)
-			if err != nil {
-				return err
+	// timed runs the command of each kind back to back, adds their wall times to the pairs and
+	// counts the fake's requests, which only the images' command makes.
+	timed := func(kinds []string, pairs []*pair, requests *[]float64, command func(ctx context.Context, kind string, run int) (time.Duration, error)) func(context.Context, int) error {
+		return func(ctx context.Context, run int) error {
+			f.ResetCounters()
+			walls := map[string]time.Duration{}
+			for _, kind := range kinds {
+				wall, err := command(ctx, kind, run)
+				if err != nil {
+					return err
+				}
+				walls[kind] = wall
 			}
-			walls[kind] = wall
-			if i == 0 {
-				states[kind] = ws
+			*requests = append(*requests, float64(f.Counters().Requests))
+			for _, p := range pairs {
+				p.add(walls)
 			}
+			return nil
 		}
-		applyRequests = append(applyRequests, float64(f.Counters().Requests))
-		for _, p := range applies {
-			p.add(walls)
+	}
+	applyRuns, err := h.repeat(ctx, "apply", timed(applyKinds, applies, &applyRequests, func(ctx context.Context, kind string, run int) (time.Duration, error) {
+		ws, wall, err := applyKind(ctx, kind)
+		if run == 0 {
+			states[kind] = ws
 		}
-		return nil
-	})
+		return wall, err
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -116,22 +124,10 @@ func runScale(ctx context.Context, h *harness) ([]Figure, error) {
 			return nil, err
 		}
 	}
-	planRuns, err := h.repeat(ctx, "plan", func(ctx context.Context, _ int) error {
-		f.ResetCounters() // only the images' plan talks to the fake
-		walls := map[string]time.Duration{}
-		for _, kind := range planKinds {
-			r, err := plan(ctx, states[kind])
-			if err != nil {
-				return err
-			}
-			walls[kind] = r.Wall
-		}
-		planRequests = append(planRequests, float64(f.Counters().Requests))
-		for _, p := range plans {
-			p.add(walls)
-		}
-		return nil
-	})
+	planRuns, err := h.repeat(ctx, "plan", timed(planKinds, plans, &planRequests, func(ctx context.Context, kind string, _ int) (time.Duration, error) {
+		r, err := plan(ctx, states[kind])
+		return r.Wall, err
+	}))
 	if err != nil {
 		return nil, err
 	}

@@ -223,12 +223,10 @@ func clientRun(ctx context.Context, sz sizes, factor float64, s *waitStats, wait
 func pollEvery(ctx context.Context, c *apimart.Client, taskID string, period, phase time.Duration) error {
 	start := time.Now()
 	for k := 1; ; k++ {
-		timer := time.NewTimer(time.Until(start.Add(phase + time.Duration(k)*period)))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return ctx.Err()
-		case <-timer.C:
+		case <-time.After(time.Until(start.Add(phase + time.Duration(k)*period))):
 		}
 		task, err := c.GetTask(ctx, taskID)
 		if err != nil {
