@@ -37,7 +37,7 @@ var fox = apimart.GenerationRequest{Model: "imagen-4.0-apimart", Prompt: "a red 
 
 func TestFakeSubmitAndWaitForEveryShape(t *testing.T) {
 	for _, shape := range []fakeapimart.Shape{fakeapimart.ShapeV1, fakeapimart.ShapeV2, fakeapimart.ShapeV3} {
-		t.Run(shape.String(), func(t *testing.T) {
+		t.Run(string(shape), func(t *testing.T) {
 			t.Parallel()
 			const duration = 1200 * time.Millisecond
 			srv, c, clock := startFake(t, func(set *fakeapimart.Settings) {

@@ -66,19 +66,13 @@ func (h *harness) logf(format string, args ...any) {
 	}
 }
 
-// outcome is what one benchmark adds to the report.
-type outcome struct {
-	figures []Figure
-	details []Table
-}
-
 // benchmarks are every benchmark, in the order they run; a new one needs only its line here.
 // Their names are what Options.Only takes.
 var benchmarks = []struct {
 	name  string
 	ids   string // the figure numbers it produces, for the error row
 	title string
-	run   func(context.Context, *harness) (outcome, error)
+	run   func(context.Context, *harness) ([]Figure, error)
 }{
 	{"wait", "1", "Wait overhead and task reads per image", runWait},
 	{"throughput", "2, 5", "Throughput and peak memory", runThroughput},
@@ -128,14 +122,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		h.logf("== %s (%s)", b.title, b.name)
 		began := time.Now()
-		out, err := b.run(ctx, h)
+		figures, err := b.run(ctx, h)
 		if err != nil {
 			h.logf("%s failed: %v", b.name, err)
-			out.figures = append(out.figures, Figure{ID: b.ids, What: b.title, Result: "error: " + firstLine(err.Error()), Verdict: Failed})
+			figures = append(figures, Figure{ID: b.ids, What: b.title, Result: "error: " + firstLine(err.Error()), Verdict: Failed})
 		}
 		h.logf("%s took %s", b.name, time.Since(began).Round(time.Second))
-		report.Figures = append(report.Figures, out.figures...)
-		report.Details = append(report.Details, out.details...)
+		report.Figures = append(report.Figures, figures...)
 		if ctx.Err() != nil {
 			break
 		}
@@ -206,19 +199,17 @@ func (h *harness) applyPeak(ctx context.Context, ws *tfharness.Workspace, parall
 }
 
 // applyNoop applies count resources of a kind that does no work (noop_thing, noop_image or
-// terraform_data) in a fresh workspace, and returns it with the command's wall time.
-func (h *harness) applyNoop(ctx context.Context, kind string, count int, env ...string) (*tfharness.Workspace, time.Duration, error) {
-	body := map[string]string{
-		"noop_thing":     "resource \"noop_thing\" \"t\" {\n  count = %d\n  name  = \"thing ${count.index}\"\n}\n",
-		"noop_image":     "resource \"noop_image\" \"i\" {\n  count  = %d\n  prompt = \"image ${count.index}\"\n}\n",
-		"terraform_data": "resource \"terraform_data\" \"d\" {\n  count = %d\n  input = \"data ${count.index}\"\n}\n",
-	}[kind]
-	if body == "" {
-		return nil, 0, fmt.Errorf("no configuration for resource kind %q", kind)
-	}
-	config := fmt.Sprintf(body, count)
+// terraform_data) in a fresh workspace, and returns it with the command's wall time. Each kind
+// has one string input, whose values end in the index as the images' prompts do.
+func (h *harness) applyNoop(ctx context.Context, kind string, count int) (*tfharness.Workspace, time.Duration, error) {
+	input := map[string]string{"noop_thing": `name = "thing`, "noop_image": `prompt = "image`, "terraform_data": `input = "data`}[kind]
+	config := fmt.Sprintf("resource %q \"r\" {\n  count = %d\n  %s ${count.index}\"\n}\n", kind, count, input)
 	if kind != "terraform_data" {
 		config = terraformBlock("noop") + config
+	}
+	var env []string
+	if kind == "noop_image" {
+		env = sdkLogsOff // the floor of apimart_image runs with the logs off, as apimart_image does
 	}
 	ws, err := h.env.Workspace(kind, config, env...)
 	if err != nil {

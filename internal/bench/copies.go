@@ -33,7 +33,7 @@ const shareOfReads = 1.2
 type copyBench struct {
 	h        *harness
 	f        *fake
-	id, name string        // the benchmark's number and name
+	name     string        // the benchmark's name
 	resource string        // the resource type that copies
 	noun     string        // "file" or "object"
 	env      []string      // for every terraform command
@@ -103,26 +103,23 @@ func (b *copyBench) run(ctx context.Context) (int, error) {
 	if _, err := b.reads(ctx); err != nil {
 		return 0, err
 	}
-	return h.repeat(ctx, b.name, func(ctx context.Context, _ int) error {
-		if err := b.measurePeak(ctx); err != nil {
-			return err
-		}
-		return b.measurePlans(ctx)
-	})
+	return h.repeat(ctx, b.name, func(ctx context.Context, _ int) error { return b.measure(ctx) })
 }
 
-// measurePeak copies parallelFiles big images, all at once, in a fresh workspace, and records
-// the provider's peak RSS.
-func (b *copyBench) measurePeak(ctx context.Context) error {
+// measure makes one run. It copies parallelFiles big images, all at once, in a fresh workspace,
+// and records the provider's peak RSS. Then it times, back to back, the plan of the intact
+// copies, the plan of as many no-op resources, and the reads alone, and counts the requests of
+// the first plan.
+func (b *copyBench) measure(ctx context.Context) error {
 	sz := b.h.sizes
 	ws, cleanup, err := b.workspace(ctx, "big", sz.parallelFiles, sz.parallelBytes)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	defer os.RemoveAll(ws.Dir)
 	b.f.ResetCounters()
 	_, peak, err := b.h.applyPeak(ctx, ws, sz.parallelFiles)
+	cleanup() // the big copies leave the disk before the plans are timed
+	_ = os.RemoveAll(ws.Dir)
 	if err != nil {
 		return err
 	}
@@ -130,12 +127,7 @@ func (b *copyBench) measurePeak(ctx context.Context) error {
 		return fmt.Errorf("the apply downloaded %d images, want %d", got, sz.parallelFiles)
 	}
 	b.peaks = append(b.peaks, peak)
-	return nil
-}
 
-// measurePlans times, back to back, the plan of the intact copies, the plan of as many no-op
-// resources, and the reads alone, and counts the requests of the first plan.
-func (b *copyBench) measurePlans(ctx context.Context) error {
 	b.f.ResetCounters()
 	if b.store != nil {
 		b.store.Reset()
@@ -174,8 +166,8 @@ func (b *copyBench) perRun(f func(plan, noop, alone float64) float64) []float64 
 	return out
 }
 
-func runImageFile(ctx context.Context, h *harness) (outcome, error) {
-	b := &copyBench{h: h, f: startFake(0), id: "7", name: "imagefile", resource: "apimart_image_file", noun: "file", intactBytes: h.sizes.intactBytes}
+func runImageFile(ctx context.Context, h *harness) ([]Figure, error) {
+	b := &copyBench{h: h, f: startFake(0), name: "imagefile", resource: "apimart_image_file", noun: "file", intactBytes: h.sizes.intactBytes}
 	defer b.f.Close()
 	b.where = func(context.Context, bool) (string, func(), error) {
 		return "  path  = \"files/${count.index}.png\"\n", func() {}, nil
@@ -193,13 +185,13 @@ func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 	}
 	runs, err := b.run(ctx)
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 
 	sz := h.sizes
 	plans, noop, hash := median(b.plans), median(b.noopPlans), median(b.alone)
 	margins := b.perRun(func(plan, noop, hash float64) float64 { return plan - (noop + shareOfReads*hash) })
-	figures := []Figure{
+	return []Figure{
 		peakFigure("7a", fmt.Sprintf("Peak RSS of the provider while %d apimart_image_file download %d MiB each in parallel",
 			sz.parallelFiles, sz.parallelBytes>>20), b.peaks, runs),
 		{
@@ -210,25 +202,20 @@ func runImageFile(ctx context.Context, h *harness) (outcome, error) {
 			Result: fmt.Sprintf("%s vs %s + %.1f × %s = %s", fmtSeconds(plans), fmtSeconds(noop), shareOfReads, fmtSeconds(hash), fmtSeconds(noop+shareOfReads*hash)),
 			Goal:   "plan ≤ that sum", Verdict: verdict(median(margins) <= 0), Runs: runs,
 		},
-	}
-	details := b.details(runs, fmt.Sprintf("(7) apimart_image_file: %d intact files of %d MiB (medians; the three commands run back to back in each run)", sz.intactFiles, sz.intactBytes>>20),
-		fmt.Sprintf("sha256sum over the %d files", sz.intactFiles),
-		"The files are in the page cache: one unmeasured plan and sha256sum precede the runs. Every plan refreshes, at Terraform's default -parallelism=10.")
-	details.Rows = append(details.Rows, []string{"plan minus (noop plan + 1.2 × sha256sum), median of runs", fmtSeconds(median(margins)), fmt.Sprint(runs)})
-	return outcome{figures: figures, details: []Table{details}}, nil
+	}, nil
 }
 
-func runImageObject(ctx context.Context, h *harness) (outcome, error) {
-	b := &copyBench{h: h, f: startFake(0), id: "8", name: "imageobject", resource: "apimart_image_object", noun: "object"}
+func runImageObject(ctx context.Context, h *harness) ([]Figure, error) {
+	b := &copyBench{h: h, f: startFake(0), name: "imageobject", resource: "apimart_image_object", noun: "object"}
 	defer b.f.Close()
 	dataDir := filepath.Join(h.env.Root, "s3-data") // the server's buckets
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 	defer os.RemoveAll(dataDir)
 	var err error
 	if b.store, err = storetest.Start(dataDir); err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 	defer b.store.Close()
 	b.env = b.store.Env()
@@ -236,7 +223,7 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 	for _, kv := range b.env {
 		name, value, _ := strings.Cut(kv, "=")
 		if err := os.Setenv(name, value); err != nil {
-			return outcome{}, err
+			return nil, err
 		}
 	}
 	var intactBucket string
@@ -279,13 +266,13 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 	}
 	runs, err := b.run(ctx)
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 
 	sz := h.sizes
 	plans, noop, reads := median(b.plans), median(b.noopPlans), median(b.alone)
 	ratio := median(b.perRun(func(plan, noop, reads float64) float64 { return plan / (noop + reads) }))
-	figures := []Figure{
+	return []Figure{
 		peakFigure("8a", fmt.Sprintf("Peak RSS of the provider while %d apimart_image_object copy %d MiB each into the S3-compatible server in parallel",
 			sz.parallelFiles, sz.parallelBytes>>20), b.peaks, runs),
 		{
@@ -298,25 +285,5 @@ func runImageObject(ctx context.Context, h *harness) (outcome, error) {
 			Result: fmt.Sprintf("%s vs %s + %s: %.2f ×", fmtSeconds(plans), fmtSeconds(noop), fmtSeconds(reads), ratio),
 			Goal:   fmt.Sprintf("≤ %.1f ×", shareOfReads), Verdict: verdict(ratio <= shareOfReads), Runs: runs,
 		},
-	}
-	details := b.details(runs, fmt.Sprintf("(8) apimart_image_object: %d intact objects in versitygw on loopback (medians; the three measurements run back to back in each run)", sz.intactFiles),
-		fmt.Sprintf("%d attribute reads through gocloud.dev/blob, %d at a time", sz.intactFiles, scaleParallelism),
-		"The server is versitygw (make s3-server) over a directory, behind a loopback proxy that counts its requests; every plan refreshes, at Terraform's default -parallelism=10.")
-	return outcome{figures: figures, details: []Table{details}}, nil
-}
-
-// details tables the medians of the three measurements of each run.
-func (b *copyBench) details(runs int, title, readsLabel, note string) Table {
-	sz := b.h.sizes
-	return Table{
-		Title:  title,
-		Header: []string{"Measurement", "Wall time", "Runs"},
-		Rows: [][]string{
-			{fmt.Sprintf("terraform plan, %d %s", sz.intactFiles, b.resource), fmtSeconds(median(b.plans)), fmt.Sprint(runs)},
-			{fmt.Sprintf("terraform plan, %d noop_thing", sz.intactFiles), fmtSeconds(median(b.noopPlans)), fmt.Sprint(runs)},
-			{readsLabel, fmtSeconds(median(b.alone)), fmt.Sprint(runs)},
-		},
-		Notes: []string{note, fmt.Sprintf("(%s) applies %d %ss with -parallelism=%d from a fake whose files are padded with incompressible bytes; peak RSS is the highest VmHWM of any provider process, sampled every 20 ms.",
-			b.id+"a", sz.parallelFiles, b.noun, sz.parallelFiles)},
-	}
+	}, nil
 }

@@ -38,53 +38,33 @@ type Figure struct {
 	Runs                   int // how many runs the figure is the median of
 }
 
-// Table is a titled table of the report.
-type Table struct {
-	Title  string
-	Header []string
-	Rows   [][]string
-	Notes  []string
-}
-
 // Report is everything one harness run measured.
 type Report struct {
 	// Header names the mode, the code and the machine measured, and the load around the run.
 	Header  []string
 	Figures []Figure
-	Details []Table
-	// Notes are printed after the tables, such as runs that had to be repeated.
+	// Notes are printed after the table, such as runs that had to be repeated.
 	Notes []string
 }
 
 // Markdown renders the report as the results section of BENCHMARKS.md; the terminal gets it too.
+// How each figure is measured is described in BENCHMARKS.md's method, not restated here.
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	for _, line := range r.Header {
 		fmt.Fprintf(&b, "%s\n\n", line)
 	}
-	results := Table{Title: "Results", Header: []string{"#", "Figure", "Result", "Goal", "Runs", "Verdict"}}
+	b.WriteString("#### Results\n\n| # | Figure | Result | Goal | Runs | Verdict |\n|---|---|---|---|---|---|\n")
 	counts := map[Verdict]int{}
 	for _, f := range r.Figures {
-		results.Rows = append(results.Rows, []string{f.ID, f.What, f.Result, f.Goal, strconv.Itoa(f.Runs), string(f.Verdict)})
+		cells := []string{f.ID, f.What, f.Result, f.Goal, strconv.Itoa(f.Runs), string(f.Verdict)}
+		for i, c := range cells {
+			cells[i] = strings.ReplaceAll(c, "|", `\|`)
+		}
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
 		counts[f.Verdict]++
 	}
-	for _, t := range append([]Table{results}, r.Details...) {
-		fmt.Fprintf(&b, "#### %s\n\n| %s |\n|%s\n", t.Title, strings.Join(t.Header, " | "), strings.Repeat("---|", len(t.Header)))
-		for _, row := range t.Rows {
-			cells := make([]string, len(row))
-			for i, c := range row {
-				cells[i] = strings.ReplaceAll(c, "|", `\|`)
-			}
-			fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
-		}
-		if len(t.Notes) > 0 {
-			b.WriteString("\n")
-			for _, n := range t.Notes {
-				fmt.Fprintf(&b, "- %s\n", n)
-			}
-		}
-		b.WriteString("\n")
-	}
+	b.WriteString("\n")
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "%s\n\n", n)
 	}
@@ -151,13 +131,9 @@ func describeCode(ctx context.Context, dir string) string {
 
 // loadAverage is the 1-minute load average, or NaN where /proc/loadavg cannot be read.
 func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return math.NaN()
-	}
-	var load float64
-	if _, err := fmt.Sscan(string(b), &load); err != nil {
-		return math.NaN()
+	load := math.NaN()
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load) // a failed scan leaves the NaN
 	}
 	return load
 }

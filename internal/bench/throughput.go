@@ -17,7 +17,7 @@ type throughputVariant struct {
 	walls, spans, ratios, peaks, requests []float64
 }
 
-func runThroughput(ctx context.Context, h *harness) (outcome, error) {
+func runThroughput(ctx context.Context, h *harness) ([]Figure, error) {
 	sz := h.sizes
 	ideal := time.Duration(math.Ceil(float64(sz.throughputImages)/float64(sz.parallelism))) * sz.throughputTask
 	// The ceiling variant shows what a user's rate_limit costs when Terraform asks for more than it.
@@ -38,36 +38,25 @@ func runThroughput(ctx context.Context, h *harness) (outcome, error) {
 		return nil
 	})
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 
 	result := func(v *throughputVariant) string {
-		return fmt.Sprintf("%s (%s) = %s", fmtSeconds(median(v.walls)), fmtSeconds(median(v.spans)), fmtRatio(median(v.ratios)))
+		return fmt.Sprintf("%s (%s) = %s; %.2f requests per image", fmtSeconds(median(v.walls)), fmtSeconds(median(v.spans)),
+			fmtRatio(median(v.ratios)), median(v.requests)/float64(sz.throughputImages))
 	}
-	figures := []Figure{{
-		ID: "2a", What: fmt.Sprintf("Throughput: %d images, %s tasks, -parallelism=%d: apply wall time (resource span) / ideal %s, %s",
+	return []Figure{{
+		ID: "2a", What: fmt.Sprintf("Throughput: %d images, %s tasks, -parallelism=%d: apply wall time (resource span) / ideal %s, %s; requests per image",
 			sz.throughputImages, sz.throughputTask, sz.parallelism, fmtSeconds(ideal.Seconds()), def.label),
 		Result: result(def), Goal: fmt.Sprintf("≤ %.2f× ideal (%s)", throughputGoal, fmtSeconds(throughputGoal*ideal.Seconds())),
 		Verdict: verdict(median(def.ratios) <= throughputGoal), Runs: runs,
 	}, {
-		ID: "2b", What: "Same, " + capped.label, Result: result(capped), Goal: "diagnostic", Verdict: Info, Runs: runs,
+		ID: "2b", What: "Same, " + capped.label + "; peak RSS", Result: result(capped) + "; " + fmtMB(median(capped.peaks)),
+		Goal: "diagnostic", Verdict: Info, Runs: runs,
 	}, {
 		ID: "2c", What: fmt.Sprintf("Same apply over %d no-op resources (Terraform's own share)", sz.throughputImages),
 		Result: fmtSeconds(median(noopWalls)), Goal: "reference", Verdict: Info, Runs: runs,
-	}, peakFigure("5", "Peak RSS of the provider process during (2a)", def.peaks, runs)}
-	details := Table{
-		Title:  fmt.Sprintf("(2) Throughput: %d images of %s, -parallelism=%d, ideal %s", sz.throughputImages, sz.throughputTask, sz.parallelism, fmtSeconds(ideal.Seconds())),
-		Header: []string{"Provider settings", "Apply wall time", "Resource span", "Wall / ideal", "Requests per image", "Peak RSS"},
-		Notes: []string{
-			"Wall time: the whole `terraform apply` command, plan and provider start-up included. Resource span: first resource start to last resource end.",
-			"Peak RSS: the highest VmHWM of any provider process of the apply, sampled from /proc every 20 ms.",
-		},
-	}
-	for _, v := range []*throughputVariant{def, capped} {
-		details.Rows = append(details.Rows, []string{v.label, fmtSeconds(median(v.walls)), fmtSeconds(median(v.spans)),
-			fmtRatio(median(v.ratios)), fmt.Sprintf("%.2f", median(v.requests)/float64(sz.throughputImages)), fmtMB(median(v.peaks))})
-	}
-	return outcome{figures: figures, details: []Table{details}}, nil
+	}, peakFigure("5", "Peak RSS of the provider process during (2a)", def.peaks, runs)}, nil
 }
 
 func throughputRun(ctx context.Context, h *harness, v *throughputVariant, ideal time.Duration) error {

@@ -204,7 +204,7 @@ func TestSubmitShapes(t *testing.T) {
 	}
 	fake, base := fakeapimart.Start(t, func(set *fakeapimart.Settings) { set.TaskDuration = 2500 * time.Millisecond })
 	for _, tt := range tests {
-		t.Run(tt.shape.String(), func(t *testing.T) {
+		t.Run(string(tt.shape), func(t *testing.T) {
 			fake.Configure(func(set *fakeapimart.Settings) { set.SubmitShape = tt.shape })
 			a := call(t, "POST", base+"/v1/images/generations", key, imagenBody)
 			if a.status != 200 {

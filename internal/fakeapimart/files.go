@@ -15,19 +15,16 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
-// DownloadFaultKind selects how a download (a GET of a result file) fails.
-type DownloadFaultKind int
+// DownloadFaultKind selects how a download (a GET of a result file) fails; its value is its
+// name in the control JSON.
+type DownloadFaultKind string
 
-// Kinds of download faults.
+// Kinds of download faults. An empty kind is DownloadCut.
 const (
-	DownloadCut    DownloadFaultKind = iota // HTTP 200, the full Content-Length, then the connection drops halfway
-	DownloadStatus                          // answer Status (0 means 503) with the error JSON
-	DownloadHTML                            // HTTP 200 with an HTML page instead of the image
+	DownloadCut    DownloadFaultKind = "cut"    // HTTP 200, the full Content-Length, then the connection drops halfway
+	DownloadStatus DownloadFaultKind = "status" // answer Status (0 means 503) with the error JSON
+	DownloadHTML   DownloadFaultKind = "html"   // HTTP 200 with an HTML page instead of the image
 )
-
-var downloadFaultNames = []string{"cut", "status", "html"}
-
-func (k DownloadFaultKind) String() string { return faultKindName(k, downloadFaultNames) }
 
 // DownloadFault makes the next N downloads of any result file fail. HEAD requests are answered
 // normally and leave the faults queued.
@@ -128,7 +125,8 @@ const pngChunkOverhead = 12
 // padPNG grows a PNG to at least minBytes with a private ancillary chunk ("zpAd") of
 // pseudo-random bytes inserted before IEND, and returns its size and its bytes. The padding is
 // streamed, so a 20 MB file costs the server no 20 MB of memory, and it is a function of the
-// image, so every download of one URL has the same bytes.
+// image, so every download of one URL has the same bytes; that also lets the chunk's CRC, which
+// the PNG puts after the padding, be taken from a first pass over the same bytes.
 func padPNG(png []byte, minBytes int64) (int64, io.Reader) {
 	if minBytes <= int64(len(png)) {
 		return int64(len(png)), bytes.NewReader(png)
@@ -136,20 +134,10 @@ func padPNG(png []byte, minBytes int64) (int64, io.Reader) {
 	n := max(0, minBytes-int64(len(png))-pngChunkOverhead)
 	body, end := png[:len(png)-pngChunkOverhead], png[len(png)-pngChunkOverhead:]
 	header := append(binary.BigEndian.AppendUint32(nil, uint32(n)), "zpAd"...)
+	padding := func() io.Reader { return io.LimitReader(rand.NewChaCha8(sha256.Sum256(png)), n) }
 	crc := crc32.NewIEEE()
 	crc.Write(header[4:])
-	data := io.TeeReader(io.LimitReader(rand.NewChaCha8(sha256.Sum256(png)), n), crc)
-	// The CRC after the padding is known only once the padding has been read.
-	var trailer io.Reader
-	lazyTrailer := readerFunc(func(b []byte) (int, error) {
-		if trailer == nil {
-			trailer = io.MultiReader(bytes.NewReader(crc.Sum(nil)), bytes.NewReader(end))
-		}
-		return trailer.Read(b)
-	})
-	return int64(len(png)) + pngChunkOverhead + n, io.MultiReader(bytes.NewReader(body), bytes.NewReader(header), data, lazyTrailer)
+	_, _ = io.Copy(crc, padding())
+	return int64(len(png)) + pngChunkOverhead + n,
+		io.MultiReader(bytes.NewReader(body), bytes.NewReader(header), padding(), bytes.NewReader(crc.Sum(nil)), bytes.NewReader(end))
 }
-
-type readerFunc func([]byte) (int, error)
-
-func (f readerFunc) Read(b []byte) (int, error) { return f(b) }

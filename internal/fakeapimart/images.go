@@ -29,23 +29,19 @@ func RenderPNG(prompt string, width, height, index int) ([]byte, error) {
 	if width < 1 || height < 1 {
 		return nil, fmt.Errorf("result image size %dx%d is not positive", width, height)
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, drawResult(prompt, width, height, index)); err != nil {
-		return nil, fmt.Errorf("encode result image: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// drawResult draws on a canvas 1/scale of the result's size with the 7×13 bitmap font, then
-// enlarges it pixel for pixel, so that the letters keep their crisp bitmap shape.
-func drawResult(prompt string, width, height, index int) *image.NRGBA {
+	// It draws on a canvas 1/scale of the result's size with the 7×13 bitmap font, then enlarges
+	// it pixel for pixel, so that the letters keep their crisp bitmap shape.
 	scale := max(1, width/textColumnsPerScale)
 	canvas := image.NewNRGBA(image.Rect(0, 0, ceilDiv(width, scale), ceilDiv(height, scale)))
 	paintBackground(canvas, sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", index, prompt)))
 	drawText(canvas, prompt, index)
 	result := image.NewNRGBA(image.Rect(0, 0, width, height))
 	draw.NearestNeighbor.Scale(result, result.Bounds(), canvas, canvas.Bounds(), draw.Src, nil)
-	return result
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, result); err != nil {
+		return nil, fmt.Errorf("encode result image: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // paintBackground fills img with light diagonal stripes of two colors picked by seed; light

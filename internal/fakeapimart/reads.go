@@ -11,22 +11,18 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
 
-// ReadFaultKind selects how a task read fails.
-type ReadFaultKind int
+// ReadFaultKind selects how a task read fails; its value is its name in the control JSON.
+type ReadFaultKind string
 
-// Kinds of read faults.
+// Kinds of read faults. An empty kind is ReadStatus.
 const (
-	ReadStatus    ReadFaultKind = iota // answer Status with the error JSON
-	ReadMalformed                      // HTTP 200 with the normal body cut in half
-	ReadSlow                           // sleep Delay, then answer normally
-	ReadReset                          // close the connection without an answer
-	ReadHuge                           // HTTP 200 with about 32 MiB of never-ending JSON
-	ReadNonJSON                        // an HTML error page with Status, or 502
+	ReadStatus    ReadFaultKind = "status"    // answer Status with the error JSON
+	ReadMalformed ReadFaultKind = "malformed" // HTTP 200 with the normal body cut in half
+	ReadSlow      ReadFaultKind = "slow"      // sleep Delay, then answer normally
+	ReadReset     ReadFaultKind = "reset"     // close the connection without an answer
+	ReadHuge      ReadFaultKind = "huge"      // HTTP 200 with about 32 MiB of never-ending JSON
+	ReadNonJSON   ReadFaultKind = "non_json"  // an HTML error page with Status, or 502
 )
-
-var readFaultNames = []string{"status", "malformed", "slow", "reset", "huge", "non_json"}
-
-func (k ReadFaultKind) String() string { return faultKindName(k, readFaultNames) }
 
 // ReadFault makes the next N task reads fail, whatever task they ask for.
 type ReadFault struct {
@@ -148,8 +144,8 @@ func taskView(t *task, set Settings, origin string) map[string]any {
 		view["result"] = map[string]any{"images": images}
 		view["completed"] = t.rec.CompletedAt.Unix()
 		view["actual_time"] = int64(t.duration.Round(time.Second) / time.Second)
-	case t.done(now) && t.taskError() != nil:
-		view["error"] = t.taskError()
+	case t.done(now) && t.outcome.Error != nil:
+		view["error"] = t.outcome.Error
 	}
 	return view
 }

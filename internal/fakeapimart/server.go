@@ -22,40 +22,16 @@ const (
 	DefaultURLLifetime  = 24 * time.Hour
 )
 
-// Shape selects which documented submit response the server answers (API doc §2.2).
-type Shape int
+// Shape selects which documented submit response the server answers (API doc §2.2); in JSON it
+// is "v1", "v2" or "v3".
+type Shape string
 
-// The zero Shape behaves as ShapeV1.
+// The empty Shape behaves as ShapeV1.
 const (
-	ShapeV1 Shape = iota + 1 // {"code":200,"data":[{"status":"submitted","task_id":...}]}
-	ShapeV2                  // {"code":200,"data":{"id":...,"status":"pending","task_info":{...}}}
-	ShapeV3                  // {"code":"success","message":"","data":[{"task_id":...,"status":"processing"}]}
+	ShapeV1 Shape = "v1" // {"code":200,"data":[{"status":"submitted","task_id":...}]}
+	ShapeV2 Shape = "v2" // {"code":200,"data":{"id":...,"status":"pending","task_info":{...}}}
+	ShapeV3 Shape = "v3" // {"code":"success","message":"","data":[{"task_id":...,"status":"processing"}]}
 )
-
-func (s Shape) String() string {
-	if s == ShapeV2 || s == ShapeV3 {
-		return fmt.Sprintf("v%d", s)
-	}
-	return "v1"
-}
-
-// MarshalJSON writes the shape as "v1", "v2" or "v3".
-func (s Shape) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// UnmarshalJSON accepts what ParseShape accepts, quoted or not.
-func (s *Shape) UnmarshalJSON(b []byte) (err error) {
-	*s, err = ParseShape(strings.Trim(string(b), `"`))
-	return err
-}
-
-// ParseShape reads "v1", "v2" or "v3" (any case) or "1", "2" or "3".
-func ParseShape(text string) (Shape, error) {
-	digit := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(text)), "v")
-	if digit != "1" && digit != "2" && digit != "3" {
-		return 0, fmt.Errorf("unknown submit shape %q; use v1, v2 or v3", text)
-	}
-	return Shape(digit[0] - '0'), nil
-}
 
 // Server is the fake API. It implements http.Handler; all methods are safe for concurrent use.
 type Server struct {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -81,7 +80,6 @@ type Option func(*Settings)
 // defaultSettings are the settings of a new server; normalize gives the rest their defaults.
 func defaultSettings() Settings {
 	set := Settings{
-		SubmitShape:    ShapeV1,
 		TaskDuration:   DefaultTaskDuration,
 		URLLifetime:    DefaultURLLifetime,
 		Idempotency:    true,
@@ -112,6 +110,9 @@ func (set *Settings) normalize() {
 	set.EstimatedTime = max(set.EstimatedTime, 0)
 	set.Latency = max(set.Latency, 0)
 	set.MinImageBytes = max(set.MinImageBytes, 0)
+	set.SubmitShape = cmp.Or(set.SubmitShape, ShapeV1)
+	set.FailNextTaskReads.Kind = cmp.Or(set.FailNextTaskReads.Kind, ReadStatus)
+	set.FailNextDownloads.Kind = cmp.Or(set.FailNextDownloads.Kind, DownloadCut)
 	if set.Balances == nil {
 		set.Balances = map[string]float64{}
 	}
@@ -189,43 +190,6 @@ func (s *Server) serveFault(w http.ResponseWriter, status int, retryAfter time.D
 	writeError(w, status, http.StatusText(status))
 }
 
-// UnmarshalJSON accepts the names used in the control JSON ("status", "malformed", "slow",
-// "reset", "huge", "non_json") or the numbers of the constants.
-func (k *ReadFaultKind) UnmarshalJSON(b []byte) error {
-	return parseFaultKind(b, "read", readFaultNames, k)
-}
-
-// MarshalJSON writes the kind by name.
-func (k ReadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
-
-// UnmarshalJSON accepts "cut", "status" and "html", or the numbers of the constants.
-func (k *DownloadFaultKind) UnmarshalJSON(b []byte) error {
-	return parseFaultKind(b, "download", downloadFaultNames, k)
-}
-
-// MarshalJSON writes the kind by name.
-func (k DownloadFaultKind) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
-
-// faultKindName is the control JSON's name of a fault kind, or the Go form of a number past them.
-func faultKindName[K ~int](k K, names []string) string {
-	if k >= 0 && int(k) < len(names) {
-		return names[k]
-	}
-	return fmt.Sprintf("%T(%d)", k, int(k))
-}
-
-func parseFaultKind[K ~int](b []byte, what string, names []string, k *K) error {
-	text := strings.ToLower(strings.Trim(string(b), `"`))
-	text = strings.NewReplacer("-", "_", " ", "_").Replace(text)
-	for i, name := range names {
-		if text == name || text == fmt.Sprint(i) {
-			*k = K(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown %s fault kind %s; use one of %s", what, b, strings.Join(names, ", "))
-}
-
 // setSettings decodes the body onto the current settings and answers them. Unknown fields are
 // refused, to catch typos, and a body that fails to decode changes nothing.
 func (s *Server) setSettings(r *http.Request) (any, error) {
@@ -235,11 +199,27 @@ func (s *Server) setSettings(r *http.Request) (any, error) {
 		err = s.update(func(set *Settings) error {
 			dec := json.NewDecoder(bytes.NewReader(body))
 			dec.DisallowUnknownFields()
-			return dec.Decode(set)
+			if err := dec.Decode(set); err != nil {
+				return err
+			}
+			return set.knownNames()
 		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid settings: %w", err)
 	}
 	return s.Settings(), nil
+}
+
+// knownNames refuses a shape or fault kind that the fake does not know, which only JSON can name.
+func (set *Settings) knownNames() error {
+	switch {
+	case !slices.Contains([]Shape{"", ShapeV1, ShapeV2, ShapeV3}, set.SubmitShape):
+		return fmt.Errorf("unknown submit shape %q; use v1, v2 or v3", set.SubmitShape)
+	case !slices.Contains([]ReadFaultKind{"", ReadStatus, ReadMalformed, ReadSlow, ReadReset, ReadHuge, ReadNonJSON}, set.FailNextTaskReads.Kind):
+		return fmt.Errorf("unknown read fault kind %q", set.FailNextTaskReads.Kind)
+	case !slices.Contains([]DownloadFaultKind{"", DownloadCut, DownloadStatus, DownloadHTML}, set.FailNextDownloads.Kind):
+		return fmt.Errorf("unknown download fault kind %q", set.FailNextDownloads.Kind)
+	}
+	return nil
 }

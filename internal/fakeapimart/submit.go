@@ -2,6 +2,7 @@ package fakeapimart
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -199,13 +200,8 @@ func decodeProblem(err error) *requestError {
 		if typeErr.Field == "" {
 			return badRequest("the request body must be a JSON object")
 		}
-		want := typeErr.Type.String()
-		switch typeErr.Type.Kind() {
-		case reflect.Int64:
-			want = "JSON number (an integer, not quoted)"
-		case reflect.String:
-			want = "JSON string"
-		}
+		want := map[reflect.Kind]string{reflect.Int64: "JSON number (an integer, not quoted)", reflect.String: "JSON string"}[typeErr.Type.Kind()]
+		want = cmp.Or(want, typeErr.Type.String())
 		return badRequest("invalid value for field %q: expected a %s, got a JSON %s", typeErr.Field, want, typeErr.Value)
 	}
 	return badRequest("the request body is not valid JSON: %v", err)

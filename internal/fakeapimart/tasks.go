@@ -89,6 +89,9 @@ func (s *Server) createTask(req newTask) *task {
 		t.outcome = o
 		t.outcome.Status = cmp.Or(o.Status, apimart.StatusFailed)
 	}
+	if t.outcome.Status == apimart.StatusFailed {
+		t.outcome.Error = cmp.Or(t.outcome.Error, &defaultTaskError) // a failed task always reports an error
+	}
 	t.rec = req.TaskRecord
 	t.rec.ID = newTaskID()
 	t.rec.CreatedAt = now
@@ -129,14 +132,6 @@ func (t *task) state(now time.Time) (string, int) {
 	default:
 		return apimart.StatusProcessing, min(99, int(100*elapsed/t.duration))
 	}
-}
-
-// taskError is the error object reported with the final status, or nil.
-func (t *task) taskError() *TaskError {
-	if t.outcome.Error == nil && t.outcome.Status == apimart.StatusFailed {
-		return &defaultTaskError
-	}
-	return t.outcome.Error
 }
 
 // ForgetAllTasks makes every existing task answer 404, as after the server's retention. Their

@@ -81,7 +81,21 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, c call) {
 		s.serveFault(w, s.faultStatus(fault.Status, http.StatusInternalServerError), fault.RetryAfter)
 		return
 	}
-	rec := s.storeUpload(c.owner, filename, contentType, body)
+	sum := sha256.Sum256(body)
+	rec := UploadRecord{
+		ID:          rand.Text(),
+		Owner:       c.owner,
+		Filename:    uploadFilename(filename, contentType),
+		ContentType: contentType,
+		Bytes:       int64(len(body)),
+		SHA256:      hex.EncodeToString(sum[:]),
+		CreatedAt:   s.now(),
+	}
+	s.mu.Lock()
+	s.uploads[rec.ID] = &upload{rec: rec, body: body}
+	s.uploadRecs = append(s.uploadRecs, rec)
+	s.mu.Unlock()
+	s.count(&s.counts.UploadsStored)
 	switch {
 	case faulted && fault.Reset:
 		abortConnection(w)
@@ -121,25 +135,6 @@ func readUploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, *
 			return part.FileName(), body, nil
 		}
 	}
-}
-
-func (s *Server) storeUpload(owner, filename, contentType string, body []byte) UploadRecord {
-	sum := sha256.Sum256(body)
-	rec := UploadRecord{
-		ID:          rand.Text(),
-		Owner:       owner,
-		Filename:    uploadFilename(filename, contentType),
-		ContentType: contentType,
-		Bytes:       int64(len(body)),
-		SHA256:      hex.EncodeToString(sum[:]),
-		CreatedAt:   s.now(),
-	}
-	s.mu.Lock()
-	s.uploads[rec.ID] = &upload{rec: rec, body: body}
-	s.uploadRecs = append(s.uploadRecs, rec)
-	s.mu.Unlock()
-	s.count(&s.counts.UploadsStored)
-	return rec
 }
 
 // uploadFilename keeps the base of the name the client sent, or makes one up from the format.
