@@ -132,12 +132,10 @@ func storeThroughEmulator(t *testing.T, fake *fakeapimart.Server, baseURL, bucke
 
 func TestAccImageObject_gcsEmulator(t *testing.T) {
 	fake, baseURL := startFake(t)
-	gcs := storetest.StartGCS(t)
-	storeThroughEmulator(t, fake, baseURL, gcs.CreateBucket(t, "apimart-assets"))
+	storeThroughEmulator(t, fake, baseURL, storetest.StartGCS(t, "apimart-assets"))
 }
 
 func TestAccImageObject_azuriteEmulator(t *testing.T) {
 	fake, baseURL := startFake(t)
-	azurite := storetest.StartAzurite(t)
-	storeThroughEmulator(t, fake, baseURL, azurite.CreateBucket(t, "assets"))
+	storeThroughEmulator(t, fake, baseURL, storetest.StartAzurite(t, "assets"))
 }

@@ -5,7 +5,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -16,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +22,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
 // Region is the one region the server answers for; bucket URLs name it so that the SDK asks
@@ -34,7 +34,7 @@ const (
 	accessKey   = "storetest-access"
 	secretKey   = "storetest-secret"
 	healthPath  = "/storetest-health"
-	startupWait = 30 * time.Second
+	startupWait = 60 * time.Second // Azurite's Node loads slowly on a busy machine
 )
 
 // serverURL reaches the server over its socket; the host is only a label.
@@ -45,9 +45,8 @@ type S3 struct {
 	// Endpoint is the proxy's base URL, the one that bucket URLs point at.
 	Endpoint string
 
-	cmd     *exec.Cmd
+	server  *server
 	direct  *http.Transport // to the server, past the proxy
-	exited  chan struct{}
 	sockDir string
 	proxy   *httptest.Server
 
@@ -90,30 +89,16 @@ func Start(dataDir string) (*S3, error) {
 		return nil, err
 	}
 	socket := filepath.Join(sockDir, "s")
-	logPath := filepath.Join(sockDir, "versitygw.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-
-	s := &S3{sockDir: sockDir, exited: make(chan struct{}), counts: map[string]int{}}
-	s.cmd = exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
-		"--region", Region, "--health", healthPath, "--quiet", "posix", dataDir)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	if err := s.cmd.Start(); err != nil {
-		_ = os.RemoveAll(sockDir)
-		return nil, fmt.Errorf("storetest: start %s: %w", binary, err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-
+	s := &S3{sockDir: sockDir, counts: map[string]int{}}
 	s.direct = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
 	}}
-	if err := s.waitReady(&http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String()); err != nil {
-		out, _ := os.ReadFile(logPath)
-		s.Close()
-		return nil, fmt.Errorf("%w\nits output:\n%s", err, out)
+	s.server, err = startServer(exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
+		"--region", Region, "--health", healthPath, "--quiet", "posix", dataDir),
+		filepath.Join(sockDir, "versitygw.log"), &http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String())
+	if err != nil {
+		_ = os.RemoveAll(sockDir)
+		return nil, err
 	}
 	forward := httputil.NewSingleHostReverseProxy(serverURL)
 	forward.Transport = s.direct
@@ -127,58 +112,78 @@ func Start(dataDir string) (*S3, error) {
 	return s, nil
 }
 
-func (s *S3) waitReady(client *http.Client, health string) error {
-	for deadline := time.Now().Add(startupWait); time.Now().Before(deadline); {
-		select {
-		case <-s.exited:
-			return errors.New("storetest: versitygw exited before it was ready")
-		default:
-		}
-		if resp, err := client.Get(health); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return fmt.Errorf("storetest: versitygw did not answer %s within %s", healthPath, startupWait)
-}
-
 // Close stops the proxy and the server this S3 started, and nothing else.
 func (s *S3) Close() {
-	if s.proxy != nil {
-		s.proxy.Close()
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.exited
+	s.proxy.Close()
+	s.server.stop()
 	s.direct.CloseIdleConnections()
 	_ = os.RemoveAll(s.sockDir)
 }
 
-// tool finds a server built into bin/ by a make target, as bin/<name>-<version>/<rel>, above the
-// working directory; versions are written once, in GNUmakefile. The newest build wins if several
-// versions are there.
-func tool(name, rel, target string) (string, error) {
-	dir, err := os.Getwd()
+// server is one server process this package started.
+type server struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startServer starts cmd with its output in logPath and waits until it answers a GET of probe
+// through client. If it exits first or does not answer within startupWait, startServer stops it
+// and returns an error that quotes its output.
+func startServer(cmd *exec.Cmd, logPath string, client *http.Client, probe string) (*server, error) {
+	logFile, err := os.Create(logPath)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("storetest: no go.mod above the working directory, so no bin/ to find %s in", name)
-		}
-		dir = parent
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("storetest: start %s: %w", cmd.Path, err)
 	}
-	found, _ := filepath.Glob(filepath.Join(dir, "bin", name+"-*", rel))
+	s := &server{cmd: cmd, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.exited) }()
+	if err := s.waitReady(client, probe); err != nil {
+		s.stop()
+		out, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%w\nits output:\n%s", err, out)
+	}
+	return s, nil
+}
+
+// waitReady polls probe until the server answers it at all: any HTTP status means it listens.
+func (s *server) waitReady(client *http.Client, probe string) error {
+	name := filepath.Base(s.cmd.Path)
+	for deadline := time.Now().Add(startupWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("storetest: %s exited before it was ready", name)
+		default:
+		}
+		if resp, err := client.Get(probe); err == nil {
+			_ = resp.Body.Close()
+			return nil
+		}
+	}
+	return fmt.Errorf("storetest: %s did not answer %s within %s", name, probe, startupWait)
+}
+
+// stop kills the server, and only it, and waits for it to exit.
+func (s *server) stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// tool finds a server built into bin/ by a make target, as bin/<name>-<version>/<rel>, in the
+// module's root; versions are written once, in GNUmakefile. The newest build wins if several
+// versions are there (Glob lists them in lexical order).
+func tool(name, rel, target string) (string, error) {
+	root, err := tfharness.ModuleRoot(context.Background())
+	if err != nil {
+		return "", fmt.Errorf("storetest: no bin/ to find %s in: %w", name, err)
+	}
+	found, _ := filepath.Glob(filepath.Join(root, "bin", name+"-*", rel))
 	if len(found) == 0 {
-		return "", fmt.Errorf("storetest: %s is not built: run `make %s` (it builds it into %s)", name, target, filepath.Join(dir, "bin"))
+		return "", fmt.Errorf("storetest: %s is not built: run `make %s` (it builds it into %s)", name, target, filepath.Join(root, "bin"))
 	}
-	sort.Strings(found)
 	return found[len(found)-1], nil
 }
 
