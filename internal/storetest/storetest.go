@@ -68,7 +68,9 @@ func StartS3(t testing.TB) *S3 {
 	credentials.Do(func() {
 		for _, kv := range s.Env() {
 			name, value, _ := strings.Cut(kv, "=")
-			_ = os.Setenv(name, value) // fails only for names with "=" or NUL; these are constants
+			// For the whole process, not t.Setenv, which would forbid parallel tests. It fails
+			// only for names with "=" or NUL; these are constants.
+			_ = os.Setenv(name, value) //nolint:usetesting
 		}
 	})
 	return s
