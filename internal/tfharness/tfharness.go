@@ -5,6 +5,7 @@ package tfharness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -165,11 +166,7 @@ func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 // runs the binary terraform-plugin-testing is told to use in TF_ACC_TERRAFORM_PATH, so that one
 // variable moves every test to another CLI, else terraform on PATH.
 func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
-	binary := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if binary == "" {
-		binary = "terraform"
-	}
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, cmp.Or(os.Getenv("TF_ACC_TERRAFORM_PATH"), "terraform"), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
 	return cmd
