@@ -26,9 +26,9 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
-// Region is the one region the server answers for; bucket URLs name it so that the SDK asks
+// region is the one region the server answers for; bucket URLs name it so that the SDK asks
 // no metadata service for one.
-const Region = "us-east-1"
+const region = "us-east-1"
 
 const (
 	accessKey   = "storetest-access"
@@ -42,13 +42,10 @@ var serverURL = &url.URL{Scheme: "http", Host: "versitygw"}
 
 // S3 is one running server. Its counts cover every request since the start or the last Reset.
 type S3 struct {
-	// Endpoint is the proxy's base URL, the one that bucket URLs point at.
-	Endpoint string
-
 	server  *server
-	direct  *http.Transport // to the server, past the proxy
+	direct  *http.Transport  // to the server, past the proxy
+	proxy   *httptest.Server // counts the requests; bucket URLs point at it
 	sockDir string
-	proxy   *httptest.Server
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -96,7 +93,7 @@ func Start(dataDir string) (*S3, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
 	}}
 	s.server, err = startServer(exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
-		"--region", Region, "--health", healthPath, "--quiet", "posix", dataDir),
+		"--region", region, "--health", healthPath, "--quiet", "posix", dataDir),
 		filepath.Join(sockDir, "versitygw.log"), &http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String())
 	if err != nil {
 		_ = os.RemoveAll(sockDir)
@@ -110,7 +107,6 @@ func Start(dataDir string) (*S3, error) {
 		s.mu.Unlock()
 		forward.ServeHTTP(w, r)
 	}))
-	s.Endpoint = s.proxy.URL
 	return s, nil
 }
 
@@ -202,7 +198,7 @@ func (s *S3) Env() []string {
 // BucketURL is the gocloud.dev URL of a bucket on this server, as a user would write it for
 // any S3-compatible store.
 func (s *S3) BucketURL(bucket string) string {
-	q := url.Values{"endpoint": {s.Endpoint}, "region": {Region}, "use_path_style": {"true"}}
+	q := url.Values{"endpoint": {s.proxy.URL}, "region": {region}, "use_path_style": {"true"}}
 	return "s3://" + bucket + "?" + q.Encode()
 }
 
@@ -220,7 +216,7 @@ func (s *S3) CreateBucket(t testing.TB, name string) string {
 // request is not counted.
 func (s *S3) NewBucket(ctx context.Context, name string) (string, error) {
 	client := s3.New(s3.Options{
-		Region: Region, BaseEndpoint: aws.String(serverURL.String()), UsePathStyle: true,
+		Region: region, BaseEndpoint: aws.String(serverURL.String()), UsePathStyle: true,
 		HTTPClient: &http.Client{Transport: s.direct},
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}, nil
