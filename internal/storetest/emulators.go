@@ -80,11 +80,11 @@ func startEmulator(t *testing.T, name, rel, probe string, args ...string) {
 	dir := t.TempDir()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
-	s, err := startServer(cmd, filepath.Join(dir, name+".log"), http.DefaultClient, probe)
+	stop, err := startServer(cmd, filepath.Join(dir, name+".log"), http.DefaultClient, probe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.stop)
+	t.Cleanup(stop)
 }
 
 // freePort is a loopback port that was free a moment ago. The emulators are given one because

@@ -42,10 +42,10 @@ var serverURL = &url.URL{Scheme: "http", Host: "versitygw"}
 
 // S3 is one running server. Its counts cover every request since the start or the last Reset.
 type S3 struct {
-	server  *server
-	direct  *http.Transport  // to the server, past the proxy
-	proxy   *httptest.Server // counts the requests; bucket URLs point at it
-	sockDir string
+	stopServer func()
+	direct     *http.Transport  // to the server, past the proxy
+	proxy      *httptest.Server // counts the requests; bucket URLs point at it
+	sockDir    string
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -92,7 +92,7 @@ func Start(dataDir string) (*S3, error) {
 	s.direct = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
 	}}
-	s.server, err = startServer(exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
+	s.stopServer, err = startServer(exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
 		"--region", region, "--health", healthPath, "--quiet", "posix", dataDir),
 		filepath.Join(sockDir, "versitygw.log"), &http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String())
 	if err != nil {
@@ -113,21 +113,16 @@ func Start(dataDir string) (*S3, error) {
 // Close stops the proxy and the server this S3 started, and nothing else.
 func (s *S3) Close() {
 	s.proxy.Close()
-	s.server.stop()
+	s.stopServer()
 	s.direct.CloseIdleConnections()
 	_ = os.RemoveAll(s.sockDir)
 }
 
-// server is one server process this package started.
-type server struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
 // startServer starts cmd with its output in logPath and waits until it answers a GET of probe
 // through client. If it exits first or does not answer within startupWait, startServer stops it
-// and returns an error that quotes its output.
-func startServer(cmd *exec.Cmd, logPath string, client *http.Client, probe string) (*server, error) {
+// and returns an error that quotes its output. stop kills the server, and only it, and waits
+// for it to exit.
+func startServer(cmd *exec.Cmd, logPath string, client *http.Client, probe string) (stop func(), err error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -137,22 +132,25 @@ func startServer(cmd *exec.Cmd, logPath string, client *http.Client, probe strin
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("storetest: start %s: %w", cmd.Path, err)
 	}
-	s := &server{cmd: cmd, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(s.exited) }()
-	if err := s.waitReady(client, probe); err != nil {
-		s.stop()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop = func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	if err := waitReady(filepath.Base(cmd.Path), exited, client, probe); err != nil {
+		stop()
 		out, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("%w\nits output:\n%s", err, out)
 	}
-	return s, nil
+	return stop, nil
 }
 
 // waitReady polls probe until the server answers it at all: any HTTP status means it listens.
-func (s *server) waitReady(client *http.Client, probe string) error {
-	name := filepath.Base(s.cmd.Path)
+func waitReady(name string, exited <-chan struct{}, client *http.Client, probe string) error {
 	for deadline := time.Now().Add(startupWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		select {
-		case <-s.exited:
+		case <-exited:
 			return fmt.Errorf("storetest: %s exited before it was ready", name)
 		default:
 		}
@@ -162,12 +160,6 @@ func (s *server) waitReady(client *http.Client, probe string) error {
 		}
 	}
 	return fmt.Errorf("storetest: %s did not answer %s within %s", name, probe, startupWait)
-}
-
-// stop kills the server, and only it, and waits for it to exit.
-func (s *server) stop() {
-	_ = s.cmd.Process.Kill()
-	<-s.exited
 }
 
 // tool finds a server built into bin/ by a make target, as bin/<name>-<version>/<rel>, in the
