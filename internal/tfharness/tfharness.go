@@ -41,25 +41,23 @@ type Env struct {
 	seq       int
 }
 
-// NewEnv empties root, builds the providers from the module at moduleDir into root/bin and
-// writes the CLI configuration.
+// NewEnv empties root, builds the providers (one at least) from the module at moduleDir into
+// root/bin and writes the CLI configuration.
 func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) (*Env, error) {
 	if err := os.RemoveAll(root); err != nil {
 		return nil, err
 	}
 	env := &Env{Root: root, cliConfig: filepath.Join(root, "terraform.rc")}
-	bin := filepath.Join(root, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		return nil, err
-	}
 	var overrides strings.Builder
 	for _, p := range providers {
-		build := exec.CommandContext(ctx, "go", "build", "-o", env.ProviderBinary(p), p.Package)
+		// go build creates root/bin, where dev_overrides finds every provider.
+		binary := env.ProviderBinary(p)
+		build := exec.CommandContext(ctx, "go", "build", "-o", binary, p.Package)
 		build.Dir = moduleDir
 		if out, err := build.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", p.Package, err, out)
 		}
-		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, bin)
+		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, filepath.Dir(binary))
 	}
 	config := "provider_installation {\n  dev_overrides {\n" + overrides.String() + "  }\n  direct {}\n}\n"
 	if err := os.WriteFile(env.cliConfig, []byte(config), 0o600); err != nil {
@@ -78,8 +76,7 @@ func (e *Env) ProviderBinary(p Provider) string {
 // as its main.tf and env ("NAME=value") added to its commands.
 func (e *Env) Workspace(name, config string, env ...string) (*Workspace, error) {
 	e.seq++
-	w := e.workspaceIn(filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq)))
-	w.env = append(w.env, env...)
+	w := e.workspaceIn(filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq))).WithEnv(env...)
 	if err := os.MkdirAll(w.Dir, 0o755); err != nil {
 		return nil, err
 	}
