@@ -25,12 +25,13 @@ import (
 type Provider struct {
 	// Source is the address configurations give in required_providers, such as "apimart/apimart".
 	Source string
-	// Package is the Go package of its main, relative to the module root.
+	// Package is the Go package of its main: an import path, or a path relative to the module
+	// root.
 	Package string
 }
 
-// Apimart is this module's provider.
-var Apimart = Provider{Source: "apimart/apimart", Package: "."}
+// Apimart is this module's provider. Its import path builds from any directory of the module.
+var Apimart = Provider{Source: "apimart/apimart", Package: "github.com/apimart/terraform-provider-apimart"}
 
 // Env is a set of provider binaries and a Terraform CLI configuration that serves them through
 // dev_overrides, so no workspace needs terraform init (or a registry).
@@ -41,8 +42,8 @@ type Env struct {
 	seq       int
 }
 
-// NewEnv empties root, builds the providers (one at least) from the module at moduleDir into
-// root/bin and writes the CLI configuration.
+// NewEnv empties root, builds the providers (one at least) from the module at moduleDir, or the
+// working directory if it is empty, into root/bin and writes the CLI configuration.
 func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) (*Env, error) {
 	if err := os.RemoveAll(root); err != nil {
 		return nil, err
@@ -97,18 +98,13 @@ func (e *Env) workspaceIn(dir string) *Workspace {
 	return &Workspace{Dir: dir, env: env}
 }
 
-// testEnv builds this module's provider once per test process.
+// testEnv builds this module's provider once per test process, in the test's package directory.
 var testEnv = sync.OnceValues(func() (*Env, error) {
-	ctx := context.Background()
-	moduleDir, err := ModuleRoot(ctx)
-	if err != nil {
-		return nil, err
-	}
 	root, err := os.MkdirTemp("", "apimart-provider-")
 	if err != nil {
 		return nil, err
 	}
-	return NewEnv(ctx, moduleDir, root, Apimart)
+	return NewEnv(context.Background(), "", root, Apimart)
 })
 
 // NewWorkspace creates a workspace in a temporary directory, with this module's provider built
