@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // Provider is a provider binary to build from this module.
@@ -209,30 +211,19 @@ func (w *Workspace) MustRun(tb testing.TB, args ...string) Result {
 	return r
 }
 
-// Resource is one resource instance from `terraform show -json`.
-type Resource struct {
-	Address string         `json:"address"`
-	Values  map[string]any `json:"values"`
-	Tainted bool           `json:"tainted"`
-}
-
 // Resources lists the resource instances in state by address.
-func (w *Workspace) Resources(tb testing.TB) map[string]Resource {
+func (w *Workspace) Resources(tb testing.TB) map[string]tfjson.StateResource {
 	tb.Helper()
 	r := w.MustRun(tb, "show", "-json")
-	var doc struct {
-		Values struct {
-			RootModule struct {
-				Resources []Resource `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+	var state tfjson.State
+	if err := json.Unmarshal([]byte(r.Stdout), &state); err != nil {
 		tb.Fatalf("parsing terraform show -json: %v\n%s", err, r.Stdout)
 	}
-	out := map[string]Resource{}
-	for _, res := range doc.Values.RootModule.Resources {
-		out[res.Address] = res
+	out := map[string]tfjson.StateResource{}
+	if state.Values != nil { // nil before the first apply
+		for _, res := range state.Values.RootModule.Resources {
+			out[res.Address] = *res
+		}
 	}
 	return out
 }
