@@ -494,10 +494,10 @@ resource "apimart_image" "crowd" {
 
 	var inState []string
 	for address, res := range w.Resources(t) {
-		if res.Values["status"] != "completed" || res.Values["url"] == nil || res.Tainted {
-			t.Errorf("%s: status %v, url %v, tainted %v", address, res.Values["status"], res.Values["url"], res.Tainted)
+		if res.AttributeValues["status"] != "completed" || res.AttributeValues["url"] == nil || res.Tainted {
+			t.Errorf("%s: status %v, url %v, tainted %v", address, res.AttributeValues["status"], res.AttributeValues["url"], res.Tainted)
 		}
-		inState = append(inState, fmt.Sprint(res.Values["task_id"]))
+		inState = append(inState, fmt.Sprint(res.AttributeValues["task_id"]))
 	}
 	var onServer []string
 	for _, task := range fake.Tasks() {

@@ -476,8 +476,8 @@ func TestAccImageFile_expiredURLKeepsStateAndWarns(t *testing.T) {
 		}
 	}
 	requireCounts(t, fake, fileCounts(1, 1, 1))
-	if res := w.Resources(t)["apimart_image_file.hero"]; res.Values["sha256"] != saved {
-		t.Fatalf("state changed: %+v", res.Values)
+	if res := w.Resources(t)["apimart_image_file.hero"]; res.AttributeValues["sha256"] != saved {
+		t.Fatalf("state changed: %+v", res.AttributeValues)
 	}
 }
 

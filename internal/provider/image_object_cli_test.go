@@ -84,7 +84,7 @@ func TestAccImageObject_s3CopyPlanMoveRestoreExpire(t *testing.T) {
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	requireCounts(t, fake, fileCounts(1, 1, 0))
 	requireS3Counts(t, s3, s3Counts{"PUT": 1}) // one upload, nothing read
-	saved := w.Resources(t)["apimart_image_object.hero"].Values
+	saved := w.Resources(t)["apimart_image_object.hero"].AttributeValues
 	requireStoredAsInState(t, first, "images/hero.png", saved)
 	requireOnlyImageMetadata(t, first, "images/hero.png")
 
@@ -140,7 +140,7 @@ func TestAccImageObject_s3CopyPlanMoveRestoreExpire(t *testing.T) {
 	requireS3Counts(t, s3, s3Counts{"HEAD": 1})
 	requireWords(t, plan, "No changes", "Image object cannot be downloaded again", fmt.Sprint(saved["sha256"]), "-replace=apimart_image.NAME")
 	requireCounts(t, fake, fileCounts(0, 0, 1))
-	if got := w.Resources(t)["apimart_image_object.hero"].Values["sha256"]; got != saved["sha256"] {
+	if got := w.Resources(t)["apimart_image_object.hero"].AttributeValues["sha256"]; got != saved["sha256"] {
 		t.Fatalf("state lost the object's hash: %v", got)
 	}
 }
@@ -240,7 +240,7 @@ func TestAccImageObject_freshRunnerPlansNothingForObjectsAndRestoresFiles(t *tes
 	}
 	runner.MustRun(t, "apply", "-auto-approve", "-no-color", "ci.plan")
 	requireCounts(t, fake, fileCounts(0, 1, 1))
-	if got, want := fileSHA256(filepath.Join(runner.Dir, "assets", "hero.png")), runner.Resources(t)["apimart_image_file.hero"].Values["sha256"]; got != want {
+	if got, want := fileSHA256(filepath.Join(runner.Dir, "assets", "hero.png")), runner.Resources(t)["apimart_image_file.hero"].AttributeValues["sha256"]; got != want {
 		t.Fatalf("the restored file has SHA-256 %s, state says %v", got, want)
 	}
 	requireWords(t, runner.MustRun(t, "plan", "-no-color"), "No changes")

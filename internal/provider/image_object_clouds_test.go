@@ -122,7 +122,7 @@ func storeThroughEmulator(t *testing.T, fake *fakeapimart.Server, baseURL, bucke
 	w.MustRun(t, "apply", "-auto-approve", "-input=false")
 	requireCounts(t, fake, counts{"tasks_created": 0, "image_downloads": 1, "downloads_with_authorization": 0})
 	sum := sha256.Sum256(body)
-	if got := w.Resources(t)["apimart_image_object.o"].Values["sha256"]; got != hex.EncodeToString(sum[:]) {
+	if got := w.Resources(t)["apimart_image_object.o"].AttributeValues["sha256"]; got != hex.EncodeToString(sum[:]) {
 		t.Errorf("sha256 in state = %v, want %x, the file's", got, sum)
 	}
 	fake.ResetCounters()
@@ -132,12 +132,10 @@ func storeThroughEmulator(t *testing.T, fake *fakeapimart.Server, baseURL, bucke
 
 func TestAccImageObject_gcsEmulator(t *testing.T) {
 	fake, baseURL := startFake(t)
-	gcs := storetest.StartGCS(t)
-	storeThroughEmulator(t, fake, baseURL, gcs.CreateBucket(t, "apimart-assets"))
+	storeThroughEmulator(t, fake, baseURL, storetest.StartGCS(t, "apimart-assets"))
 }
 
 func TestAccImageObject_azuriteEmulator(t *testing.T) {
 	fake, baseURL := startFake(t)
-	azurite := storetest.StartAzurite(t)
-	storeThroughEmulator(t, fake, baseURL, azurite.CreateBucket(t, "assets"))
+	storeThroughEmulator(t, fake, baseURL, storetest.StartAzurite(t, "assets"))
 }

@@ -42,11 +42,11 @@ func requireOneCompletedTask(t *testing.T, w *tfharness.Workspace, fake *fakeapi
 	if !ok {
 		t.Fatalf("%s is not in state", address)
 	}
-	if res.Values["task_id"] != tasks[0].ID || res.Values["status"] != "completed" || res.Tainted {
+	if res.AttributeValues["task_id"] != tasks[0].ID || res.AttributeValues["status"] != "completed" || res.Tainted {
 		t.Fatalf("state has task %v status %v tainted %v; want the server's only task %s, completed, not tainted",
-			res.Values["task_id"], res.Values["status"], res.Tainted, tasks[0].ID)
+			res.AttributeValues["task_id"], res.AttributeValues["status"], res.Tainted, tasks[0].ID)
 	}
-	if url, _ := res.Values["url"].(string); url == "" {
+	if url, _ := res.AttributeValues["url"].(string); url == "" {
 		t.Fatal("state has no url")
 	}
 }
@@ -66,7 +66,7 @@ resource "apimart_image" "u" {
 	if first.Err == nil || !strings.Contains(first.Stderr, "Timed out waiting for the image") {
 		t.Fatalf("first apply should time out; err %v\nstderr:\n%s", first.Err, first.Stderr)
 	}
-	if res := w.Resources(t)["apimart_image.u"]; !res.Tainted || res.Values["interrupted"] != true {
+	if res := w.Resources(t)["apimart_image.u"]; !res.Tainted || res.AttributeValues["interrupted"] != true {
 		t.Fatalf("after the timeout the object should be tainted and interrupted: %+v", res)
 	}
 	w.MustRun(t, "untaint", "apimart_image.u")
@@ -100,7 +100,7 @@ resource "apimart_image" "i" {
 		t.Fatalf("interrupted apply exited 0:\n%s", out.String())
 	}
 	res := w.Resources(t)["apimart_image.i"]
-	if res.Values["task_id"] != fake.Tasks()[0].ID || res.Values["interrupted"] != true {
+	if res.AttributeValues["task_id"] != fake.Tasks()[0].ID || res.AttributeValues["interrupted"] != true {
 		t.Fatalf("after the interrupt, state should keep the task and mark it interrupted: %+v\n%s", res, out.String())
 	}
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
@@ -116,9 +116,9 @@ resource "apimart_image" "r" {
 }
 `)
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
-	before := w.Resources(t)["apimart_image.r"].Values["task_id"]
+	before := w.Resources(t)["apimart_image.r"].AttributeValues["task_id"]
 	w.MustRun(t, "apply", "-auto-approve", "-no-color", "-replace=apimart_image.r")
-	after := w.Resources(t)["apimart_image.r"].Values["task_id"]
+	after := w.Resources(t)["apimart_image.r"].AttributeValues["task_id"]
 	requireCounts(t, fake, counts{"tasks_created": 2}) // apply, then apply -replace
 	if before == after {
 		t.Fatalf("-replace kept task %v", before)
@@ -134,12 +134,12 @@ func forgetUnfinishedTask(t *testing.T, fake *fakeapimart.Server, w *tfharness.W
 		t.Fatalf("first apply should time out; err %v\nstderr:\n%s", first.Err, first.Stderr)
 	}
 	res := w.Resources(t)[address]
-	if !res.Tainted || res.Values["interrupted"] != true {
+	if !res.Tainted || res.AttributeValues["interrupted"] != true {
 		t.Fatalf("after the timeout the object should be tainted and interrupted: %+v", res)
 	}
 	fake.ForgetAllTasks()
 	fake.Configure(func(set *fakeapimart.Settings) { set.TaskDuration = 300 * time.Millisecond })
-	taskID, _ := res.Values["task_id"].(string)
+	taskID, _ := res.AttributeValues["task_id"].(string)
 	return taskID
 }
 
@@ -168,14 +168,14 @@ func TestAccImage_forgottenTaskUntaintedPlansNoImage(t *testing.T) {
 	}
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	requireCounts(t, fake, counts{"tasks_created": 1})
-	if kept := w.Resources(t)["apimart_image.f"].Values["task_id"]; kept != taskID {
+	if kept := w.Resources(t)["apimart_image.f"].AttributeValues["task_id"]; kept != taskID {
 		t.Fatalf("state has task %v, want the forgotten task %s kept", kept, taskID)
 	}
 
 	w.MustRun(t, "apply", "-auto-approve", "-no-color", "-replace=apimart_image.f")
 	requireCounts(t, fake, counts{"tasks_created": 2}) // the timed-out create, then -replace
-	if res := w.Resources(t)["apimart_image.f"]; res.Values["task_id"] == taskID || res.Values["status"] != "completed" {
-		t.Fatalf("after -replace the state should hold a new, completed task: %+v", res.Values)
+	if res := w.Resources(t)["apimart_image.f"]; res.AttributeValues["task_id"] == taskID || res.AttributeValues["status"] != "completed" {
+		t.Fatalf("after -replace the state should hold a new, completed task: %+v", res.AttributeValues)
 	}
 }
 
@@ -195,7 +195,7 @@ func TestAccImage_forgottenTaskTaintedIsReplacedOnce(t *testing.T) {
 	}
 	w.MustRun(t, "apply", "-auto-approve", "-no-color")
 	requireCounts(t, fake, counts{"tasks_created": 2}) // the timed-out create, then the replacement
-	if res := w.Resources(t)["apimart_image.f"]; res.Tainted || res.Values["task_id"] == taskID || res.Values["status"] != "completed" {
+	if res := w.Resources(t)["apimart_image.f"]; res.Tainted || res.AttributeValues["task_id"] == taskID || res.AttributeValues["status"] != "completed" {
 		t.Fatalf("the replacement should hold a new, completed task: %+v", res)
 	}
 }

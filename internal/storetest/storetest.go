@@ -1,11 +1,14 @@
-// Package storetest runs a real S3-compatible server for tests and benchmarks: versitygw, built
-// into bin/ by `make s3-server`, over a directory, behind a loopback proxy that counts every
-// request the code under test sends to the storage.
+// Package storetest runs real storage servers on loopback for tests and benchmarks. The
+// S3-compatible one is versitygw, built into bin/ by `make s3-server`, over a directory, behind a
+// proxy that counts every request the code under test sends to the storage. The Google Cloud
+// Storage and Azure Blob Storage emulators, built into bin/ by `make emulators`, each serve one
+// bucket for a test. Their SDKs read the emulator's address and credentials from the environment,
+// once per process, so a provider that talks to them must be started after StartGCS or
+// StartAzurite, as each terraform command of a tfharness workspace starts its own.
 package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -16,25 +19,27 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
-// Region is the one region the server answers for; bucket URLs name it so that the SDK asks
+// region is the one region the server answers for; bucket URLs name it so that the SDK asks
 // no metadata service for one.
-const Region = "us-east-1"
+const region = "us-east-1"
 
 const (
 	accessKey   = "storetest-access"
 	secretKey   = "storetest-secret"
 	healthPath  = "/storetest-health"
-	startupWait = 30 * time.Second
+	startupWait = 60 * time.Second // Azurite's Node loads slowly on a busy machine
 )
 
 // serverURL reaches the server over its socket; the host is only a label.
@@ -42,14 +47,10 @@ var serverURL = &url.URL{Scheme: "http", Host: "versitygw"}
 
 // S3 is one running server. Its counts cover every request since the start or the last Reset.
 type S3 struct {
-	// Endpoint is the proxy's base URL, the one that bucket URLs point at.
-	Endpoint string
-
-	cmd     *exec.Cmd
-	direct  *http.Transport // to the server, past the proxy
-	exited  chan struct{}
-	sockDir string
-	proxy   *httptest.Server
+	stopServer func()
+	direct     *http.Transport  // to the server, past the proxy
+	proxy      *httptest.Server // counts the requests; bucket URLs point at it
+	sockDir    string
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -69,7 +70,9 @@ func StartS3(t testing.TB) *S3 {
 	credentials.Do(func() {
 		for _, kv := range s.Env() {
 			name, value, _ := strings.Cut(kv, "=")
-			_ = os.Setenv(name, value) // fails only for names with "=" or NUL; these are constants
+			// For the whole process, not t.Setenv, which would forbid parallel tests. It fails
+			// only for names with "=" or NUL; these are constants.
+			_ = os.Setenv(name, value) //nolint:usetesting
 		}
 	})
 	return s
@@ -90,30 +93,16 @@ func Start(dataDir string) (*S3, error) {
 		return nil, err
 	}
 	socket := filepath.Join(sockDir, "s")
-	logPath := filepath.Join(sockDir, "versitygw.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-
-	s := &S3{sockDir: sockDir, exited: make(chan struct{}), counts: map[string]int{}}
-	s.cmd = exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
-		"--region", Region, "--health", healthPath, "--quiet", "posix", dataDir)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	if err := s.cmd.Start(); err != nil {
-		_ = os.RemoveAll(sockDir)
-		return nil, fmt.Errorf("storetest: start %s: %w", binary, err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-
+	s := &S3{sockDir: sockDir, counts: map[string]int{}}
 	s.direct = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
 	}}
-	if err := s.waitReady(&http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String()); err != nil {
-		out, _ := os.ReadFile(logPath)
-		s.Close()
-		return nil, fmt.Errorf("%w\nits output:\n%s", err, out)
+	s.stopServer, err = startServer(exec.Command(binary, "--port", socket, "--access", accessKey, "--secret", secretKey,
+		"--region", region, "--health", healthPath, "--quiet", "posix", dataDir),
+		filepath.Join(sockDir, "versitygw.log"), &http.Client{Transport: s.direct}, serverURL.JoinPath(healthPath).String())
+	if err != nil {
+		_ = os.RemoveAll(sockDir)
+		return nil, err
 	}
 	forward := httputil.NewSingleHostReverseProxy(serverURL)
 	forward.Transport = s.direct
@@ -123,62 +112,73 @@ func Start(dataDir string) (*S3, error) {
 		s.mu.Unlock()
 		forward.ServeHTTP(w, r)
 	}))
-	s.Endpoint = s.proxy.URL
 	return s, nil
-}
-
-func (s *S3) waitReady(client *http.Client, health string) error {
-	for deadline := time.Now().Add(startupWait); time.Now().Before(deadline); {
-		select {
-		case <-s.exited:
-			return errors.New("storetest: versitygw exited before it was ready")
-		default:
-		}
-		if resp, err := client.Get(health); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return fmt.Errorf("storetest: versitygw did not answer %s within %s", healthPath, startupWait)
 }
 
 // Close stops the proxy and the server this S3 started, and nothing else.
 func (s *S3) Close() {
-	if s.proxy != nil {
-		s.proxy.Close()
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.exited
+	s.proxy.Close()
+	s.stopServer()
 	s.direct.CloseIdleConnections()
 	_ = os.RemoveAll(s.sockDir)
 }
 
-// tool finds a server built into bin/ by a make target, as bin/<name>-<version>/<rel>, above the
-// working directory; versions are written once, in GNUmakefile. The newest build wins if several
-// versions are there.
-func tool(name, rel, target string) (string, error) {
-	dir, err := os.Getwd()
+// startServer starts cmd with its output in logPath and waits until it answers a GET of probe
+// through client. If it exits first or does not answer within startupWait, startServer stops it
+// and returns an error that quotes its output. stop kills the server, and only it, and waits
+// for it to exit.
+func startServer(cmd *exec.Cmd, logPath string, client *http.Client, probe string) (stop func(), err error) {
+	logFile, err := os.Create(logPath)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("storetest: no go.mod above the working directory, so no bin/ to find %s in", name)
-		}
-		dir = parent
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("storetest: start %s: %w", cmd.Path, err)
 	}
-	found, _ := filepath.Glob(filepath.Join(dir, "bin", name+"-*", rel))
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop = func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	if err := waitReady(filepath.Base(cmd.Path), exited, client, probe); err != nil {
+		stop()
+		out, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%w\nits output:\n%s", err, out)
+	}
+	return stop, nil
+}
+
+// waitReady polls probe until the server answers it at all: any HTTP status means it listens.
+func waitReady(name string, exited <-chan struct{}, client *http.Client, probe string) error {
+	for deadline := time.Now().Add(startupWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			return fmt.Errorf("storetest: %s exited before it was ready", name)
+		default:
+		}
+		if resp, err := client.Get(probe); err == nil {
+			_ = resp.Body.Close()
+			return nil
+		}
+	}
+	return fmt.Errorf("storetest: %s did not answer %s within %s", name, probe, startupWait)
+}
+
+// tool finds a server built into bin/ by a make target, as bin/<name>-<version>/<rel>, in the
+// module's root; versions are written once, in GNUmakefile. The newest build wins if several
+// versions are there (Glob lists them in lexical order).
+func tool(name, rel, target string) (string, error) {
+	root, err := tfharness.ModuleRoot(context.Background())
+	if err != nil {
+		return "", fmt.Errorf("storetest: no bin/ to find %s in: %w", name, err)
+	}
+	found, _ := filepath.Glob(filepath.Join(root, "bin", name+"-*", rel))
 	if len(found) == 0 {
-		return "", fmt.Errorf("storetest: %s is not built: run `make %s` (it builds it into %s)", name, target, filepath.Join(dir, "bin"))
+		return "", fmt.Errorf("storetest: %s is not built: run `make %s` (it builds it into %s)", name, target, filepath.Join(root, "bin"))
 	}
-	sort.Strings(found)
 	return found[len(found)-1], nil
 }
 
@@ -195,7 +195,7 @@ func (s *S3) Env() []string {
 // BucketURL is the gocloud.dev URL of a bucket on this server, as a user would write it for
 // any S3-compatible store.
 func (s *S3) BucketURL(bucket string) string {
-	q := url.Values{"endpoint": {s.Endpoint}, "region": {Region}, "use_path_style": {"true"}}
+	q := url.Values{"endpoint": {s.proxy.URL}, "region": {region}, "use_path_style": {"true"}}
 	return "s3://" + bucket + "?" + q.Encode()
 }
 
@@ -213,7 +213,7 @@ func (s *S3) CreateBucket(t testing.TB, name string) string {
 // request is not counted.
 func (s *S3) NewBucket(ctx context.Context, name string) (string, error) {
 	client := s3.New(s3.Options{
-		Region: Region, BaseEndpoint: aws.String(serverURL.String()), UsePathStyle: true,
+		Region: region, BaseEndpoint: aws.String(serverURL.String()), UsePathStyle: true,
 		HTTPClient: &http.Client{Transport: s.direct},
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}, nil
@@ -247,4 +247,88 @@ func (s *S3) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[string]int{}
+}
+
+// StartGCS starts fake-gcs-server on a loopback port for the test, with one empty bucket in
+// memory, points STORAGE_EMULATOR_HOST at it, which the Google SDK obeys without credentials,
+// and returns the bucket's gs:// URL.
+func StartGCS(t *testing.T, bucket string) string {
+	t.Helper()
+	// The emulator creates a bucket for each directory of its -data directory.
+	data := t.TempDir()
+	if err := os.Mkdir(filepath.Join(data, bucket), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	host := net.JoinHostPort("127.0.0.1", port)
+	startEmulator(t, "fake-gcs-server", "fake-gcs-server", "http://"+host+"/storage/v1/b", "-backend", "memory",
+		"-data", data, "-scheme", "http", "-host", "127.0.0.1", "-port", port, "-log-level", "error")
+	t.Setenv("STORAGE_EMULATOR_HOST", host)
+	return "gs://" + bucket
+}
+
+// Azurite's one account; its key is the documented, public development key.
+const (
+	azuriteAccount = "devstoreaccount1"
+	azuriteKey     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+// StartAzurite starts Azurite's blob service on a loopback port for the test, with one empty
+// container in memory, puts its account and key in the environment, where the Azure SDK finds
+// shared-key credentials, and returns the container's azblob:// URL.
+func StartAzurite(t *testing.T, container string) string {
+	t.Helper()
+	port := freePort(t)
+	host := net.JoinHostPort("127.0.0.1", port)
+	startEmulator(t, "azurite", "node_modules/.bin/azurite-blob", "http://"+host, "--blobHost", "127.0.0.1",
+		"--blobPort", port, "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableTelemetry")
+	t.Setenv("AZURE_STORAGE_ACCOUNT", azuriteAccount)
+	t.Setenv("AZURE_STORAGE_KEY", azuriteKey)
+	cred, err := azblob.NewSharedKeyCredential(azuriteAccount, azuriteKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := azblob.NewClientWithSharedKeyCredential("http://"+host+"/"+azuriteAccount, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateContainer(context.Background(), container, nil); err != nil {
+		t.Fatalf("storetest: create Azurite container %q: %v", container, err)
+	}
+	q := url.Values{"protocol": {"http"}, "domain": {host}, "localemu": {"true"}}
+	return "azblob://" + container + "?" + q.Encode()
+}
+
+// startEmulator starts bin/<name>-<version>/<rel> with args in a temporary directory, for
+// anything it writes beside its memory, until the test ends, and waits until probe answers.
+func startEmulator(t *testing.T, name, rel, probe string, args ...string) {
+	t.Helper()
+	binary, err := tool(name, rel, "emulators")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	stop, err := startServer(cmd, filepath.Join(dir, name+".log"), http.DefaultClient, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+}
+
+// freePort is a loopback port that was free a moment ago. The emulators are given one because
+// fake-gcs-server reports port 0 instead of the port it took, and one wait serves both.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }

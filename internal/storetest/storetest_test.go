@@ -60,11 +60,9 @@ func roundTrip(t *testing.T, bucketURL string) {
 }
 
 func TestStartGCS_stores(t *testing.T) {
-	gcs := storetest.StartGCS(t)
-	roundTrip(t, gcs.CreateBucket(t, "pictures"))
+	roundTrip(t, storetest.StartGCS(t, "pictures"))
 }
 
 func TestStartAzurite_stores(t *testing.T) {
-	azurite := storetest.StartAzurite(t)
-	roundTrip(t, azurite.CreateBucket(t, "pictures"))
+	roundTrip(t, storetest.StartAzurite(t, "pictures"))
 }

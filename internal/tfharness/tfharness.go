@@ -5,6 +5,7 @@ package tfharness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,18 +19,21 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // Provider is a provider binary to build from this module.
 type Provider struct {
 	// Source is the address configurations give in required_providers, such as "apimart/apimart".
 	Source string
-	// Package is the Go package of its main, relative to the module root.
+	// Package is the Go package of its main: an import path, or a path relative to the module
+	// root.
 	Package string
 }
 
-// Apimart is this module's provider.
-var Apimart = Provider{Source: "apimart/apimart", Package: "."}
+// Apimart is this module's provider. Its import path builds from any directory of the module.
+var Apimart = Provider{Source: "apimart/apimart", Package: "github.com/apimart/terraform-provider-apimart"}
 
 // Env is a set of provider binaries and a Terraform CLI configuration that serves them through
 // dev_overrides, so no workspace needs terraform init (or a registry).
@@ -40,25 +44,23 @@ type Env struct {
 	seq       int
 }
 
-// NewEnv empties root, builds the providers from the module at moduleDir into root/bin and
-// writes the CLI configuration.
+// NewEnv empties root, builds the providers (one at least) from the module at moduleDir, or the
+// working directory if it is empty, into root/bin and writes the CLI configuration.
 func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) (*Env, error) {
 	if err := os.RemoveAll(root); err != nil {
 		return nil, err
 	}
 	env := &Env{Root: root, cliConfig: filepath.Join(root, "terraform.rc")}
-	bin := filepath.Join(root, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		return nil, err
-	}
 	var overrides strings.Builder
 	for _, p := range providers {
-		build := exec.CommandContext(ctx, "go", "build", "-o", env.ProviderBinary(p), p.Package)
+		// go build creates root/bin, where dev_overrides finds every provider.
+		binary := env.ProviderBinary(p)
+		build := exec.CommandContext(ctx, "go", "build", "-o", binary, p.Package)
 		build.Dir = moduleDir
 		if out, err := build.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", p.Package, err, out)
 		}
-		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, bin)
+		fmt.Fprintf(&overrides, "    %q = %q\n", p.Source, filepath.Dir(binary))
 	}
 	config := "provider_installation {\n  dev_overrides {\n" + overrides.String() + "  }\n  direct {}\n}\n"
 	if err := os.WriteFile(env.cliConfig, []byte(config), 0o600); err != nil {
@@ -77,8 +79,7 @@ func (e *Env) ProviderBinary(p Provider) string {
 // as its main.tf and env ("NAME=value") added to its commands.
 func (e *Env) Workspace(name, config string, env ...string) (*Workspace, error) {
 	e.seq++
-	w := e.workspaceIn(filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq)))
-	w.env = append(w.env, env...)
+	w := e.workspaceIn(filepath.Join(e.Root, fmt.Sprintf("%s-%03d", name, e.seq))).WithEnv(env...)
 	if err := os.MkdirAll(w.Dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -99,18 +100,13 @@ func (e *Env) workspaceIn(dir string) *Workspace {
 	return &Workspace{Dir: dir, env: env}
 }
 
-// testEnv builds this module's provider once per test process.
+// testEnv builds this module's provider once per test process, in the test's package directory.
 var testEnv = sync.OnceValues(func() (*Env, error) {
-	ctx := context.Background()
-	moduleDir, err := ModuleRoot(ctx)
-	if err != nil {
-		return nil, err
-	}
 	root, err := os.MkdirTemp("", "apimart-provider-")
 	if err != nil {
 		return nil, err
 	}
-	return NewEnv(ctx, moduleDir, root, Apimart)
+	return NewEnv(context.Background(), "", root, Apimart)
 })
 
 // NewWorkspace creates a workspace in a temporary directory, with this module's provider built
@@ -165,11 +161,7 @@ func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 // runs the binary terraform-plugin-testing is told to use in TF_ACC_TERRAFORM_PATH, so that one
 // variable moves every test to another CLI, else terraform on PATH.
 func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
-	binary := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if binary == "" {
-		binary = "terraform"
-	}
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, cmp.Or(os.Getenv("TF_ACC_TERRAFORM_PATH"), "terraform"), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
 	return cmd
@@ -219,30 +211,19 @@ func (w *Workspace) MustRun(tb testing.TB, args ...string) Result {
 	return r
 }
 
-// Resource is one resource instance from `terraform show -json`.
-type Resource struct {
-	Address string         `json:"address"`
-	Values  map[string]any `json:"values"`
-	Tainted bool           `json:"tainted"`
-}
-
 // Resources lists the resource instances in state by address.
-func (w *Workspace) Resources(tb testing.TB) map[string]Resource {
+func (w *Workspace) Resources(tb testing.TB) map[string]tfjson.StateResource {
 	tb.Helper()
 	r := w.MustRun(tb, "show", "-json")
-	var doc struct {
-		Values struct {
-			RootModule struct {
-				Resources []Resource `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+	var state tfjson.State
+	if err := json.Unmarshal([]byte(r.Stdout), &state); err != nil {
 		tb.Fatalf("parsing terraform show -json: %v\n%s", err, r.Stdout)
 	}
-	out := map[string]Resource{}
-	for _, res := range doc.Values.RootModule.Resources {
-		out[res.Address] = res
+	out := map[string]tfjson.StateResource{}
+	if state.Values != nil { // nil before the first apply
+		for _, res := range state.Values.RootModule.Resources {
+			out[res.Address] = *res
+		}
 	}
 	return out
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/apimart/terraform-provider-apimart/internal/bench"
 	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
@@ -42,11 +43,13 @@ func main() {
 // set parses them: its flags are named after the variables. update says whether a full run
 // rewrites the results section of resultsFile.
 func parseSettings(lookupEnv func(string) (string, bool)) (opts bench.Options, update bool, err error) {
-	var only string
 	fs := flag.NewFlagSet("apimart-bench", flag.ContinueOnError)
 	fs.IntVar(&opts.Runs, "BENCH_RUNS", 5, "")
 	fs.BoolVar(&opts.Quick, "BENCH_QUICK", false, "")
-	fs.StringVar(&only, "BENCH_ONLY", "", "")
+	fs.Func("BENCH_ONLY", "", func(names string) error {
+		opts.Only = strings.FieldsFunc(names, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+		return nil
+	})
 	fs.BoolVar(&update, "BENCH_UPDATE", true, "")
 	fs.VisitAll(func(f *flag.Flag) {
 		if v, _ := lookupEnv(f.Name); v != "" && err == nil {
@@ -55,11 +58,6 @@ func parseSettings(lookupEnv func(string) (string, bool)) (opts bench.Options, u
 			}
 		}
 	})
-	for _, name := range strings.Split(only, ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			opts.Only = append(opts.Only, name)
-		}
-	}
 	return opts, update, err
 }
 

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +22,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+
+	"github.com/felixge/httpsnoop"
 
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 )
@@ -37,59 +41,39 @@ func main() {
 	}
 }
 
-// parseFlags reads the listen address and the settings the flags name. The others (the submit
-// shape, estimated_time, the URL lifetime, faults) keep their defaults and are changed through
-// /_fake/settings, which can change these too.
-func parseFlags(args []string, stderr io.Writer) (string, fakeapimart.Option, error) {
-	set := fakeapimart.New().Settings()
-	var listen, keys string
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// The flags name a few settings. The others (the submit shape, estimated_time, the URL
+	// lifetime, faults) keep their defaults and are changed through /_fake/settings, which can
+	// change these too.
+	fake := fakeapimart.New()
+	set := fake.Settings()
 	fs := flag.NewFlagSet("apimart-fake", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&listen, "listen", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free port")
-	fs.StringVar(&keys, "keys", fakeapimart.DefaultKey, "comma-separated API `keys` the server accepts")
+	listen := fs.String("listen", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free port")
+	keys := fs.String("keys", fakeapimart.DefaultKey, "comma-separated API `keys` the server accepts")
 	fs.DurationVar(&set.TaskDuration, "task-duration", set.TaskDuration, "time from submit to completion; 0 completes at once")
 	fs.Float64Var(&set.ImageScale, "image-scale", set.ImageScale, "factor applied to the real pixel size of result images; 1 is full size")
 	if err := fs.Parse(args); err != nil {
-		return "", nil, err
-	}
-	if fs.NArg() > 0 {
-		return "", nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	set.Keys = nil
-	for _, k := range strings.Split(keys, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			set.Keys = append(set.Keys, k)
-		}
-	}
-	if len(set.Keys) == 0 {
-		return "", nil, errors.New("-keys names no key")
-	}
-	set.ControlRoutes = true
-	return listen, func(s *fakeapimart.Settings) { *s = set }, checkLoopback(listen)
-}
-
-// checkLoopback refuses addresses reachable from other machines: the fake has no real auth and
-// its control routes have none at all.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("-listen %q is not host:port: %w", addr, err)
-	}
-	if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("-listen %q is not a loopback address; the fake server only listens on 127.0.0.1, ::1 or localhost", addr)
-}
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	listen, settings, err := parseFlags(args, stderr)
-	if err != nil {
 		return err
 	}
-	fake := fakeapimart.New(settings)
-	ln, err := net.Listen("tcp", listen)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	set.Keys = strings.FieldsFunc(*keys, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(set.Keys) == 0 {
+		return errors.New("-keys names no key")
+	}
+	set.ControlRoutes = true
+	fake.Configure(func(s *fakeapimart.Settings) { *s = set })
+	// Only loopback: the fake has no real auth and its control routes have none at all.
+	host, _, err := net.SplitHostPort(*listen)
+	ip := net.ParseIP(host)
+	if loopback := strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback(); err != nil || !loopback {
+		return fmt.Errorf("-listen %q is not a loopback host:port; the fake server only listens on 127.0.0.1, ::1 or localhost", *listen)
+	}
+	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", listen, err)
+		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	srv := &http.Server{
@@ -102,59 +86,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		_ = ln.Close()
 		return err
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
+	shutdown := make(chan error, 1)
+	context.AfterFunc(ctx, func() {
+		logger.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		shutdown <- srv.Shutdown(shutdownCtx)
+	})
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
-	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := <-shutdown; err != nil {
 		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
 	}
 	return nil
 }
 
 // logRequests writes one line per request. Only the method, path, status and duration are
-// logged: the query holds nothing secret, but headers carry the key.
+// logged: the query holds nothing secret, but headers carry the key. httpsnoop's wrapper lets
+// http.ResponseController reach the connection, which the reset faults hijack.
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
-		start := time.Now()
-		next.ServeHTTP(rec, r)
-		status := "no response"
-		if rec.status != 0 {
-			status = fmt.Sprint(rec.status)
+		var m httpsnoop.Metrics // Code stays 0 until the handler sets a status
+		m.CaptureMetrics(w, func(w http.ResponseWriter) { next.ServeHTTP(w, r) })
+		status := "no response" // a hijacked connection
+		if m.Code != 0 || m.Written > 0 {
+			status = fmt.Sprint(cmp.Or(m.Code, http.StatusOK))
 		}
-		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(start).Round(time.Microsecond))
+		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", m.Duration.Round(time.Microsecond))
 	})
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection, which the reset faults hijack.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
