@@ -70,13 +70,13 @@ func (r *imageObjectResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"`endpoint`, `region` and `use_path_style` parameters), `gs://BUCKET`, `azblob://CONTAINER` or `file:///ABSOLUTE/DIR` " +
 			"(created when missing). Credentials come from each cloud's standard chain. Changing it moves the object, with no download.",
 		Required:   true,
-		Validators: []validator.String{bucketURLValidator{}},
+		Validators: []validator.String{bucketURLValidator},
 	}
 	attributes["key"] = schema.StringAttribute{
 		MarkdownDescription: "The object's key inside the bucket, such as `images/hero.png`; not empty, and not starting with `/`. " +
 			"Changing it moves the object, with no download, so it works after the URL has expired.",
 		Required:   true,
-		Validators: []validator.String{objectKeyValidator{}},
+		Validators: []validator.String{objectKeyValidator},
 	}
 	attributes["cache_control"] = schema.StringAttribute{
 		MarkdownDescription: "The object's `Cache-Control`, such as `public, max-age=31536000, immutable`. Changing it rewrites the object " +
@@ -392,42 +392,27 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-// bucketURLValidator refuses, at plan, a bucket that is not a URL of a linked scheme.
-type bucketURLValidator struct{}
-
-func (bucketURLValidator) Description(context.Context) string {
-	return "must be a bucket URL: " + bucketSchemesShown
+// checkedString refuses, at plan, a value that check rejects; check's error is the detail.
+type checkedString struct {
+	description, summary string
+	check                func(string) error
 }
 
-func (v bucketURLValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
+var (
+	bucketURLValidator = checkedString{"must be a bucket URL: " + bucketSchemesShown, "Invalid bucket URL",
+		func(raw string) error { _, err := parseBucketURL(raw); return err }}
+	objectKeyValidator = checkedString{`must not be empty nor start with "/"`, "Invalid object key", checkObjectKey}
+)
 
-func (bucketURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v checkedString) Description(context.Context) string { return v.description }
+
+func (v checkedString) MarkdownDescription(context.Context) string { return v.description }
+
+func (v checkedString) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := parseBucketURL(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid bucket URL", err.Error()+".")
-	}
-}
-
-// objectKeyValidator refuses, at plan, an empty or absolute key.
-type objectKeyValidator struct{}
-
-func (objectKeyValidator) Description(context.Context) string {
-	return "must not be empty nor start with \"/\""
-}
-
-func (v objectKeyValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (objectKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := checkObjectKey(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid object key", err.Error()+".")
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, err.Error()+".")
 	}
 }
