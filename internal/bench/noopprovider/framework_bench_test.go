@@ -121,14 +121,26 @@ type planCalls struct {
 }
 
 func newPlanCalls(tb testing.TB, typeName string) planCalls {
+	typ := schemaType(tb, provider.NewImageResource())
+	state, config := completedImage(typ)
+	return callsFor(tb, typeName, typ, state, config)
+}
+
+// schemaType is the object type of r's schema.
+func schemaType(tb testing.TB, r resource.Resource) tftypes.Object {
 	tb.Helper()
 	var schema resource.SchemaResponse
-	provider.NewImageResource().Schema(context.Background(), resource.SchemaRequest{}, &schema)
+	r.Schema(context.Background(), resource.SchemaRequest{}, &schema)
 	typ, ok := schema.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
 	if !ok {
-		tb.Fatal("the image schema is not an object")
+		tb.Fatal("the schema is not an object")
 	}
-	state, config := completedImage(typ)
+	return typ
+}
+
+// callsFor are the calls for a resource of type typeName whose state and configuration are given.
+func callsFor(tb testing.TB, typeName string, typ tftypes.Object, state, config tftypes.Value) planCalls {
+	tb.Helper()
 	raw, err := json.Marshal(jsonValue(state))
 	if err != nil {
 		tb.Fatal(err)

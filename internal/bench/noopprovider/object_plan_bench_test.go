@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob"
@@ -80,12 +78,7 @@ func intactObject(tb testing.TB) (bucketURL, sha256 string) {
 // null, and whose configuration sets the inputs named.
 func intactPlanCalls(tb testing.TB, typeName string, r resource.Resource, values map[string]tftypes.Value, inputs []string) planCalls {
 	tb.Helper()
-	var schema resource.SchemaResponse
-	r.Schema(context.Background(), resource.SchemaRequest{}, &schema)
-	typ, ok := schema.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
-	if !ok {
-		tb.Fatal("the schema is not an object")
-	}
+	typ := schemaType(tb, r)
 	state, config := map[string]tftypes.Value{}, map[string]tftypes.Value{}
 	for name, attrType := range typ.AttributeTypes {
 		state[name], config[name] = tftypes.NewValue(attrType, nil), tftypes.NewValue(attrType, nil)
@@ -96,18 +89,7 @@ func intactPlanCalls(tb testing.TB, typeName string, r resource.Resource, values
 	for _, name := range inputs {
 		config[name] = state[name]
 	}
-	stateValue := tftypes.NewValue(typ, state)
-	raw, err := json.Marshal(jsonValue(stateValue))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	current, configured := mustDynamicValue(tb, typ, stateValue), mustDynamicValue(tb, typ, tftypes.NewValue(typ, config))
-	return planCalls{
-		validate: &tfprotov6.ValidateResourceConfigRequest{TypeName: typeName, Config: configured},
-		upgrade:  &tfprotov6.UpgradeResourceStateRequest{TypeName: typeName, RawState: &tfprotov6.RawState{JSON: raw}},
-		read:     &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: current},
-		plan:     &tfprotov6.PlanResourceChangeRequest{TypeName: typeName, PriorState: current, ProposedNewState: current, Config: configured},
-	}
+	return callsFor(tb, typeName, typ, tftypes.NewValue(typ, state), tftypes.NewValue(typ, config))
 }
 
 // twinProvider serves noop_thing and objectTwin.
