@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -42,6 +43,15 @@ func (m *storedImageModel) record(f imagebytes.Facts) {
 func (m storedImageModel) facts() imagebytes.Facts {
 	return imagebytes.Facts{SHA256: m.SHA256.ValueString(), Bytes: m.Bytes.ValueInt64(), ContentType: m.ContentType.ValueString(),
 		Width: int(m.Width.ValueInt64()), Height: int(m.Height.ValueInt64())}
+}
+
+// keepUnlessChanged sets the state to what refresh read only when it differs from what Terraform
+// sent. The framework keeps the state as sent unless it is set, and setting it converts every
+// attribute: a plan of many intact copies spends a noticeable share of its time there.
+func keepUnlessChanged[M comparable](ctx context.Context, resp *resource.ReadResponse, sent, read M) {
+	if read != sent {
+		resp.Diagnostics.Append(resp.State.Set(ctx, read)...)
+	}
 }
 
 // storedImageAttributes are the computed attributes of a stored copy of an image; noun names it

@@ -122,9 +122,7 @@ func (r *imageFileResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if !drift.Intact() {
 		read.Drift = driftVerdict(ctx, r.data, state.URL.ValueString(), fileCopy(target), drift, state.facts(), &resp.Diagnostics)
 	}
-	if read != state { // as apimart_image_object's Read: an unchanged state is kept without a conversion
-		resp.Diagnostics.Append(resp.State.Set(ctx, read)...)
-	}
+	keepUnlessChanged(ctx, resp, state, read)
 }
 
 func fileCopy(target string) storedCopy {

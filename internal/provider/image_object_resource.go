@@ -183,11 +183,7 @@ func (r *imageObjectResource) Read(ctx context.Context, req resource.ReadRequest
 	} else {
 		read.Drift = driftVerdict(ctx, r.data, state.URL.ValueString(), state.storedCopy(), drift, state.facts(), &resp.Diagnostics)
 	}
-	// The framework keeps the state as read unless it is set, and setting it converts every
-	// attribute: a plan of many intact objects spends a noticeable share of its time there.
-	if read != state {
-		resp.Diagnostics.Append(resp.State.Set(ctx, read)...)
-	}
+	keepUnlessChanged(ctx, resp, state, read)
 }
 
 // cacheControlOf is the object's Cache-Control as state records it: null stays null while the
