@@ -107,26 +107,22 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 		"408":                     {Status: 408},
 		"503":                     {Status: 503},
 	}
-	for name, fault := range cases {
-		t.Run(name, func(t *testing.T) {
-			fake, baseURL := startFake(t)
-			fake.Configure(func(set *fakeapimart.Settings) {
-				set.FailNextSubmits = fault
-				set.FailNextSubmits.N = 1
-			})
-			parallelUnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:            providerConfig(baseURL) + faultImage("retried"),
-					ConfigStateChecks: expectCompleted("apimart_image.retried"),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkCounts(fake, counts{"submits": 2, "tasks_created": 1}),
-						checkStateMatchesOnlyTask(fake, "apimart_image.retried"),
-					),
-				}},
-			})
+	parallelUnitTest(t, resource.TestCase{Steps: casesAsSteps(t, cases, func(i int, fault fakeapimart.SubmitFault) []resource.TestStep {
+		fake, baseURL := startFake(t)
+		fake.Configure(func(set *fakeapimart.Settings) {
+			set.FailNextSubmits = fault
+			set.FailNextSubmits.N = 1
 		})
-	}
+		name := fmt.Sprintf("retried%d", i)
+		return []resource.TestStep{{
+			Config:            providerConfig(baseURL) + faultImage(name),
+			ConfigStateChecks: expectCompleted("apimart_image." + name),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkCounts(fake, counts{"submits": 2, "tasks_created": 1}),
+				checkStateMatchesOnlyTask(fake, "apimart_image."+name),
+			),
+		}}
+	})})
 }
 
 // A Retry-After that ends after the create timeout is not waited for: the apply fails at once
@@ -180,43 +176,48 @@ func TestAccFault_submitMayHaveCreatedATask(t *testing.T) {
 		"504":                             {Status: 504, CreateTask: true},
 		"reset after the submit was sent": {Reset: true},
 	}
-	for name, fault := range cases {
-		t.Run(name, func(t *testing.T) {
-			fake, baseURL := startFake(t)
-			fake.Configure(func(set *fakeapimart.Settings) {
-				set.FailNextSubmits = fault
-				set.FailNextSubmits.N = 1
-			})
-			config := providerConfigWith(baseURL, "max_retries = 5") + faultImage("ambiguous")
-			parallelUnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{
-					{
-						Config:      config,
-						ExpectError: errorWith("Image request may have been charged", "a task may have been created", "nothing was saved in state"),
-					},
-					{
-						Config:             config,
-						PlanOnly:           true,
-						ExpectNonEmptyPlan: true,
-						ConfigPlanChecks:   notInState("apimart_image.ambiguous"),
-						// One submit, never retried; the server did create (and charge) a task.
-						Check: checkCounts(fake, counts{"submits": 1, "tasks_created": 1}),
-					},
-				},
-				CheckDestroy: checkCounts(fake, counts{"submits": 1, "tasks_created": 1}),
-			})
+	var fakes []*fakeapimart.Server
+	steps := casesAsSteps(t, cases, func(i int, fault fakeapimart.SubmitFault) []resource.TestStep {
+		fake, baseURL := startFake(t)
+		fake.Configure(func(set *fakeapimart.Settings) {
+			set.FailNextSubmits = fault
+			set.FailNextSubmits.N = 1
 		})
-	}
+		fakes = append(fakes, fake)
+		name := fmt.Sprintf("ambiguous%d", i)
+		config := providerConfigWith(baseURL, "max_retries = 5") + faultImage(name)
+		return []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: errorWith("Image request may have been charged", "a task may have been created", "nothing was saved in state"),
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks:   notInState("apimart_image." + name),
+				// One submit, never retried; the server did create (and charge) a task.
+				Check: checkCounts(fake, counts{"submits": 1, "tasks_created": 1}),
+			},
+		}
+	})
+	parallelUnitTest(t, resource.TestCase{
+		Steps: steps,
+		// Neither the later cases nor the destroy sent anything to a case's server.
+		CheckDestroy: func(*terraform.State) error {
+			for _, fake := range fakes {
+				if err := (counts{"submits": 1, "tasks_created": 1}).compare(fake); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	})
 }
 
 // Faults while polling are retried and the apply succeeds with the one task it paid for.
 func TestAccFault_readFaultsDuringApply(t *testing.T) {
-	cases := map[string]struct {
-		fault  fakeapimart.ReadFault
-		faults int
-		extra  string
-	}{
+	cases := map[string]readFaultCase{
 		"500":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 500}, faults: 2},
 		"502":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 502}, faults: 2},
 		"503":            {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadStatus, Status: 503}, faults: 2},
@@ -226,32 +227,34 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 		"malformed JSON": {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadMalformed}, faults: 1},
 		"resets":         {fault: fakeapimart.ReadFault{Kind: fakeapimart.ReadReset}, faults: 2},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			fake, baseURL := startFake(t)
-			fake.Configure(func(set *fakeapimart.Settings) {
-				set.FailNextTaskReads = tc.fault
-				set.FailNextTaskReads.N = tc.faults
-			})
-			parallelUnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:            providerConfigWith(baseURL, tc.extra) + faultImage("polled"),
-					ConfigStateChecks: expectCompleted("apimart_image.polled"),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkStateMatchesOnlyTask(fake, "apimart_image.polled"),
-						checkCounts(fake, counts{"faults": int64(tc.faults), "submits": 1}),
-						func(*terraform.State) error {
-							if c := fake.Counters(); c.TaskReads <= int64(tc.faults) {
-								return fmt.Errorf("server answered %d task reads with %d faults among them; want more reads than faults", c.TaskReads, tc.faults)
-							}
-							return nil
-						},
-					),
-				}},
-			})
+	parallelUnitTest(t, resource.TestCase{Steps: casesAsSteps(t, cases, func(i int, tc readFaultCase) []resource.TestStep {
+		fake, baseURL := startFake(t)
+		fake.Configure(func(set *fakeapimart.Settings) {
+			set.FailNextTaskReads = tc.fault
+			set.FailNextTaskReads.N = tc.faults
 		})
-	}
+		address := fmt.Sprintf("apimart_image.polled%d", i)
+		return []resource.TestStep{{
+			Config:            providerConfigWith(baseURL, tc.extra) + faultImage(strings.TrimPrefix(address, "apimart_image.")),
+			ConfigStateChecks: expectCompleted(address),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkStateMatchesOnlyTask(fake, address),
+				checkCounts(fake, counts{"faults": int64(tc.faults), "submits": 1}),
+				func(*terraform.State) error {
+					if c := fake.Counters(); c.TaskReads <= int64(tc.faults) {
+						return fmt.Errorf("server answered %d task reads with %d faults among them; want more reads than faults", c.TaskReads, tc.faults)
+					}
+					return nil
+				},
+			),
+		}}
+	})})
+}
+
+type readFaultCase struct {
+	fault  fakeapimart.ReadFault
+	faults int
+	extra  string
 }
 
 // An answer far over the size cap is read only in part and named in the error; the task stays in

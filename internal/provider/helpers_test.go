@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -54,6 +55,20 @@ func parallelUnitTest(t *testing.T, c resource.TestCase) {
 	t.Helper()
 	t.Parallel()
 	unitTest(t, c)
+}
+
+// casesAsSteps makes the cases of a table the steps of one test case, in the order of their names:
+// a test case pays for its working directory, terraform init and the final destroy once, and a
+// step pays only for its own plans and apply. stepsOf gets each case's position, from 0, to name
+// its resources apart from the case before, whose resources leave the configuration.
+func casesAsSteps[C any](t *testing.T, cases map[string]C, stepsOf func(i int, c C) []resource.TestStep) []resource.TestStep {
+	t.Helper()
+	var steps []resource.TestStep
+	for i, name := range slices.Sorted(maps.Keys(cases)) {
+		t.Logf("case %d, from step %d: %s", i, len(steps)+1, name)
+		steps = append(steps, stepsOf(i, cases[name])...)
+	}
+	return steps
 }
 
 // fakeTime is the clock that a test's fake server and its provider share: the wall clock plus an

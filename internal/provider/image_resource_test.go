@@ -557,19 +557,15 @@ func TestAccImage_responseShapes(t *testing.T) {
 		"url as string":      {func(set *fakeapimart.Settings) { set.URLAsString = true }},
 		"url as string list": {func(set *fakeapimart.Settings) { set.URLAsString = false }},
 	}
-	for name, opts := range cases {
-		t.Run(name, func(t *testing.T) {
-			fake, baseURL := startFake(t, opts...)
-			parallelUnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:            imageConfig(baseURL, "shape", `  prompt = "shape test"`),
-					ConfigStateChecks: expectCompleted("apimart_image.shape"),
-					Check:             checkCounts(fake, counts{"tasks_created": 1}),
-				}},
-			})
-		})
-	}
+	parallelUnitTest(t, resource.TestCase{Steps: casesAsSteps(t, cases, func(i int, opts []fakeapimart.Option) []resource.TestStep {
+		fake, baseURL := startFake(t, opts...)
+		name := fmt.Sprintf("shape%d", i)
+		return []resource.TestStep{{
+			Config:            imageConfig(baseURL, name, `  prompt = "shape test"`),
+			ConfigStateChecks: expectCompleted("apimart_image." + name),
+			Check:             checkCounts(fake, counts{"tasks_created": 1}),
+		}}
+	})})
 }
 
 // Changing only timeouts updates in place, keeps every reported value known and pays nothing.
@@ -742,23 +738,12 @@ type planErrorCase struct{ body, want string }
 // expectPlanErrors plans each body as the only image and expects its error, and checks that
 // none of the plans sent a request.
 func expectPlanErrors(t *testing.T, cases map[string]planErrorCase) {
+	t.Helper()
 	fake, baseURL := startFake(t)
-	// Cleanup runs after the parallel subtests have finished.
-	t.Cleanup(func() {
-		requireCounts(t, fake, counts{"requests": 0}) // plan-time checks
-	})
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			parallelUnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:      imageConfig(baseURL, "bad", tc.body),
-					PlanOnly:    true,
-					ExpectError: wrappedText(tc.want),
-				}},
-			})
-		})
-	}
+	parallelUnitTest(t, resource.TestCase{Steps: casesAsSteps(t, cases, func(_ int, c planErrorCase) []resource.TestStep {
+		return []resource.TestStep{{Config: imageConfig(baseURL, "bad", c.body), PlanOnly: true, ExpectError: wrappedText(c.want)}}
+	})})
+	requireCounts(t, fake, counts{"requests": 0}) // plan-time checks
 }
 
 // Each argument reaches the API with its JSON type; the tier is sent in the model's spelling
