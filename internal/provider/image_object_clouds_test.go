@@ -35,22 +35,19 @@ func TestAccImageObject_cloudBucketURLsAreCheckedAtPlan(t *testing.T) {
 	fake, baseURL := startFake(t)
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "checked at plan", "1:1", 1)
 	fake.ResetCounters()
+	var steps []resource.TestStep
 	for _, bucket := range []string{
 		"gs:///images",                   // no bucket name
 		"azblob://?storage_account=acct", // no container
 		"gcs://assets",                   // not a scheme gocloud.dev knows
 	} {
-		t.Run(bucket, func(t *testing.T) {
-			unitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					Config:      providerConfig(baseURL) + cloudObjectConfig(fileURL(baseURL, rec), bucket, "images/hero.png"),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`bucket(.|\n)*` + regexp.QuoteMeta(bucket)),
-				}},
-			})
+		steps = append(steps, resource.TestStep{
+			Config:      providerConfig(baseURL) + cloudObjectConfig(fileURL(baseURL, rec), bucket, "images/hero.png"),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`bucket(.|\n)*` + regexp.QuoteMeta(bucket)),
 		})
 	}
+	unitTest(t, resource.TestCase{Steps: steps})
 	requireCounts(t, fake, counts{"requests": 0}) // nothing downloaded, nothing sent to the API
 }
 

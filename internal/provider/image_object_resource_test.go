@@ -327,6 +327,7 @@ func TestAccImageObject_badInputFailsAtPlanWithNothingSent(t *testing.T) {
 	t.Parallel()
 	fake, baseURL := startFake(t)
 	bucket, dir := fileBucket(t)
+	var steps []resource.TestStep
 	for _, tt := range []struct{ bucket, key, says string }{
 		{"not a url%zz", "a.png", `bucket "not a url%zz" is not a URL`},
 		{"ftp://assets", "a.png", `bucket "ftp://assets" has the scheme "ftp"; allowed are s3://`},
@@ -334,15 +335,13 @@ func TestAccImageObject_badInputFailsAtPlanWithNothingSent(t *testing.T) {
 		{bucket, "", `key is empty`},
 		{bucket, "/images/a.png", `key "/images/a.png" starts with "/"`},
 	} {
-		unitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProviders(),
-			Steps: []resource.TestStep{{
-				Config:      objectConfig(baseURL, tt.bucket, tt.key, ""),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(words(tt.says)),
-			}},
+		steps = append(steps, resource.TestStep{
+			Config:      objectConfig(baseURL, tt.bucket, tt.key, ""),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(words(tt.says)),
 		})
 	}
+	unitTest(t, resource.TestCase{Steps: steps})
 	requireCounts(t, fake, counts{"requests": 0})
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a plan created the bucket's directory: %v", err)
