@@ -401,36 +401,44 @@ func TestAccFault_forbiddenSubmit(t *testing.T) {
 // Each way of not reaching the API fails clearly, says that nothing was paid for, and ends within
 // the request timeout rather than the 60 s default. Name lookups and timeouts are real, hence TF_ACC.
 func TestAccFault_unreachableAPI(t *testing.T) {
-	cases := map[string]struct {
-		baseURL func(tb testing.TB) string
-		want    string
-	}{
+	cases := map[string]unreachableCase{
 		"closed port":           {baseURL: fakeapimart.ClosedPortURL, want: "connection refused"},
 		"DNS failure":           {baseURL: func(testing.TB) string { return "https://apimart-fault-matrix.invalid" }, want: "apimart-fault-matrix.invalid"},
 		"untrusted certificate": {baseURL: untrustedTLSServer, want: "certificate"},
 		"no TLS handshake":      {baseURL: silentServer, want: "request timeout"},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			baseURL := tc.baseURL(t)
-			var began time.Time
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders(),
-				Steps: []resource.TestStep{{
-					PreConfig:   func() { began = time.Now() },
-					Config:      providerConfigWith(baseURL, "max_retries = 0\n  request_timeout = \"2s\"") + faultImage("unreachable"),
-					ExpectError: errorWith("Unable to submit the image request", "no task was created", tc.want),
-				}},
-				CheckDestroy: func(*terraform.State) error {
-					// plan, apply and destroy with a 2 s request timeout; the default would take 60 s.
-					if took := time.Since(began); took > 30*time.Second {
-						return fmt.Errorf("the failing apply took %s; request_timeout was 2s", took)
-					}
-					return nil
-				},
-			})
-		})
+	// Each case's plan and failing apply, with a 2 s request timeout, ends well within 30 s; the
+	// default timeout would take 60 s. The next case, or the destroy, checks the one before.
+	var began time.Time
+	tookLittle := func() error {
+		if took := time.Since(began); took > 30*time.Second {
+			return fmt.Errorf("the failing apply took %s; request_timeout was 2s", took)
+		}
+		return nil
 	}
+	steps := casesAsSteps(t, cases, func(i int, tc unreachableCase) []resource.TestStep {
+		baseURL := tc.baseURL(t)
+		return []resource.TestStep{{
+			PreConfig: func() {
+				if err := tookLittle(); i > 0 && err != nil {
+					t.Error(err)
+				}
+				began = time.Now()
+			},
+			Config:      providerConfigWith(baseURL, "max_retries = 0\n  request_timeout = \"2s\"") + faultImage(fmt.Sprintf("unreachable%d", i)),
+			ExpectError: errorWith("Unable to submit the image request", "no task was created", tc.want),
+		}}
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(),
+		Steps:                    steps,
+		CheckDestroy:             func(*terraform.State) error { return tookLittle() },
+	})
+}
+
+type unreachableCase struct {
+	baseURL func(tb testing.TB) string
+	want    string
 }
 
 func untrustedTLSServer(tb testing.TB) string {
