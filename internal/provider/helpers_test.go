@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -166,7 +167,23 @@ func checkCounts(fake *fakeapimart.Server, want counts) resource.TestCheckFunc {
 	return func(*terraform.State) error { return want.compare(fake) }
 }
 
-// requireCounts is counts for tests that run terraform themselves.
+// countsInPlan is counts as a plan check. A plan-only step needs it: plugin-testing calls a
+// step's Check only after an apply, and after no step that failed as expected.
+func countsInPlan(fake *fakeapimart.Server, want counts) plancheck.PlanCheck {
+	return countsPlanCheck{fake, want}
+}
+
+type countsPlanCheck struct {
+	fake *fakeapimart.Server
+	want counts
+}
+
+func (c countsPlanCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = c.want.compare(c.fake)
+}
+
+// requireCounts is counts for tests that run terraform themselves, and for the step after one
+// that failed as expected (in its PreConfig).
 func requireCounts(t *testing.T, fake *fakeapimart.Server, want counts) {
 	t.Helper()
 	if err := want.compare(fake); err != nil {

@@ -275,10 +275,10 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
 			{
 				Config:      withTimeout("2s"),
 				ExpectError: regexp.MustCompile(`Timed out waiting for the image(.|\n)*task_01`),
-				Check:       checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 			},
 			{
-				Config: withTimeout("1m"),
+				PreConfig: func() { requireCounts(t, fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}) },
+				Config:    withTimeout("1m"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.slow", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
@@ -322,9 +322,9 @@ resource "apimart_image" "f" {
 }
 `, editBody(photo)),
 					ExpectError: regexp.MustCompile(`Reference image upload may be incomplete(.|\n)*nothing(.|\n)*charged`),
-					Check:       checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 0}),
 				},
 				{
+					PreConfig:         func() { requireCounts(t, fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 0}) },
 					Config:            imageConfig(baseURL, "f", editBody(photo)),
 					ConfigStateChecks: expectCompleted("apimart_image.f"),
 					Check:             checkCounts(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1}),

@@ -357,7 +357,7 @@ func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
 				Config:             imageConfig(baseURL, "f", `  prompt = "something forbidden"`),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
-				Check:              checkCounts(fake, counts{"tasks_created": 1}),
+				ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{countsInPlan(fake, counts{"tasks_created": 1})}},
 			},
 		},
 	})
