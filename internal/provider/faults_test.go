@@ -231,12 +231,12 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 			set.FailNextTaskReads = tc.fault
 			set.FailNextTaskReads.N = tc.faults
 		})
-		address := fmt.Sprintf("apimart_image.polled%d", i)
+		name := fmt.Sprintf("polled%d", i)
 		return []resource.TestStep{{
-			Config:            providerConfigWith(baseURL, tc.extra) + faultImage(strings.TrimPrefix(address, "apimart_image.")),
-			ConfigStateChecks: expectCompleted(address),
+			Config:            providerConfigWith(baseURL, tc.extra) + faultImage(name),
+			ConfigStateChecks: expectCompleted("apimart_image." + name),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkStateMatchesOnlyTask(fake, address),
+				checkStateMatchesOnlyTask(fake, "apimart_image."+name),
 				checkCounts(fake, counts{"faults": int64(tc.faults), "submits": 1}),
 				func(*terraform.State) error {
 					if c := fake.Counters(); c.TaskReads <= int64(tc.faults) {
