@@ -116,8 +116,7 @@ func TestAccBalanceGuard_preconditionStopsTheApply(t *testing.T) {
 				},
 				Config:            providerConfig(baseURL) + guardExample(t),
 				ConfigVariables:   variables,
-				ConfigStateChecks: expectCompleted("apimart_image.banner"),
-				Check:             checkCounts(fake, counts{"tasks_created": 1}),
+				ConfigStateChecks: append(expectCompleted("apimart_image.banner"), countsInState(fake, counts{"tasks_created": 1})),
 			},
 		},
 	})

@@ -14,6 +14,7 @@ import (
 // docs can never use a model, size or count that the catalog rejects. It also proves that
 // validate needs no API key.
 func TestAccExamples_validate(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it")
 	}

@@ -542,8 +542,8 @@ func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 				},
 				Config: withTimeout("1m"),
 				ConfigStateChecks: append(expectCompleted("apimart_image.lost"),
-					statecheck.ExpectKnownValue("apimart_image.lost", tfjsonpath.New("interrupted"), knownvalue.Bool(false))),
-				Check: checkCounts(fake, counts{"tasks_created": 2}),
+					statecheck.ExpectKnownValue("apimart_image.lost", tfjsonpath.New("interrupted"), knownvalue.Bool(false)),
+					countsInState(fake, counts{"tasks_created": 2})),
 			},
 		},
 	})

@@ -170,16 +170,37 @@ func checkCounts(fake *fakeapimart.Server, want counts) resource.TestCheckFunc {
 // countsInPlan is counts as a plan check. A plan-only step needs it: plugin-testing calls a
 // step's Check only after an apply, and after no step that failed as expected.
 func countsInPlan(fake *fakeapimart.Server, want counts) plancheck.PlanCheck {
-	return countsPlanCheck{fake, want}
+	return countsCheck{fake, want}
 }
 
-type countsPlanCheck struct {
+// countsInState is counts as a state check, for a step that has state checks anyway: a step's
+// Check and its state checks each cost a terraform run that reads the state.
+func countsInState(fake *fakeapimart.Server, want counts) statecheck.StateCheck {
+	return countsCheck{fake, want}
+}
+
+type countsCheck struct {
 	fake *fakeapimart.Server
 	want counts
 }
 
-func (c countsPlanCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+func (c countsCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	resp.Error = c.want.compare(c.fake)
+}
+
+func (c countsCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c.want.compare(c.fake)
+}
+
+// plansNothing is a step that plans config again and fails unless both of its plans, the second
+// with a refresh, are empty and the fake's counters are then as wanted. A plan-only step costs
+// half the terraform runs of an apply step whose plan is empty.
+func plansNothing(config string, fake *fakeapimart.Server, want counts) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		PlanOnly:         true,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{countsInPlan(fake, want)}},
+	}
 }
 
 // requireCounts is counts for tests that run terraform themselves, and for the step after one

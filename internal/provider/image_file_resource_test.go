@@ -122,11 +122,7 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 				),
 				PostApplyFunc: fake.ResetCounters,
 			},
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check:            checkCounts(fake, counts{"requests": 0}), // plans of an intact file
-			},
+			plansNothing(config, fake, counts{"requests": 0}), // plans of an intact file
 		},
 		CheckDestroy: checkNoFile(target),
 	})
@@ -372,11 +368,7 @@ func TestAccImageFile_importHashesWithoutDownloading(t *testing.T) {
 					return fileCounts(1, 0, 0).compare(fake)
 				},
 			},
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check:            checkCounts(fake, fileCounts(1, 0, 0)),
-			},
+			plansNothing(config, fake, fileCounts(1, 0, 0)),
 		},
 	})
 }

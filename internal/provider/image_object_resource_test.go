@@ -137,11 +137,7 @@ func TestAccImageObject_fileBucketCopiesOnceThenMovesAndRewritesWithoutDownloads
 				),
 				PostApplyFunc: fake.ResetCounters,
 			},
-			{
-				Config:           objectConfig(baseURL, bucket, "images/hero.png", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check:            checkCounts(fake, counts{"requests": 0}), // plans of an intact object
-			},
+			plansNothing(objectConfig(baseURL, bucket, "images/hero.png", ""), fake, counts{"requests": 0}), // plans of an intact object
 			{
 				Config: objectConfig(baseURL, bucket, "moved/hero.png", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -390,8 +386,8 @@ resource "apimart_image_object" "adopted" {
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("sha256"), knownvalue.StringExact(sum256(body))),
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("width"), knownvalue.Int64Exact(int64(width))),
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("content_type"), knownvalue.StringExact("image/png")),
+				countsInState(fake, fileCounts(0, 0, 0)),
 			},
-			Check: checkCounts(fake, fileCounts(0, 0, 0)),
 		}},
 	})
 }

@@ -165,6 +165,13 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 	sameTask := statecheck.CompareValue(compare.ValuesSame())
 	sameUploadURL := statecheck.CompareValue(compare.ValuesSame())
 	newUploadURL := statecheck.CompareValue(compare.ValuesDiffer())
+	touched := plansNothing(imageConfig(baseURL, "p", editBody(photo)), fake, counts{"requests": 0})
+	touched.PreConfig = func() {
+		later := time.Now().Add(time.Hour)
+		if err := os.Chtimes(photo, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
 	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
@@ -173,23 +180,11 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameTask.AddStateValue("apimart_image.p", tfjsonpath.New("task_id")),
 					sameUploadURL.AddStateValue("apimart_image.p", tfjsonpath.New("reference_urls").AtSliceIndex(0)),
+					countsInState(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 				},
-				Check:         checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 				PostApplyFunc: fake.ResetCounters,
 			},
-			{
-				PreConfig: func() {
-					later := time.Now().Add(time.Hour)
-					if err := os.Chtimes(photo, later, later); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: imageConfig(baseURL, "p", editBody(photo)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				Check: checkCounts(fake, counts{"requests": 0}),
-			},
+			touched,
 			{
 				PreConfig: func() {
 					if err := os.MkdirAll(filepath.Dir(moved), 0o700); err != nil {
@@ -209,8 +204,8 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 					newUploadURL.AddStateValue("apimart_image.p", tfjsonpath.New("reference_urls").AtSliceIndex(0)),
 					expectDigests("apimart_image.p", sum),
 					statecheck.ExpectKnownValue("apimart_image.p", tfjsonpath.New("reference_images").AtSliceIndex(0), knownvalue.StringExact(moved)),
+					countsInState(fake, counts{"requests": 0, "tasks_created": 0}),
 				},
-				Check: checkCounts(fake, counts{"requests": 0, "tasks_created": 0}),
 			},
 			{
 				PreConfig: func() { writePhoto(t, filepath.Dir(moved), filepath.Base(moved), "v2") },
@@ -219,8 +214,8 @@ func TestAccImage_referenceFileTouchedMovedAndChanged(t *testing.T) {
 					plancheck.ExpectResourceAction("apimart_image.p", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				ConfigStateChecks: append(expectCompleted("apimart_image.p"),
-					newUploadURL.AddStateValue("apimart_image.p", tfjsonpath.New("reference_urls").AtSliceIndex(0))),
-				Check: checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
+					newUploadURL.AddStateValue("apimart_image.p", tfjsonpath.New("reference_urls").AtSliceIndex(0)),
+					countsInState(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1})),
 			},
 		},
 	})
@@ -296,6 +291,7 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
 // An upload the server refused without storing it is retried; one that may have been stored is
 // not, and then nothing is submitted.
 func TestAccImage_referenceUploadFaults(t *testing.T) {
+	t.Parallel()
 	photo, _ := writePhoto(t, t.TempDir(), "photo.png", "faults")
 	t.Run("503 is retried", func(t *testing.T) {
 		fake, baseURL := startFake(t)
@@ -304,8 +300,7 @@ func TestAccImage_referenceUploadFaults(t *testing.T) {
 			ProtoV6ProviderFactories: testAccProviders(),
 			Steps: []resource.TestStep{{
 				Config:            imageConfig(baseURL, "f", editBody(photo)),
-				ConfigStateChecks: expectCompleted("apimart_image.f"),
-				Check:             checkCounts(fake, counts{"uploads": 2, "uploads_stored": 1, "submits": 1}),
+				ConfigStateChecks: append(expectCompleted("apimart_image.f"), countsInState(fake, counts{"uploads": 2, "uploads_stored": 1, "submits": 1})),
 			}},
 		})
 	})
@@ -326,8 +321,7 @@ resource "apimart_image" "f" {
 				{
 					PreConfig:         func() { requireCounts(t, fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 0}) },
 					Config:            imageConfig(baseURL, "f", editBody(photo)),
-					ConfigStateChecks: expectCompleted("apimart_image.f"),
-					Check:             checkCounts(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1}),
+					ConfigStateChecks: append(expectCompleted("apimart_image.f"), countsInState(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1})),
 				},
 			},
 		})
@@ -353,13 +347,7 @@ func TestAccImage_referenceImportAdopts(t *testing.T) {
 					statecheck.ExpectKnownValue("apimart_image.imported", tfjsonpath.New("reference_urls"), knownvalue.Null()),
 				},
 			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				Check: checkCounts(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 0}),
-			},
+			plansNothing(config, fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 0}),
 		},
 	})
 }
@@ -383,8 +371,7 @@ func TestAccImage_referenceFileDeletedKeepsTheImage(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{expectDigests("apimart_image.d", sum)},
-				Check:             checkCounts(fake, counts{"requests": 0}),
+				ConfigStateChecks: []statecheck.StateCheck{expectDigests("apimart_image.d", sum), countsInState(fake, counts{"requests": 0})},
 			},
 		},
 	})
@@ -448,8 +435,7 @@ func TestAccImage_referenceEditExample(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:            providerConfig(baseURL) + config,
-			ConfigStateChecks: expectCompleted("apimart_image.product_on_a_beach"),
-			Check:             checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
+			ConfigStateChecks: append(expectCompleted("apimart_image.product_on_a_beach"), countsInState(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1})),
 		}},
 	})
 }
@@ -457,6 +443,7 @@ func TestAccImage_referenceEditExample(t *testing.T) {
 // A size that takes the ratio of its input counts the configured references: with a local file,
 // Seedream's "auto" and FLUX Kontext's "match_input_image" plan and apply.
 func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
+	t.Parallel()
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "ratio")
 	for model, size := range map[string]string{"doubao-seedream-4-5": "auto", "flux-kontext-pro": "match_input_image"} {
 		t.Run(model, func(t *testing.T) {

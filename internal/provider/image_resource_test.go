@@ -145,8 +145,8 @@ resource "apimart_image" "second" {
 				plancheck.ExpectUnknownValue("apimart_image.second", tfjsonpath.New("prompt")),
 			}},
 			ConfigStateChecks: append(expectCompleted("apimart_image.second"),
-				statecheck.ExpectKnownValue("apimart_image.second", tfjsonpath.New("size"), knownvalue.StringExact("1:1"))),
-			Check: checkCounts(fake, counts{"tasks_created": 2}),
+				statecheck.ExpectKnownValue("apimart_image.second", tfjsonpath.New("size"), knownvalue.StringExact("1:1")),
+				countsInState(fake, counts{"tasks_created": 2})),
 		}},
 	})
 }
@@ -165,54 +165,66 @@ func TestAccImage_keepersReplace(t *testing.T) {
 			// The step's own plans after the apply are empty: the same keepers change nothing.
 			{
 				Config:            withKeepers("1.0"),
-				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id"))},
-				Check:             checkCounts(fake, counts{"tasks_created": 1}),
+				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id")), countsInState(fake, counts{"tasks_created": 1})},
 			},
 			{
 				Config: withKeepers("2.0"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.k", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id"))},
-				Check:             checkCounts(fake, counts{"tasks_created": 2}),
+				ConfigStateChecks: []statecheck.StateCheck{sameTaskID.AddStateValue("apimart_image.k", tfjsonpath.New("task_id")), countsInState(fake, counts{"tasks_created": 2})},
 			},
 		},
 	})
 }
 
-// Every input forces a new image, because the API cannot change a finished task.
+// Every input forces a new image, because the API cannot change a finished task. Each image
+// changes one input, all in one apply: a new prompt, an input set where it was left to its
+// default, and an input left out again, which returns it to its default.
 func TestAccImage_inputsForceReplacement(t *testing.T) {
-	_, baseURL := startFake(t)
-	steps := []string{
-		`  prompt = "one"`,
-		`  prompt = "two"`,
-		`  prompt = "two"
-  size   = "1:1"`,
-		`  prompt = "two"
+	fake, baseURL := startFake(t)
+	changes := []struct{ before, after string }{
+		{`prompt = "one"`, `prompt = "two"`},
+		{`prompt = "two"`, `prompt = "two"
+  size   = "1:1"`},
+		{`prompt = "two"
+  size   = "1:1"`, `prompt = "two"
   size   = "1:1"
-  model  = "qwen-image-2.0"`,
-		`  prompt = "two"
+  model  = "qwen-image-2.0"`},
+		{`prompt = "two"
+  size   = "1:1"
+  model  = "qwen-image-2.0"`, `prompt = "two"
   size   = "1:1"
   model  = "qwen-image-2.0"
-  n      = 2`,
-		// Leaving an input out returns it to its default, which is a change too.
-		`  prompt = "two"
+  n      = 2`},
+		{`prompt = "two"
   size   = "1:1"
-  model  = "qwen-image-2.0"`,
-		`  prompt = "two"
-  size   = "1:1"`,
+  model  = "qwen-image-2.0"
+  n      = 2`, `prompt = "two"
+  size   = "1:1"
+  model  = "qwen-image-2.0"`},
+		{`prompt = "two"
+  size   = "1:1"
+  model  = "qwen-image-2.0"`, `prompt = "two"
+  size   = "1:1"`},
 	}
-	var testSteps []resource.TestStep
-	for i, body := range steps {
-		step := resource.TestStep{Config: imageConfig(baseURL, "r", body)}
-		if i > 0 {
-			step.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionDestroyBeforeCreate),
-			}}
-		}
-		testSteps = append(testSteps, step)
+	before, after := providerConfig(baseURL), providerConfig(baseURL)
+	var replaced []plancheck.PlanCheck
+	for i, c := range changes {
+		before += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, c.before)
+		after += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, c.after)
+		replaced = append(replaced, plancheck.ExpectResourceAction(fmt.Sprintf("apimart_image.r%d", i), plancheck.ResourceActionDestroyBeforeCreate))
 	}
-	parallelUnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders(), Steps: testSteps})
+	parallelUnitTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: before},
+			{
+				Config:           after,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: replaced},
+				Check:            checkCounts(fake, counts{"tasks_created": int64(2 * len(changes))}),
+			},
+		},
+	})
 }
 
 // A refresh of completed images makes no API call, and an image the API has forgotten stays.
@@ -238,8 +250,7 @@ resource "apimart_image" "a" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				ConfigStateChecks: expectCompleted("apimart_image.a[2]"),
-				Check:             checkCounts(fake, counts{"task_reads": 0, "tasks_created": 0}),
+				ConfigStateChecks: append(expectCompleted("apimart_image.a[2]"), countsInState(fake, counts{"task_reads": 0, "tasks_created": 0})),
 			},
 		},
 	})
@@ -292,8 +303,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				ConfigStateChecks: expectCompleted("apimart_image.r"),
-				Check:             checkCounts(fake, counts{"tasks_created": 2}),
+				ConfigStateChecks: append(expectCompleted("apimart_image.r"), countsInState(fake, counts{"tasks_created": 2})),
 			},
 		},
 	})
@@ -406,13 +416,7 @@ func TestAccImage_importCommand(t *testing.T) {
 				}},
 				ConfigStateChecks: expectImported("apimart_image.imported", seeded.ID),
 			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				Check: checkCounts(fake, counts{"tasks_created": 1}), // the seeded task only
-			},
+			plansNothing(config, fake, counts{"tasks_created": 1}), // the seeded task only
 		},
 	})
 }
@@ -433,13 +437,7 @@ func TestAccImage_importBlock(t *testing.T) {
 				}},
 				ConfigStateChecks: expectImported("apimart_image.imported", seeded.ID),
 			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				Check: checkCounts(fake, counts{"tasks_created": 1}), // the seeded task only
-			},
+			plansNothing(config, fake, counts{"tasks_created": 1}), // the seeded task only
 		},
 	})
 }
@@ -504,13 +502,7 @@ import {
 						"task_id": knownvalue.StringExact(seeded.ID),
 					})),
 			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				Check: checkCounts(fake, counts{"tasks_created": 1}), // the seeded task only
-			},
+			plansNothing(config, fake, counts{"tasks_created": 1}), // the seeded task only
 		},
 	})
 }
@@ -557,8 +549,7 @@ func TestAccImage_responseShapes(t *testing.T) {
 		name := fmt.Sprintf("shape%d", i)
 		return []resource.TestStep{{
 			Config:            imageConfig(baseURL, name, `  prompt = "shape test"`),
-			ConfigStateChecks: expectCompleted("apimart_image." + name),
-			Check:             checkCounts(fake, counts{"tasks_created": 1}),
+			ConfigStateChecks: append(expectCompleted("apimart_image."+name), countsInState(fake, counts{"tasks_created": 1})),
 		}}
 	})})
 }
@@ -816,26 +807,38 @@ func checkSentFields(fake *fakeapimart.Server, model string, want map[string]str
 	}
 }
 
-// Changing a typed argument or a parameter generates a new image; re-planning the same one does not.
+// Changing a typed argument or a parameter generates a new image; re-planning the same one does
+// not. One image changes its quality, the other its seed.
 func TestAccImage_argumentsForceReplacement(t *testing.T) {
 	fake, baseURL := startFake(t)
-	config := func(quality, seed string) string {
-		return imageConfig(baseURL, "r", fmt.Sprintf(`
+	image := func(name, quality, seed string) string {
+		return fmt.Sprintf(`
+resource "apimart_image" %q {
   prompt     = "a logo"
   model      = "gpt-image-1.5"
   quality    = %q
-  parameters = { seed = %s }`, quality, seed))
+  parameters = { seed = %s }
+}
+`, name, quality, seed)
 	}
-	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("apimart_image.r", plancheck.ResourceActionReplace)}}
+	replaced := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction("apimart_image.quality", plancheck.ResourceActionReplace),
+		plancheck.ExpectResourceAction("apimart_image.seed", plancheck.ResourceActionReplace),
+	}}
 	parallelUnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config("low", "1"), Check: checkCounts(fake, counts{"tasks_created": 1})},
-			{Config: config("high", "1"), ConfigPlanChecks: replace, Check: checkCounts(fake, counts{"tasks_created": 2})},
+			{
+				Config: providerConfig(baseURL) + image("quality", "low", "1") + image("seed", "low", "1"),
+				Check:  checkCounts(fake, counts{"tasks_created": 2}),
+			},
 			// The step's own plans after the apply are empty, so the same arguments change nothing.
-			{Config: config("high", "2"), ConfigPlanChecks: replace, Check: checkCounts(fake, counts{"tasks_created": 3})},
+			{
+				Config:           providerConfig(baseURL) + image("quality", "high", "1") + image("seed", "low", "2"),
+				ConfigPlanChecks: replaced,
+				Check:            checkCounts(fake, counts{"tasks_created": 4}),
+			},
 		},
-		CheckDestroy: checkCounts(fake, counts{"tasks_created": 3}),
+		CheckDestroy: checkCounts(fake, counts{"tasks_created": 4}),
 	})
 }
 

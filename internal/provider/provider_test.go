@@ -26,8 +26,7 @@ resource "apimart_image" "env" {
   prompt = "configured from the environment"
 }
 `,
-			ConfigStateChecks: expectCompleted("apimart_image.env"),
-			Check:             checkCounts(fake, counts{"tasks_created": 1}),
+			ConfigStateChecks: append(expectCompleted("apimart_image.env"), countsInState(fake, counts{"tasks_created": 1})),
 		}},
 	})
 }
@@ -44,8 +43,7 @@ resource "apimart_image" "cfg" {
   prompt = "configuration wins over the environment"
 }
 `,
-			ConfigStateChecks: expectCompleted("apimart_image.cfg"),
-			Check:             checkCounts(fake, counts{"tasks_created": 1}),
+			ConfigStateChecks: append(expectCompleted("apimart_image.cfg"), countsInState(fake, counts{"tasks_created": 1})),
 		}},
 	})
 }
