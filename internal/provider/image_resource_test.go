@@ -183,36 +183,20 @@ func TestAccImage_keepersReplace(t *testing.T) {
 // default, and an input left out again, which returns it to its default.
 func TestAccImage_inputsForceReplacement(t *testing.T) {
 	fake, baseURL := startFake(t)
-	changes := []struct{ before, after string }{
-		{`prompt = "one"`, `prompt = "two"`},
-		{`prompt = "two"`, `prompt = "two"
-  size   = "1:1"`},
-		{`prompt = "two"
-  size   = "1:1"`, `prompt = "two"
-  size   = "1:1"
-  model  = "qwen-image-2.0"`},
-		{`prompt = "two"
-  size   = "1:1"
-  model  = "qwen-image-2.0"`, `prompt = "two"
-  size   = "1:1"
-  model  = "qwen-image-2.0"
-  n      = 2`},
-		{`prompt = "two"
-  size   = "1:1"
-  model  = "qwen-image-2.0"
-  n      = 2`, `prompt = "two"
-  size   = "1:1"
-  model  = "qwen-image-2.0"`},
-		{`prompt = "two"
-  size   = "1:1"
-  model  = "qwen-image-2.0"`, `prompt = "two"
-  size   = "1:1"`},
+	prompt, size, model, n := `prompt = "two"`, `size   = "1:1"`, `model  = "qwen-image-2.0"`, `n      = 2`
+	changes := []struct{ before, after []string }{
+		{[]string{`prompt = "one"`}, []string{prompt}},
+		{[]string{prompt}, []string{prompt, size}},
+		{[]string{prompt, size}, []string{prompt, size, model}},
+		{[]string{prompt, size, model}, []string{prompt, size, model, n}},
+		{[]string{prompt, size, model, n}, []string{prompt, size, model}},
+		{[]string{prompt, size, model}, []string{prompt, size}},
 	}
 	before, after := providerConfig(baseURL), providerConfig(baseURL)
 	var replaced []plancheck.PlanCheck
 	for i, c := range changes {
-		before += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, c.before)
-		after += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, c.after)
+		before += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, strings.Join(c.before, "\n  "))
+		after += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, strings.Join(c.after, "\n  "))
 		replaced = append(replaced, plancheck.ExpectResourceAction(fmt.Sprintf("apimart_image.r%d", i), plancheck.ResourceActionDestroyBeforeCreate))
 	}
 	parallelUnitTest(t, resource.TestCase{
