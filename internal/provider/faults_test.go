@@ -350,11 +350,11 @@ resource "apimart_image" "odd" {
 
 // A rejected key is reported once, naming where the key came from, and never retried.
 func TestAccFault_unauthorizedNamesTheKeySource(t *testing.T) {
+	t.Parallel()
 	const revoked = "sk-revoked-0000000000"
-	run := func(t *testing.T, providerBlock, source string) {
+	run := func(t *testing.T, env map[string]string, providerBlock, source string) {
 		fake, baseURL := startFake(t)
-		unitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProviders(),
+		parallelUnitTestWithEnv(t, newTestEnv(env), resource.TestCase{
 			Steps: []resource.TestStep{{
 				Config:      fmt.Sprintf(providerBlock, baseURL) + faultImage("denied"),
 				ExpectError: errorWith("APIMart rejected the API key", "The key came from "+source, "not retried"),
@@ -363,7 +363,7 @@ func TestAccFault_unauthorizedNamesTheKeySource(t *testing.T) {
 		requireCounts(t, fake, counts{"requests": 1, "unauthorized": 1, "tasks_created": 0})
 	}
 	t.Run("key from configuration", func(t *testing.T) {
-		run(t, `
+		run(t, nil, `
 provider "apimart" {
   base_url    = %q
   api_key     = "`+revoked+`"
@@ -372,8 +372,7 @@ provider "apimart" {
 `, "the provider's api_key argument")
 	})
 	t.Run("key from the environment", func(t *testing.T) {
-		t.Setenv(EnvAPIKey, revoked)
-		run(t, `
+		run(t, map[string]string{EnvAPIKey: revoked}, `
 provider "apimart" {
   base_url    = %q
   max_retries = 10

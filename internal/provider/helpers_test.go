@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,13 +33,19 @@ const testAPIKey = "sk-test-0123456789"
 // so that nothing held in memory can leak from one command into the next. Its client waits on
 // the wall clock: it is for the tests whose point is real time (a create timeout, a slow server).
 func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
-	return providersOn(nil)
+	return providersOn(nil, nil)
 }
 
-func providersOn(clock apimart.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
+// providersOn serves the provider with clock and, unless env is nil, with env in place of the
+// process environment.
+func providersOn(clock apimart.Clock, env *testEnv) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"apimart": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6(newWithClock("test", clock)())(), nil
+			getenv := os.Getenv
+			if env != nil {
+				getenv = env.get
+			}
+			return providerserver.NewProtocol6(newProvider("test", clock, getenv))(), nil
 		},
 	}
 }
@@ -47,7 +54,7 @@ func providersOn(clock apimart.Clock) map[string]func() (tfprotov6.ProviderServe
 // test's fake time, so that no wait of the provider takes real time.
 func unitTest(t *testing.T, c resource.TestCase) {
 	t.Helper()
-	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t))
+	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t), nil)
 	resource.UnitTest(t, c)
 }
 
@@ -56,6 +63,35 @@ func parallelUnitTest(t *testing.T, c resource.TestCase) {
 	t.Helper()
 	t.Parallel()
 	unitTest(t, c)
+}
+
+// parallelUnitTestWithEnv is parallelUnitTest with env as the provider's APIMART_* variables: a
+// test that set them in the process environment could not run alongside the others.
+func parallelUnitTestWithEnv(t *testing.T, env *testEnv, c resource.TestCase) {
+	t.Helper()
+	t.Parallel()
+	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t), env)
+	resource.UnitTest(t, c)
+}
+
+// testEnv is the environment one test gives its provider.
+type testEnv struct {
+	mu   sync.Mutex
+	vars map[string]string
+}
+
+func newTestEnv(vars map[string]string) *testEnv { return &testEnv{vars: vars} }
+
+func (e *testEnv) get(name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.vars[name]
+}
+
+func (e *testEnv) unset(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.vars, name)
 }
 
 // casesAsSteps makes the cases of a table the steps of one test case, in the order of their names:

@@ -478,9 +478,7 @@ func TestAccImageFile_needsNoKey(t *testing.T) {
 	fake, baseURL := startFake(t)
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "made with another key", "1:1", 1)
 	target := filepath.Join(t.TempDir(), "keyless.png")
-	t.Setenv(EnvAPIKey, "")
-	unitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders(),
+	parallelUnitTestWithEnv(t, newTestEnv(map[string]string{}), resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
 provider "apimart" {}

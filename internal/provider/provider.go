@@ -42,13 +42,25 @@ type apimartProvider struct {
 	// handover outlives Configure so that a Delete and the Create that replaces it, which
 	// Terraform runs in one provider process, share it.
 	handover *handoverQueue
-	clock    apimart.Clock // see newWithClock
+	clock    apimart.Clock       // see newProvider
+	getenv   func(string) string // reads the APIMART_* variables; see newProvider
 	// buckets outlive Configure too: a bucket is opened once for the life of the provider process.
 	buckets *bucketCache
 }
 
 // New returns a factory for the provider, as providerserver expects.
-func New(version string) func() provider.Provider { return newWithClock(version, nil) }
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return newProvider(version, nil, os.Getenv) }
+}
+
+// newProvider is the provider with the clock its client waits on and the function that reads its
+// environment, as terraform-provider-time hands its Clock to its resources: the wall clock (nil)
+// and os.Getenv when Terraform runs it. Unit tests give it the clock the fake server reads too, so
+// that a task is done as soon as the provider has waited for it and no test waits in real time,
+// and variables of their own, so that the tests that set them run side by side.
+func newProvider(version string, clock apimart.Clock, getenv func(string) string) *apimartProvider {
+	return &apimartProvider{version: version, handover: newHandoverQueue(), buckets: newBucketCache(), clock: clock, getenv: getenv}
+}
 
 type providerModel struct {
 	APIKey         types.String  `tfsdk:"api_key"`
@@ -131,7 +143,7 @@ func (p *apimartProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	userAgent := fmt.Sprintf("terraform-provider-apimart/%s terraform/%s", p.version, req.TerraformVersion)
-	settings, diags := resolveSettings(config, apimart.Config{UserAgent: userAgent, Logger: tflogLogger{}, Clock: p.clock})
+	settings, diags := resolveSettings(config, apimart.Config{UserAgent: userAgent, Logger: tflogLogger{}, Clock: p.clock}, p.getenv)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -185,8 +197,8 @@ type settings struct {
 // whose own checks are the only ones on the values it takes. A missing key is no error here: it
 // is reported by the first operation that needs one, so that validate and a plan of finished
 // images work without it.
-func resolveSettings(c providerModel, cfg apimart.Config) (settings, diag.Diagnostics) {
-	r := settingsReader{fromEnv: map[string]bool{}}
+func resolveSettings(c providerModel, cfg apimart.Config, getenv func(string) string) (settings, diag.Diagnostics) {
+	r := settingsReader{getenv: getenv, fromEnv: map[string]bool{}}
 	key, keySource := r.text(argAPIKey, c.APIKey, "")
 	// A key read with file() keeps its trailing newline, which no HTTP header may carry.
 	cfg.APIKey = strings.TrimSpace(key)
@@ -230,6 +242,7 @@ func argumentFor(field string) argument {
 
 // settingsReader reads arguments and remembers where each value came from, for the errors.
 type settingsReader struct {
+	getenv  func(string) string
 	fromEnv map[string]bool
 	diags   diag.Diagnostics
 }
@@ -239,7 +252,7 @@ func (r *settingsReader) text(a argument, v attr.Value, def string) (string, str
 	if !v.IsNull() {
 		return configText(v), "the provider's " + a.name + " argument"
 	}
-	if env := os.Getenv(a.env); env != "" {
+	if env := r.getenv(a.env); env != "" {
 		r.fromEnv[a.name] = true
 		return env, "the " + a.env + " environment variable"
 	}

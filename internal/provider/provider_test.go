@@ -14,10 +14,7 @@ import (
 
 func TestAccProvider_configFromEnvironment(t *testing.T) {
 	fake, baseURL := startFake(t)
-	t.Setenv(EnvAPIKey, testAPIKey)
-	t.Setenv(EnvBaseURL, baseURL)
-	unitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders(),
+	parallelUnitTestWithEnv(t, newTestEnv(map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL}), resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: `
 provider "apimart" {}
@@ -33,10 +30,8 @@ resource "apimart_image" "env" {
 
 func TestAccProvider_configOverridesEnvironment(t *testing.T) {
 	fake, baseURL := startFake(t)
-	t.Setenv(EnvAPIKey, "sk-wrong-key-from-env")
-	t.Setenv(EnvBaseURL, "https://unreachable.invalid")
-	unitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders(),
+	env := newTestEnv(map[string]string{EnvAPIKey: "sk-wrong-key-from-env", EnvBaseURL: "https://unreachable.invalid"})
+	parallelUnitTestWithEnv(t, env, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: providerConfig(baseURL) + `
 resource "apimart_image" "cfg" {
@@ -51,8 +46,7 @@ resource "apimart_image" "cfg" {
 // A missing key must not break validate, nor a plan whose images are all in state already.
 func TestAccProvider_missingKeyOnlyWhenNeeded(t *testing.T) {
 	fake, baseURL := startFake(t)
-	t.Setenv(EnvBaseURL, baseURL)
-	t.Setenv(EnvAPIKey, testAPIKey)
+	env := newTestEnv(map[string]string{EnvBaseURL: baseURL, EnvAPIKey: testAPIKey})
 	config := `
 provider "apimart" {}
 
@@ -60,17 +54,16 @@ resource "apimart_image" "a" {
   prompt = "kept while the key is gone"
 }
 `
-	unitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders(),
+	parallelUnitTestWithEnv(t, env, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
 			{
-				PreConfig: func() { os.Unsetenv(EnvAPIKey) },
+				PreConfig: func() { env.unset(EnvAPIKey) },
 				Config:    config,
 				PlanOnly:  true,
 			},
 			{
-				PreConfig: func() { os.Unsetenv(EnvAPIKey) },
+				PreConfig: func() { env.unset(EnvAPIKey) },
 				Config: config + `
 resource "apimart_image" "b" {
   prompt = "needs the key"
@@ -106,7 +99,7 @@ func TestResolveSettings_orderAndTrimming(t *testing.T) {
 	t.Setenv(EnvRateLimit, "3.5")
 	t.Setenv(EnvMaxRetries, "")
 	got, diags := resolveSettings(providerModel{APIKey: types.StringNull(), BaseURL: types.StringValue("http://127.0.0.1:9"),
-		MaxRetries: types.Int64Value(0), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()}, apimart.Config{})
+		MaxRetries: types.Int64Value(0), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()}, apimart.Config{}, os.Getenv)
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
@@ -121,7 +114,7 @@ func TestResolveSettings_orderAndTrimming(t *testing.T) {
 func TestResolveSettings_badEnvironmentNamesTheVariable(t *testing.T) {
 	t.Setenv(EnvMaxRetries, "many")
 	_, diags := resolveSettings(providerModel{APIKey: types.StringNull(), BaseURL: types.StringNull(),
-		MaxRetries: types.Int64Null(), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()}, apimart.Config{})
+		MaxRetries: types.Int64Null(), RateLimit: types.Float64Null(), RequestTimeout: types.StringNull()}, apimart.Config{}, os.Getenv)
 	if !diags.HasError() || !strings.Contains(diags[0].Summary(), EnvMaxRetries) || !strings.Contains(diags[0].Detail(), `"many"`) {
 		t.Fatalf("want an error naming %s and the bad value, got %v", EnvMaxRetries, diags)
 	}
@@ -146,7 +139,7 @@ func TestResolveSettings_rateLimit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(EnvRateLimit, tt.env)
-			got, diags := resolveSettings(unset(tt.config), apimart.Config{})
+			got, diags := resolveSettings(unset(tt.config), apimart.Config{}, os.Getenv)
 			if diags.HasError() != tt.wantError {
 				t.Fatalf("diagnostics %v, want an error: %v", diags, tt.wantError)
 			}
