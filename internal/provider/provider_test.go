@@ -63,7 +63,6 @@ resource "apimart_image" "a" {
 				PlanOnly:  true,
 			},
 			{
-				PreConfig: func() { env.unset(EnvAPIKey) },
 				Config: config + `
 resource "apimart_image" "b" {
   prompt = "needs the key"
