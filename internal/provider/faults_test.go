@@ -266,11 +266,11 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 	config := func(timeout string) string {
 		return imageConfig(baseURL, "huge", createTimeoutBody("answered with 32 MiB", timeout))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config:      config("4s"),
+				Config:      config("2s"),
 				ExpectError: errorWith("waiting", "larger than the client accepts"),
 			},
 			{
@@ -327,11 +327,11 @@ func TestAccFault_unknownTaskStatus(t *testing.T) {
 resource "apimart_image" "odd" {
   prompt = "ends in a status nobody documented"
   timeouts {
-    create = "3s"
+    create = "2s"
   }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: config, ExpectError: errorWith("Timed out waiting for the image", `"quarantined"`)},
@@ -341,8 +341,8 @@ resource "apimart_image" "odd" {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
 					priorState{"apimart_image.odd", onlyTaskInState(fake, map[string]any{"status": "quarantined", "interrupted": true})},
+					countsInPlan(fake, counts{"tasks_created": 1}),
 				}},
-				Check: checkCounts(fake, counts{"tasks_created": 1}),
 			},
 		},
 	})
@@ -426,7 +426,7 @@ func TestAccFault_unreachableAPI(t *testing.T) {
 			ExpectError: errorWith("Unable to submit the image request", "no task was created", tc.want),
 		}}
 	})
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps:                    steps,
 		CheckDestroy:             func(*terraform.State) error { return tookLittle() },
@@ -452,7 +452,7 @@ func silentServer(tb testing.TB) string {
 func TestAccFault_plainHTTPToRemoteHostSendsNothing(t *testing.T) {
 	ip := nonLoopbackIPv4(t)
 	addr, accepted := fakeapimart.SilentListener(t, net.JoinHostPort(ip, "0"))
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config:      providerConfigWith("http://"+addr, "") + faultImage("cleartext"),
@@ -484,10 +484,10 @@ func TestAccFault_rateLimitedServerFiftyImages(t *testing.T) {
 	t.Parallel()
 	const images = 50
 	fake, baseURL := startFake(t)
-	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 20, Burst: 5} })
+	fake.Configure(func(set *fakeapimart.Settings) { set.RateLimit = fakeapimart.RateLimit{PerSecond: 40, Burst: 10} })
 	w := cliWorkspace(t, baseURL, fmt.Sprintf(`
 provider "apimart" {
-  rate_limit  = 40
+  rate_limit  = 80
   max_retries = 10
 }
 
@@ -530,7 +530,7 @@ func TestAccFault_forgottenUnfinishedTaskIsRecreated(t *testing.T) {
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "lost", createTimeoutBody("forgotten while running", timeout))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{Config: withTimeout("1s"), ExpectError: errorWith("Timed out waiting for the image")},

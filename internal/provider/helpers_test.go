@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -55,7 +57,7 @@ func providersOn(clock apimart.Clock, env *testEnv) map[string]func() (tfprotov6
 func unitTest(t *testing.T, c resource.TestCase) {
 	t.Helper()
 	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t), nil)
-	resource.UnitTest(t, c)
+	resource.UnitTest(t, checkStateOnThePlan(c))
 }
 
 // parallelUnitTest is unitTest alongside the other parallel tests.
@@ -71,7 +73,66 @@ func parallelUnitTestWithEnv(t *testing.T, env *testEnv, c resource.TestCase) {
 	t.Helper()
 	t.Parallel()
 	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t), env)
-	resource.UnitTest(t, c)
+	resource.UnitTest(t, checkStateOnThePlan(c))
+}
+
+// priorStateOf is a plan's prior state with its numbers as json.Number, as state checks expect
+// them and as a terraform show of the state gives them; a saved plan's are float64.
+func priorStateOf(plan *tfjson.Plan) (*tfjson.State, error) {
+	if plan.PriorState == nil {
+		return nil, errors.New("the plan after the apply has no prior state")
+	}
+	raw, err := json.Marshal(plan.PriorState)
+	if err != nil {
+		return nil, err
+	}
+	state := &tfjson.State{}
+	state.UseJSONNumber(true)
+	return state, state.UnmarshalJSON(raw)
+}
+
+// parallelAccTest runs c with TF_ACC only, alongside the other parallel tests: for the tests whose
+// point is real time, with testAccProviders.
+func parallelAccTest(t *testing.T, c resource.TestCase) {
+	t.Helper()
+	resource.ParallelTest(t, checkStateOnThePlan(c))
+}
+
+// checkStateOnThePlan moves the state checks of every step that applies onto the first plan after
+// its apply, where they check the plan's prior state: the state that the apply left, as that plan
+// does not refresh. plugin-testing would read the state for them with a terraform run of its own.
+func checkStateOnThePlan(c resource.TestCase) resource.TestCase {
+	c.Steps = slices.Clone(c.Steps)
+	for i := range c.Steps {
+		step := &c.Steps[i]
+		if len(step.ConfigStateChecks) == 0 || step.PlanOnly || step.Destroy || step.ExpectError != nil || step.ImportState || step.RefreshState {
+			continue
+		}
+		step.ConfigPlanChecks.PostApplyPreRefresh = append(slices.Clip(step.ConfigPlanChecks.PostApplyPreRefresh),
+			stateAfterApply(step.ConfigStateChecks))
+		step.ConfigStateChecks = nil
+	}
+	return c
+}
+
+// stateAfterApply runs state checks on a plan's prior state.
+type stateAfterApply []statecheck.StateCheck
+
+func (checks stateAfterApply) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	state, err := priorStateOf(req.Plan)
+	if err != nil {
+		resp.Error = fmt.Errorf("state checks: %w", err)
+		return
+	}
+	var failed []error
+	for _, check := range checks {
+		var r statecheck.CheckStateResponse
+		check.CheckState(ctx, statecheck.CheckStateRequest{State: state}, &r)
+		failed = append(failed, r.Error)
+	}
+	if err := errors.Join(failed...); err != nil {
+		resp.Error = fmt.Errorf("state after the apply: %w", err)
+	}
 }
 
 // testEnv is the environment one test gives its provider.
@@ -209,8 +270,8 @@ func countsInPlan(fake *fakeapimart.Server, want counts) plancheck.PlanCheck {
 	return countsCheck{fake, want}
 }
 
-// countsInState is counts as a state check, for a step that has state checks anyway: a step's
-// Check and its state checks each cost a terraform run that reads the state.
+// countsInState is counts as a state check. State checks cost no terraform run of their own
+// (checkStateOnThePlan), while a step's Check costs one that reads the state.
 func countsInState(fake *fakeapimart.Server, want counts) statecheck.StateCheck {
 	return countsCheck{fake, want}
 }

@@ -104,10 +104,11 @@ func TestAccImageObject_azureWithoutCredentials(t *testing.T) {
 	cloudWithoutCredentials(t, "azblob://assets?storage_account=apimarttest", env)
 }
 
-// storeThroughEmulator copies the file of a finished task into bucketURL on an emulator started
-// by the caller, in fresh provider processes, then plans: the plan is empty only if the object's
-// attributes, read back from the emulator, carry the image's hash.
-func storeThroughEmulator(t *testing.T, fake *fakeapimart.Server, baseURL, bucketURL string) {
+// storeThroughEmulator copies the file of a finished task into the emulator's bucket, in fresh
+// provider processes that get the emulator's environment, then plans: the plan is empty only if
+// the object's attributes, read back from the emulator, carry the image's hash.
+func storeThroughEmulator(t *testing.T, emulator storetest.Emulator) {
+	fake, baseURL := startFake(t)
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "stored in an emulator", "1:1", 1)
 	width, height := fakeapimart.Dimensions(rec, fakeapimart.DefaultImageScale)
 	body, err := fakeapimart.RenderPNG(rec.Prompt, width, height, 0)
@@ -115,7 +116,7 @@ func storeThroughEmulator(t *testing.T, fake *fakeapimart.Server, baseURL, bucke
 		t.Fatal(err)
 	}
 	fake.ResetCounters()
-	w := cliWorkspace(t, baseURL, cloudObjectConfig(fileURL(baseURL, rec), bucketURL, "images/hero.png"))
+	w := cliWorkspace(t, baseURL, cloudObjectConfig(fileURL(baseURL, rec), emulator.BucketURL, "images/hero.png")).WithEnv(emulator.Env...)
 	w.MustRun(t, "apply", "-auto-approve", "-input=false")
 	requireCounts(t, fake, counts{"tasks_created": 0, "image_downloads": 1, "downloads_with_authorization": 0})
 	sum := sha256.Sum256(body)
@@ -128,11 +129,11 @@ func storeThroughEmulator(t *testing.T, fake *fakeapimart.Server, baseURL, bucke
 }
 
 func TestAccImageObject_gcsEmulator(t *testing.T) {
-	fake, baseURL := startFake(t)
-	storeThroughEmulator(t, fake, baseURL, storetest.StartGCS(t, "apimart-assets"))
+	t.Parallel()
+	storeThroughEmulator(t, storetest.StartGCS(t, "apimart-assets"))
 }
 
 func TestAccImageObject_azuriteEmulator(t *testing.T) {
-	fake, baseURL := startFake(t)
-	storeThroughEmulator(t, fake, baseURL, storetest.StartAzurite(t, "assets"))
+	t.Parallel()
+	storeThroughEmulator(t, storetest.StartAzurite(t, "assets"))
 }

@@ -256,7 +256,7 @@ func TestAccImage_referencePlanTimeErrors(t *testing.T) {
 // A create interrupted after its submit leaves the task in state; the next apply collects that
 // task without uploading or submitting again.
 func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
-	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 6 * time.Second })
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 3 * time.Second })
 	photo, sum := writePhoto(t, t.TempDir(), "photo.png", "interrupted")
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "slow", editBody(photo)+fmt.Sprintf(`
@@ -264,11 +264,11 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
     create = %q
   }`, timeout))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config:      withTimeout("2s"),
+				Config:      withTimeout("1s"),
 				ExpectError: regexp.MustCompile(`Timed out waiting for the image(.|\n)*task_01`),
 			},
 			{

@@ -203,9 +203,9 @@ func TestAccImage_inputsForceReplacement(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: before},
 			{
-				Config:           after,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: replaced},
-				Check:            checkCounts(fake, counts{"tasks_created": int64(2 * len(changes))}),
+				Config:            after,
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: replaced},
+				ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": int64(2 * len(changes))})},
 			},
 		},
 	})
@@ -223,7 +223,7 @@ resource "apimart_image" "a" {
 	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 3}), PostApplyFunc: fake.ResetCounters},
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": 3})}, PostApplyFunc: fake.ResetCounters},
 			{
 				RefreshState: true,
 				Check:        checkCounts(fake, counts{"task_reads": 0}),
@@ -280,7 +280,7 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": 1})}},
 			{
 				Config: config,
 				Taint:  []string{"apimart_image.r"},
@@ -295,15 +295,15 @@ func TestAccImage_replaceCompletedMakesOneTask(t *testing.T) {
 
 // A create that times out keeps the task id; the next apply collects the same task.
 func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
-	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 6 * time.Second })
+	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.TaskDuration = 3 * time.Second })
 	withTimeout := func(timeout string) string {
 		return imageConfig(baseURL, "slow", createTimeoutBody("a slow sunrise", timeout))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config:      withTimeout("2s"),
+				Config:      withTimeout("1s"),
 				ExpectError: regexp.MustCompile(`Timed out waiting for the image(.|\n)*task_01[0-9A-Z]{24}(.|\n)*Apply again`),
 			},
 			{
@@ -556,7 +556,7 @@ func TestAccImage_timeoutsChangeInPlace(t *testing.T) {
 					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("task_id"), knownvalue.StringRegexp(regexp.MustCompile(`^task_01`))),
 					plancheck.ExpectKnownValue("apimart_image.t", tfjsonpath.New("urls"), knownvalue.ListSizeExact(1)),
 				}},
-				Check: checkCounts(fake, counts{"tasks_created": 1}),
+				ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": 1})},
 			},
 		},
 	})
@@ -812,14 +812,14 @@ resource "apimart_image" %q {
 	parallelUnitTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				Config: providerConfig(baseURL) + image("quality", "low", "1") + image("seed", "low", "1"),
-				Check:  checkCounts(fake, counts{"tasks_created": 2}),
+				Config:            providerConfig(baseURL) + image("quality", "low", "1") + image("seed", "low", "1"),
+				ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": 2})},
 			},
 			// The step's own plans after the apply are empty, so the same arguments change nothing.
 			{
-				Config:           providerConfig(baseURL) + image("quality", "high", "1") + image("seed", "low", "2"),
-				ConfigPlanChecks: replaced,
-				Check:            checkCounts(fake, counts{"tasks_created": 4}),
+				Config:            providerConfig(baseURL) + image("quality", "high", "1") + image("seed", "low", "2"),
+				ConfigPlanChecks:  replaced,
+				ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": 4})},
 			},
 		},
 		CheckDestroy: checkCounts(fake, counts{"tasks_created": 4}),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/apimart/terraform-provider-apimart/internal/apimart"
 )
@@ -56,7 +57,7 @@ resource "apimart_image" "a" {
 `
 	parallelUnitTestWithEnv(t, env, resource.TestCase{
 		Steps: []resource.TestStep{
-			{Config: config, Check: checkCounts(fake, counts{"tasks_created": 1})},
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{countsInState(fake, counts{"tasks_created": 1})}},
 			{
 				PreConfig: func() { env.unset(EnvAPIKey) },
 				Config:    config,

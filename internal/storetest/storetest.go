@@ -3,8 +3,9 @@
 // proxy that counts every request the code under test sends to the storage. The Google Cloud
 // Storage and Azure Blob Storage emulators, built into bin/ by `make emulators`, each serve one
 // bucket for a test. Their SDKs read the emulator's address and credentials from the environment,
-// once per process, so a provider that talks to them must be started after StartGCS or
-// StartAzurite, as each terraform command of a tfharness workspace starts its own.
+// once per process, so each emulator comes with the environment that reaches it (Emulator.Env),
+// for the processes a test starts, such as the terraform commands of a tfharness workspace: the
+// test process's own environment stays as it was, and tests of several emulators run in parallel.
 package storetest
 
 import (
@@ -184,11 +185,13 @@ func tool(name, rel, target string) (string, error) {
 
 // Env is the credentials the server accepts, as NAME=value for a process's environment. The
 // profile and metadata service are turned off so that nothing on the machine is asked instead.
+// The SDK makes one attempt per request: the server on loopback fails a request only when a test
+// makes it fail, and retries would only wait out their backoff, over three seconds.
 func (s *S3) Env() []string {
 	return []string{
 		"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_SESSION_TOKEN=",
 		"AWS_PROFILE=", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
-		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
 	}
 }
 
@@ -249,10 +252,16 @@ func (s *S3) Reset() {
 	s.counts = map[string]int{}
 }
 
+// Emulator is one running emulator with one bucket.
+type Emulator struct {
+	BucketURL string   // the bucket, as a gocloud.dev URL
+	Env       []string // NAME=value, what a process needs in its environment to reach the bucket
+}
+
 // StartGCS starts fake-gcs-server on a loopback port for the test, with one empty bucket in
-// memory, points STORAGE_EMULATOR_HOST at it, which the Google SDK obeys without credentials,
-// and returns the bucket's gs:// URL.
-func StartGCS(t *testing.T, bucket string) string {
+// memory. Its Env points STORAGE_EMULATOR_HOST at it, which the Google SDK obeys without
+// credentials.
+func StartGCS(t *testing.T, bucket string) Emulator {
 	t.Helper()
 	// The emulator creates a bucket for each directory of its -data directory.
 	data := t.TempDir()
@@ -263,8 +272,7 @@ func StartGCS(t *testing.T, bucket string) string {
 	host := net.JoinHostPort("127.0.0.1", port)
 	startEmulator(t, "fake-gcs-server", "fake-gcs-server", "http://"+host+"/storage/v1/b", "-backend", "memory",
 		"-data", data, "-scheme", "http", "-host", "127.0.0.1", "-port", port, "-log-level", "error")
-	t.Setenv("STORAGE_EMULATOR_HOST", host)
-	return "gs://" + bucket
+	return Emulator{BucketURL: "gs://" + bucket, Env: []string{"STORAGE_EMULATOR_HOST=" + host}}
 }
 
 // Azurite's one account; its key is the documented, public development key.
@@ -274,16 +282,14 @@ const (
 )
 
 // StartAzurite starts Azurite's blob service on a loopback port for the test, with one empty
-// container in memory, puts its account and key in the environment, where the Azure SDK finds
-// shared-key credentials, and returns the container's azblob:// URL.
-func StartAzurite(t *testing.T, container string) string {
+// container in memory. Its Env holds the account and key, where the Azure SDK finds shared-key
+// credentials.
+func StartAzurite(t *testing.T, container string) Emulator {
 	t.Helper()
 	port := freePort(t)
 	host := net.JoinHostPort("127.0.0.1", port)
 	startEmulator(t, "azurite", "node_modules/.bin/azurite-blob", "http://"+host, "--blobHost", "127.0.0.1",
 		"--blobPort", port, "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableTelemetry")
-	t.Setenv("AZURE_STORAGE_ACCOUNT", azuriteAccount)
-	t.Setenv("AZURE_STORAGE_KEY", azuriteKey)
 	cred, err := azblob.NewSharedKeyCredential(azuriteAccount, azuriteKey)
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +302,10 @@ func StartAzurite(t *testing.T, container string) string {
 		t.Fatalf("storetest: create Azurite container %q: %v", container, err)
 	}
 	q := url.Values{"protocol": {"http"}, "domain": {host}, "localemu": {"true"}}
-	return "azblob://" + container + "?" + q.Encode()
+	return Emulator{
+		BucketURL: "azblob://" + container + "?" + q.Encode(),
+		Env:       []string{"AZURE_STORAGE_ACCOUNT=" + azuriteAccount, "AZURE_STORAGE_KEY=" + azuriteKey},
+	}
 }
 
 // startEmulator starts bin/<name>-<version>/<rel> with args in a temporary directory, for

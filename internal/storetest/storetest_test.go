@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"gocloud.dev/blob"
@@ -60,9 +61,19 @@ func roundTrip(t *testing.T, bucketURL string) {
 }
 
 func TestStartGCS_stores(t *testing.T) {
-	roundTrip(t, storetest.StartGCS(t, "pictures"))
+	roundTripIn(t, storetest.StartGCS(t, "pictures"))
 }
 
 func TestStartAzurite_stores(t *testing.T) {
-	roundTrip(t, storetest.StartAzurite(t, "pictures"))
+	roundTripIn(t, storetest.StartAzurite(t, "pictures"))
+}
+
+// roundTripIn is roundTrip in this process, with the emulator's environment set for the test.
+func roundTripIn(t *testing.T, e storetest.Emulator) {
+	t.Helper()
+	for _, kv := range e.Env {
+		name, value, _ := strings.Cut(kv, "=")
+		t.Setenv(name, value)
+	}
+	roundTrip(t, e.BucketURL)
 }
