@@ -76,21 +76,6 @@ func parallelUnitTestWithEnv(t *testing.T, env *testEnv, c resource.TestCase) {
 	resource.UnitTest(t, checkStateOnThePlan(c))
 }
 
-// priorStateOf is a plan's prior state with its numbers as json.Number, as state checks expect
-// them and as a terraform show of the state gives them; a saved plan's are float64.
-func priorStateOf(plan *tfjson.Plan) (*tfjson.State, error) {
-	if plan.PriorState == nil {
-		return nil, errors.New("the plan after the apply has no prior state")
-	}
-	raw, err := json.Marshal(plan.PriorState)
-	if err != nil {
-		return nil, err
-	}
-	state := &tfjson.State{}
-	state.UseJSONNumber(true)
-	return state, state.UnmarshalJSON(raw)
-}
-
 // parallelAccTest runs c with TF_ACC only, alongside the other parallel tests: for the tests whose
 // point is real time, with testAccProviders.
 func parallelAccTest(t *testing.T, c resource.TestCase) {
@@ -133,6 +118,21 @@ func (checks stateAfterApply) CheckPlan(ctx context.Context, req plancheck.Check
 	if err := errors.Join(failed...); err != nil {
 		resp.Error = fmt.Errorf("state after the apply: %w", err)
 	}
+}
+
+// priorStateOf is a plan's prior state with its numbers as json.Number, as state checks expect
+// them and as a terraform show of the state gives them; a saved plan's are float64.
+func priorStateOf(plan *tfjson.Plan) (*tfjson.State, error) {
+	if plan.PriorState == nil {
+		return nil, errors.New("the plan after the apply has no prior state")
+	}
+	raw, err := json.Marshal(plan.PriorState)
+	if err != nil {
+		return nil, err
+	}
+	state := &tfjson.State{}
+	state.UseJSONNumber(true)
+	return state, state.UnmarshalJSON(raw)
 }
 
 // testEnv is the environment one test gives its provider.
