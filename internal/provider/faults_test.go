@@ -70,11 +70,12 @@ type priorState struct {
 }
 
 func (p priorState) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	if req.Plan.PriorState == nil || req.Plan.PriorState.Values == nil {
-		resp.Error = errors.New("the plan has no prior state")
+	state, err := priorStateOf(req.Plan)
+	if err != nil || state.Values == nil {
+		resp.Error = errors.Join(errors.New("the plan has no prior state to check"), err)
 		return
 	}
-	for _, r := range req.Plan.PriorState.Values.RootModule.Resources {
+	for _, r := range state.Values.RootModule.Resources {
 		if r.Address == p.address {
 			resp.Error = p.check(r.AttributeValues)
 			return

@@ -56,8 +56,7 @@ func providersOn(clock apimart.Clock, env *testEnv) map[string]func() (tfprotov6
 // test's fake time, so that no wait of the provider takes real time.
 func unitTest(t *testing.T, c resource.TestCase) {
 	t.Helper()
-	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t), nil)
-	resource.UnitTest(t, checkStateOnThePlan(c))
+	unitTestWithEnv(t, nil, c)
 }
 
 // parallelUnitTest is unitTest alongside the other parallel tests.
@@ -72,6 +71,12 @@ func parallelUnitTest(t *testing.T, c resource.TestCase) {
 func parallelUnitTestWithEnv(t *testing.T, env *testEnv, c resource.TestCase) {
 	t.Helper()
 	t.Parallel()
+	unitTestWithEnv(t, env, c)
+}
+
+// unitTestWithEnv is unitTest with env, unless nil, as the provider's environment.
+func unitTestWithEnv(t *testing.T, env *testEnv, c resource.TestCase) {
+	t.Helper()
 	c.ProtoV6ProviderFactories = providersOn(fakeTimeOf(t), env)
 	resource.UnitTest(t, checkStateOnThePlan(c))
 }
@@ -124,7 +129,7 @@ func (checks stateAfterApply) CheckPlan(ctx context.Context, req plancheck.Check
 // them and as a terraform show of the state gives them; a saved plan's are float64.
 func priorStateOf(plan *tfjson.Plan) (*tfjson.State, error) {
 	if plan.PriorState == nil {
-		return nil, errors.New("the plan after the apply has no prior state")
+		return nil, errors.New("the plan has no prior state")
 	}
 	raw, err := json.Marshal(plan.PriorState)
 	if err != nil {

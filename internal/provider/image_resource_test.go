@@ -192,11 +192,14 @@ func TestAccImage_inputsForceReplacement(t *testing.T) {
 		{[]string{prompt, size, model, n}, []string{prompt, size, model}},
 		{[]string{prompt, size, model}, []string{prompt, size}},
 	}
+	image := func(i int, inputs []string) string {
+		return fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, strings.Join(inputs, "\n  "))
+	}
 	before, after := providerConfig(baseURL), providerConfig(baseURL)
 	var replaced []plancheck.PlanCheck
 	for i, c := range changes {
-		before += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, strings.Join(c.before, "\n  "))
-		after += fmt.Sprintf("\nresource \"apimart_image\" \"r%d\" {\n  %s\n}\n", i, strings.Join(c.after, "\n  "))
+		before += image(i, c.before)
+		after += image(i, c.after)
 		replaced = append(replaced, plancheck.ExpectResourceAction(fmt.Sprintf("apimart_image.r%d", i), plancheck.ResourceActionDestroyBeforeCreate))
 	}
 	parallelUnitTest(t, resource.TestCase{
