@@ -71,8 +71,11 @@ type priorState struct {
 
 func (p priorState) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	state, err := priorStateOf(req.Plan)
-	if err != nil || state.Values == nil {
-		resp.Error = errors.Join(errors.New("the plan has no prior state to check"), err)
+	if err == nil && state.Values == nil {
+		err = errors.New("the plan's prior state has no values")
+	}
+	if err != nil {
+		resp.Error = err
 		return
 	}
 	for _, r := range state.Values.RootModule.Resources {
