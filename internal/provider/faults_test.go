@@ -119,12 +119,10 @@ func TestAccFault_submitRetriedUntilAccepted(t *testing.T) {
 		})
 		name := fmt.Sprintf("retried%d", i)
 		return []resource.TestStep{{
-			Config:            providerConfig(baseURL) + faultImage(name),
-			ConfigStateChecks: expectCompleted("apimart_image." + name),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				checkCounts(fake, counts{"submits": 2, "tasks_created": 1}),
-				checkStateMatchesOnlyTask(fake, "apimart_image."+name),
-			),
+			Config: providerConfig(baseURL) + faultImage(name),
+			ConfigStateChecks: append(expectCompleted("apimart_image."+name),
+				countsInState(fake, counts{"submits": 2, "tasks_created": 1}),
+				checkStateMatchesOnlyTask(fake, "apimart_image."+name)),
 		}}
 	})})
 }
@@ -237,18 +235,16 @@ func TestAccFault_readFaultsDuringApply(t *testing.T) {
 		})
 		name := fmt.Sprintf("polled%d", i)
 		return []resource.TestStep{{
-			Config:            providerConfigWith(baseURL, tc.extra) + faultImage(name),
-			ConfigStateChecks: expectCompleted("apimart_image." + name),
-			Check: resource.ComposeAggregateTestCheckFunc(
+			Config: providerConfigWith(baseURL, tc.extra) + faultImage(name),
+			ConfigStateChecks: append(expectCompleted("apimart_image."+name),
 				checkStateMatchesOnlyTask(fake, "apimart_image."+name),
-				checkCounts(fake, counts{"faults": int64(tc.faults), "submits": 1}),
-				func(*terraform.State) error {
+				countsInState(fake, counts{"faults": int64(tc.faults), "submits": 1}),
+				stateFunc(func(attributes) error {
 					if c := fake.Counters(); c.TaskReads <= int64(tc.faults) {
 						return fmt.Errorf("server answered %d task reads with %d faults among them; want more reads than faults", c.TaskReads, tc.faults)
 					}
 					return nil
-				},
-			),
+				})),
 		}}
 	})})
 }
@@ -284,8 +280,7 @@ func TestAccFault_hugeTaskAnswer(t *testing.T) {
 					})
 				},
 				Config:            config("1m"),
-				ConfigStateChecks: expectCompleted("apimart_image.huge"),
-				Check:             checkStateMatchesOnlyTask(fake, "apimart_image.huge"),
+				ConfigStateChecks: append(expectCompleted("apimart_image.huge"), checkStateMatchesOnlyTask(fake, "apimart_image.huge")),
 			},
 		},
 	})

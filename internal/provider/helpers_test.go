@@ -264,7 +264,7 @@ func expectCompleted(address string) []statecheck.StateCheck {
 // counters' JSON names; counters left out are not checked.
 type counts map[string]int64
 
-// checkCounts is counts as a test step check.
+// checkCounts is counts as a test step check, for a refresh step: it takes no state checks.
 func checkCounts(fake *fakeapimart.Server, want counts) resource.TestCheckFunc {
 	return func(*terraform.State) error { return want.compare(fake) }
 }
@@ -279,6 +279,49 @@ func countsInPlan(fake *fakeapimart.Server, want counts) plancheck.PlanCheck {
 // (checkStateOnThePlan), while a step's Check costs one that reads the state.
 func countsInState(fake *fakeapimart.Server, want counts) statecheck.StateCheck {
 	return countsCheck{fake, want}
+}
+
+// stateFunc is a state check written as a function of the state's attributes, for what the
+// statecheck package cannot say: that the state agrees with the fake, the disk or the bucket.
+type stateFunc func(attributes) error
+
+func (f stateFunc) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f(attributesOf(req.State))
+}
+
+// attributes are the attribute values of a state's resources, by address and then by name, as
+// strings. A list's elements are name.0, name.1 and so on; a null is absent.
+type attributes map[string]map[string]string
+
+func attributesOf(state *tfjson.State) attributes {
+	all := attributes{}
+	if state == nil || state.Values == nil || state.Values.RootModule == nil {
+		return all
+	}
+	for _, res := range state.Values.RootModule.Resources {
+		values := map[string]string{}
+		for name, value := range res.AttributeValues {
+			flattenInto(values, name, value)
+		}
+		all[res.Address] = values
+	}
+	return all
+}
+
+func flattenInto(values map[string]string, name string, value any) {
+	switch v := value.(type) {
+	case nil:
+	case []any:
+		for i, element := range v {
+			flattenInto(values, fmt.Sprintf("%s.%d", name, i), element)
+		}
+	case map[string]any:
+		for key, element := range v {
+			flattenInto(values, name+"."+key, element)
+		}
+	default:
+		values[name] = fmt.Sprint(v)
+	}
 }
 
 type countsCheck struct {

@@ -55,9 +55,9 @@ func fileSHA256(path string) string {
 }
 
 // checkFileMatchesState asserts that the file at the path in state is the one state describes.
-func checkFileMatchesState(address string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		attrs := s.RootModule().Resources[address].Primary.Attributes
+func checkFileMatchesState(address string) statecheck.StateCheck {
+	return stateFunc(func(state attributes) error {
+		attrs := state[address]
 		info, err := os.Stat(attrs["path"])
 		if err != nil {
 			return fmt.Errorf("the file of %s: %w", address, err)
@@ -66,28 +66,28 @@ func checkFileMatchesState(address string) resource.TestCheckFunc {
 			return fmt.Errorf("file %s has SHA-256 %s and %d bytes; state says %s (id %s) and %s", attrs["path"], sum, info.Size(), attrs["sha256"], attrs["id"], attrs["bytes"])
 		}
 		return nil
-	}
+	})
 }
 
 // checkPixelsOfOnlyTask compares the width and height in state with the size the fake drew the
 // result of its only task at.
-func checkPixelsOfOnlyTask(fake *fakeapimart.Server, address string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
+func checkPixelsOfOnlyTask(fake *fakeapimart.Server, address string) statecheck.StateCheck {
+	return stateFunc(func(state attributes) error {
 		tasks := fake.Tasks()
 		if len(tasks) != 1 {
 			return fmt.Errorf("server has %d tasks, want 1", len(tasks))
 		}
 		width, height := fakeapimart.Dimensions(tasks[0], fakeapimart.DefaultImageScale)
-		attrs := s.RootModule().Resources[address].Primary.Attributes
+		attrs := state[address]
 		if attrs["width"] != fmt.Sprint(width) || attrs["height"] != fmt.Sprint(height) {
 			return fmt.Errorf("state says %sx%s pixels, the fake drew %dx%d", attrs["width"], attrs["height"], width, height)
 		}
 		return nil
-	}
+	})
 }
 
-func checkNoFile(path string) resource.TestCheckFunc {
-	return func(*terraform.State) error { return noFileAt(path) }
+func checkNoFile(path string) statecheck.StateCheck {
+	return stateFunc(func(attributes) error { return noFileAt(path) })
 }
 
 // noFileAt asserts that neither path nor a temporary file beside it exists.
@@ -114,17 +114,15 @@ func TestAccImageFile_downloadThenNoNetworkWhileIntact(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("apimart_image_file.hero", tfjsonpath.New("content_type"), knownvalue.StringExact("image/png")),
 					statecheck.ExpectKnownValue("apimart_image_file.hero", tfjsonpath.New("keep_on_destroy"), knownvalue.Bool(false)),
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
 					checkFileMatchesState("apimart_image_file.hero"),
 					checkPixelsOfOnlyTask(fake, "apimart_image_file.hero"),
-					checkCounts(fake, fileCounts(1, 1, 0)),
-				),
+					countsInState(fake, fileCounts(1, 1, 0)),
+				},
 				PostApplyFunc: fake.ResetCounters,
 			},
 			plansNothing(config, fake, counts{"requests": 0}), // plans of an intact file
 		},
-		CheckDestroy: checkNoFile(target),
+		CheckDestroy: func(*terraform.State) error { return noFileAt(target) },
 	})
 }
 
@@ -166,10 +164,10 @@ func TestAccImageFile_interruptedDownloadLeavesNoFile(t *testing.T) {
 				},
 				// Downloads are free, so applying again simply downloads again.
 				Config: config,
-				Check: resource.ComposeAggregateTestCheckFunc(
+				ConfigStateChecks: []statecheck.StateCheck{
 					checkFileMatchesState("apimart_image_file.hero"),
-					checkCounts(fake, fileCounts(1, 2, 0)), // the cut one and the whole one
-				),
+					countsInState(fake, fileCounts(1, 2, 0)), // the cut one and the whole one
+				},
 			},
 		},
 	})
@@ -185,11 +183,11 @@ func TestAccImageFile_transientFailuresAreRetried(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
 			Config: heroConfig(baseURL, target),
-			Check: resource.ComposeAggregateTestCheckFunc(
+			ConfigStateChecks: []statecheck.StateCheck{
 				checkFileMatchesState("apimart_image_file.hero"),
-				checkCounts(fake, fileCounts(1, 1, 0)),
-				checkCounts(fake, counts{"faults": 2}), // the 2 503s
-			),
+				countsInState(fake, fileCounts(1, 1, 0)),
+				countsInState(fake, counts{"faults": 2}), // the 2 503s
+			},
 		}},
 	})
 }
@@ -218,11 +216,11 @@ func TestAccImageFile_moveNeedsNoDownloadEvenAfterExpiry(t *testing.T) {
 					plancheck.ExpectResourceAction("apimart_image_file.hero", plancheck.ResourceActionUpdate),
 					plancheck.ExpectResourceAction("apimart_image.hero", plancheck.ResourceActionNoop),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
+				ConfigStateChecks: []statecheck.StateCheck{
 					checkFileMatchesState("apimart_image_file.hero"),
 					checkNoFile(from),
-					checkCounts(fake, fileCounts(1, 1, 0)),
-				),
+					countsInState(fake, fileCounts(1, 1, 0)),
+				},
 			},
 		},
 	})
@@ -251,10 +249,10 @@ resource "apimart_image_file" "removed" {
   path = %q
 }
 `, kept, removed),
-			Check: resource.ComposeAggregateTestCheckFunc(
+			ConfigStateChecks: []statecheck.StateCheck{
 				checkFileMatchesState("apimart_image_file.kept"),
 				checkFileMatchesState("apimart_image_file.removed"),
-			),
+			},
 		}},
 		CheckDestroy: func(*terraform.State) error {
 			if _, err := os.Stat(kept); err != nil {
@@ -309,16 +307,16 @@ func TestAccImageFile_newURLReplacesTheFile(t *testing.T) {
 	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{
-			{Config: config(first), Check: checkFileMatchesState("apimart_image_file.pic")},
+			{Config: config(first), ConfigStateChecks: []statecheck.StateCheck{checkFileMatchesState("apimart_image_file.pic")}},
 			{
 				Config: config(second),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image_file.pic", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
+				ConfigStateChecks: []statecheck.StateCheck{
 					checkFileMatchesState("apimart_image_file.pic"),
-					checkCounts(fake, fileCounts(2, 2, 0)),
-				),
+					countsInState(fake, fileCounts(2, 2, 0)),
+				},
 			},
 		},
 	})
@@ -488,10 +486,10 @@ resource "apimart_image_file" "k" {
   path = %q
 }
 `, fileURL(baseURL, rec), target),
-			Check: resource.ComposeAggregateTestCheckFunc(
+			ConfigStateChecks: []statecheck.StateCheck{
 				checkFileMatchesState("apimart_image_file.k"),
-				checkCounts(fake, fileCounts(1, 1, 0)),
-			),
+				countsInState(fake, fileCounts(1, 1, 0)),
+			},
 		}},
 	})
 }

@@ -76,9 +76,9 @@ func storedObject(bucketURL, key string) (imagebytes.Facts, string, error) {
 
 // checkObjectMatchesState asserts that the object named in state holds the image state records,
 // with its hash as metadata, and the Cache-Control state records.
-func checkObjectMatchesState(address string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		attrs := s.RootModule().Resources[address].Primary.Attributes
+func checkObjectMatchesState(address string) statecheck.StateCheck {
+	return stateFunc(func(state attributes) error {
+		attrs := state[address]
 		facts, cacheControl, err := storedObject(attrs["bucket"], attrs["key"])
 		if err != nil {
 			return err
@@ -89,11 +89,11 @@ func checkObjectMatchesState(address string) resource.TestCheckFunc {
 			return fmt.Errorf("the object holds %s; state says %s (id %s)", got, want, attrs["id"])
 		}
 		return nil
-	}
+	})
 }
 
-func checkNoObject(bucketURL, key string) resource.TestCheckFunc {
-	return func(*terraform.State) error { return noObjectAt(bucketURL, key) }
+func checkNoObject(bucketURL, key string) statecheck.StateCheck {
+	return stateFunc(func(attributes) error { return noObjectAt(bucketURL, key) })
 }
 
 func noObjectAt(bucketURL, key string) error {
@@ -104,16 +104,18 @@ func noObjectAt(bucketURL, key string) error {
 	return nil
 }
 
-// noTemporaryFiles asserts that a directory bucket holds only its objects and their metadata.
-func noTemporaryFiles(dir string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".png") && !strings.HasSuffix(p, ".attrs") {
-				return fmt.Errorf("a stray file in the bucket: %s", p)
-			}
-			return err
-		})
-	}
+func noTemporaryFiles(dir string) statecheck.StateCheck {
+	return stateFunc(func(attributes) error { return noTemporaryFilesIn(dir) })
+}
+
+// noTemporaryFilesIn asserts that a directory bucket holds only its objects and their metadata.
+func noTemporaryFilesIn(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".png") && !strings.HasSuffix(p, ".attrs") {
+			return fmt.Errorf("a stray file in the bucket: %s", p)
+		}
+		return err
+	})
 }
 
 func TestAccImageObject_fileBucketCopiesOnceThenMovesAndRewritesWithoutDownloads(t *testing.T) {
@@ -128,13 +130,11 @@ func TestAccImageObject_fileBucketCopiesOnceThenMovesAndRewritesWithoutDownloads
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(address, tfjsonpath.New("content_type"), knownvalue.StringExact("image/png")),
 					statecheck.ExpectKnownValue(address, tfjsonpath.New("drift"), knownvalue.Null()),
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
 					checkObjectMatchesState(address),
 					checkPixelsOfOnlyTask(fake, address),
 					noTemporaryFiles(dir),
-					checkCounts(fake, fileCounts(1, 1, 0)),
-				),
+					countsInState(fake, fileCounts(1, 1, 0)),
+				},
 				PostApplyFunc: fake.ResetCounters,
 			},
 			plansNothing(objectConfig(baseURL, bucket, "images/hero.png", ""), fake, counts{"requests": 0}), // plans of an intact object
@@ -144,25 +144,25 @@ func TestAccImageObject_fileBucketCopiesOnceThenMovesAndRewritesWithoutDownloads
 					plancheck.ExpectResourceAction(address, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(address, tfjsonpath.New("sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
+				ConfigStateChecks: []statecheck.StateCheck{
 					checkObjectMatchesState(address),
 					checkNoObject(bucket, "images/hero.png"),
-					checkCounts(fake, counts{"requests": 0}),
-				),
+					countsInState(fake, counts{"requests": 0}),
+				},
 			},
 			{
 				Config: objectConfig(baseURL, bucket, "moved/hero.png", `cache_control = "public, max-age=31536000, immutable"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(address, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
+				ConfigStateChecks: []statecheck.StateCheck{
 					checkObjectMatchesState(address),
 					noTemporaryFiles(dir),
-					checkCounts(fake, counts{"requests": 0}),
-				),
+					countsInState(fake, counts{"requests": 0}),
+				},
 			},
 		},
-		CheckDestroy: checkNoObject(bucket, "moved/hero.png"),
+		CheckDestroy: func(*terraform.State) error { return noObjectAt(bucket, "moved/hero.png") },
 	})
 }
 
@@ -228,7 +228,7 @@ func TestPutObjectLeavesNoPartialObject(t *testing.T) {
 	if err := noObjectAt(bucket, "a/hero.png"); err != nil {
 		t.Error(err)
 	}
-	if err := noTemporaryFiles(dir)(nil); err != nil {
+	if err := noTemporaryFilesIn(dir); err != nil {
 		t.Error(err)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
@@ -54,9 +53,9 @@ func editBody(refs ...string) string {
 
 // checkSentReferences compares the image_urls the server's only task got with reference_urls in
 // state, and each upload URL with the file content the server stored.
-func checkSentReferences(fake *fakeapimart.Server, address string, wantDigests ...string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		attrs := s.RootModule().Resources[address].Primary.Attributes
+func checkSentReferences(fake *fakeapimart.Server, address string, wantDigests ...string) stateFunc {
+	return stateFunc(func(state attributes) error {
+		attrs := state[address]
 		tasks := fake.Tasks()
 		if len(tasks) == 0 || tasks[len(tasks)-1].ID != attrs["task_id"] {
 			return fmt.Errorf("the task in state is not the server's last task")
@@ -85,7 +84,7 @@ func checkSentReferences(fake *fakeapimart.Server, address string, wantDigests .
 			return fmt.Errorf("image_urls %q, want %d elements", sent, len(wantDigests))
 		}
 		return nil
-	}
+	})
 }
 
 func expectDigests(address string, digests ...string) statecheck.StateCheck {
@@ -120,11 +119,9 @@ func TestAccImage_referenceImagesFromURLsAndFiles(t *testing.T) {
 				ConfigStateChecks: append(expectCompleted("apimart_image.edit"),
 					expectDigests("apimart_image.edit", url, frontSum, backSum, frontSum),
 					statecheck.CompareValuePairs("apimart_image.edit", tfjsonpath.New("reference_urls").AtSliceIndex(1),
-						"apimart_image.edit", tfjsonpath.New("reference_urls").AtSliceIndex(3), compare.ValuesSame())),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCounts(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1}),
-					checkSentReferences(fake, "apimart_image.edit", url, frontSum, backSum, frontSum),
-				),
+						"apimart_image.edit", tfjsonpath.New("reference_urls").AtSliceIndex(3), compare.ValuesSame()),
+					countsInState(fake, counts{"uploads": 2, "uploads_stored": 2, "submits": 1}),
+					checkSentReferences(fake, "apimart_image.edit", url, frontSum, backSum, frontSum)),
 				PostApplyFunc: fake.ResetCounters,
 			},
 			{
@@ -147,10 +144,10 @@ func TestAccImage_referenceURLsOnly(t *testing.T) {
 				plancheck.ExpectKnownValue("apimart_image.u", tfjsonpath.New("reference_urls"),
 					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(urls[0]), knownvalue.StringExact(urls[1])})),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(
-				checkCounts(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 1}),
+			ConfigStateChecks: []statecheck.StateCheck{
+				countsInState(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 1}),
 				checkSentReferences(fake, "apimart_image.u", urls...),
-			),
+			},
 		}},
 	})
 }
@@ -277,12 +274,10 @@ func TestAccImage_referenceInterruptedCreateCollects(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apimart_image.slow", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				ConfigStateChecks: append(expectCompleted("apimart_image.slow"), expectDigests("apimart_image.slow", sum)),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
+				ConfigStateChecks: append(expectCompleted("apimart_image.slow"), expectDigests("apimart_image.slow", sum),
+					countsInState(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
 					checkStateMatchesOnlyTask(fake, "apimart_image.slow"),
-					checkSentReferences(fake, "apimart_image.slow", sum),
-				),
+					checkSentReferences(fake, "apimart_image.slow", sum)),
 			},
 		},
 	})
@@ -456,12 +451,10 @@ func TestAccImage_referenceSizeFromTheInput(t *testing.T) {
 			parallelUnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProviders(),
 				Steps: []resource.TestStep{{
-					Config:            imageConfig(baseURL, "r", body),
-					ConfigStateChecks: append(expectCompleted("apimart_image.r"), expectDigests("apimart_image.r", sum)),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkCounts(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
-						checkSentReferences(fake, "apimart_image.r", sum),
-					),
+					Config: imageConfig(baseURL, "r", body),
+					ConfigStateChecks: append(expectCompleted("apimart_image.r"), expectDigests("apimart_image.r", sum),
+						countsInState(fake, counts{"uploads": 1, "uploads_stored": 1, "submits": 1}),
+						checkSentReferences(fake, "apimart_image.r", sum)),
 				}},
 			})
 		})
@@ -496,14 +489,11 @@ resource "apimart_image" "second" {
 					"apimart_image.second", tfjsonpath.New("reference_urls").AtSliceIndex(0), compare.ValuesSame()),
 				statecheck.CompareValuePairs("apimart_image.first", tfjsonpath.New("url"),
 					"apimart_image.second", tfjsonpath.New("reference_sha256").AtSliceIndex(0), compare.ValuesSame()),
+				countsInState(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 2}),
+				stateFunc(func(state attributes) error {
+					return checkSentReferences(fake, "apimart_image.second", state["apimart_image.first"]["url"])(state)
+				}),
 			},
-			Check: resource.ComposeAggregateTestCheckFunc(
-				checkCounts(fake, counts{"uploads": 0, "uploads_stored": 0, "submits": 2}),
-				func(s *terraform.State) error {
-					first := s.RootModule().Resources["apimart_image.first"].Primary.Attributes["url"]
-					return checkSentReferences(fake, "apimart_image.second", first)(s)
-				},
-			),
 		}},
 	})
 }

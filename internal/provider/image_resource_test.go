@@ -34,14 +34,14 @@ func createTimeoutBody(prompt, timeout string) string {
 }
 
 // checkTaskRecord compares the server's record of the task in state with what was asked for.
-func checkTaskRecord(fake *fakeapimart.Server, address, model, size string, n int64) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[address]
+func checkTaskRecord(fake *fakeapimart.Server, address, model, size string, n int64) statecheck.StateCheck {
+	return stateFunc(func(state attributes) error {
+		attrs, ok := state[address]
 		if !ok {
 			return fmt.Errorf("%s not in state", address)
 		}
 		for _, rec := range fake.Tasks() {
-			if rec.ID != rs.Primary.Attributes["task_id"] {
+			if rec.ID != attrs["task_id"] {
 				continue
 			}
 			if rec.Model != model || rec.RequestedSize != size || rec.N != n {
@@ -49,8 +49,8 @@ func checkTaskRecord(fake *fakeapimart.Server, address, model, size string, n in
 			}
 			return nil
 		}
-		return fmt.Errorf("task %s in state is unknown to the server", rs.Primary.Attributes["task_id"])
-	}
+		return fmt.Errorf("task %s in state is unknown to the server", attrs["task_id"])
+	})
 }
 
 func TestAccImage_multipleImages(t *testing.T) {
@@ -66,8 +66,8 @@ func TestAccImage_multipleImages(t *testing.T) {
 				statecheck.ExpectKnownValue("apimart_image.four", tfjsonpath.New("urls"), knownvalue.ListSizeExact(4)),
 				statecheck.CompareValuePairs("apimart_image.four", tfjsonpath.New("url"),
 					"apimart_image.four", tfjsonpath.New("urls").AtSliceIndex(0), compare.ValuesSame()),
+				checkTaskRecord(fake, "apimart_image.four", "gpt-4o-image", "3:2", 4),
 			},
-			Check: checkTaskRecord(fake, "apimart_image.four", "gpt-4o-image", "3:2", 4),
 		}},
 	})
 }
@@ -257,14 +257,15 @@ resource "apimart_image" "twin" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.CompareValuePairs("apimart_image.twin[0]", tfjsonpath.New("task_id"),
 					"apimart_image.twin[1]", tfjsonpath.New("task_id"), compare.ValuesDiffer()),
+				countsInState(fake, counts{"tasks_created": 2}),
+				checkDistinctIdempotencyKeys(fake),
 			},
-			Check: resource.ComposeAggregateTestCheckFunc(checkCounts(fake, counts{"tasks_created": 2}), checkDistinctIdempotencyKeys(fake)),
 		}},
 	})
 }
 
-func checkDistinctIdempotencyKeys(fake *fakeapimart.Server) resource.TestCheckFunc {
-	return func(*terraform.State) error {
+func checkDistinctIdempotencyKeys(fake *fakeapimart.Server) statecheck.StateCheck {
+	return stateFunc(func(attributes) error {
 		seen := map[string]bool{}
 		for _, rec := range fake.Tasks() {
 			if rec.IdempotencyKey == "" || seen[rec.IdempotencyKey] {
@@ -273,7 +274,7 @@ func checkDistinctIdempotencyKeys(fake *fakeapimart.Server) resource.TestCheckFu
 			seen[rec.IdempotencyKey] = true
 		}
 		return nil
-	}
+	})
 }
 
 // Replacing a completed image (taint, like -replace) makes exactly one new task.
@@ -310,28 +311,26 @@ func TestAccImage_timeoutThenReapplyCollects(t *testing.T) {
 				ExpectError: regexp.MustCompile(`Timed out waiting for the image(.|\n)*task_01[0-9A-Z]{24}(.|\n)*Apply again`),
 			},
 			{
-				Config:            withTimeout("1m"),
-				ConfigStateChecks: expectCompleted("apimart_image.slow"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCounts(fake, counts{"tasks_created": 1}),
-					checkStateMatchesOnlyTask(fake, "apimart_image.slow"),
-				),
+				Config: withTimeout("1m"),
+				ConfigStateChecks: append(expectCompleted("apimart_image.slow"),
+					countsInState(fake, counts{"tasks_created": 1}),
+					checkStateMatchesOnlyTask(fake, "apimart_image.slow")),
 			},
 		},
 	})
 }
 
-func checkStateMatchesOnlyTask(fake *fakeapimart.Server, address string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
+func checkStateMatchesOnlyTask(fake *fakeapimart.Server, address string) statecheck.StateCheck {
+	return stateFunc(func(state attributes) error {
 		tasks := fake.Tasks()
 		if len(tasks) != 1 {
 			return fmt.Errorf("server has %d tasks, want 1", len(tasks))
 		}
-		if got := s.RootModule().Resources[address].Primary.Attributes["task_id"]; got != tasks[0].ID {
+		if got := state[address]["task_id"]; got != tasks[0].ID {
 			return fmt.Errorf("state has task %s, server's only task is %s", got, tasks[0].ID)
 		}
 		return nil
-	}
+	})
 }
 
 func TestAccImage_failedTaskQuotesAPIMessage(t *testing.T) {
@@ -594,12 +593,10 @@ resource "apimart_image" "m%d" {
 	parallelUnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(),
 		Steps: []resource.TestStep{{
-			Config:            config.String(),
-			ConfigStateChecks: checks,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				checkCounts(fake, counts{"tasks_created": int64(len(ids))}),
-				checkEveryIDSentOnce(fake, ids),
-			),
+			Config: config.String(),
+			ConfigStateChecks: append(checks,
+				countsInState(fake, counts{"tasks_created": int64(len(ids))}),
+				checkEveryIDSentOnce(fake, ids)),
 		}},
 	})
 }
@@ -612,8 +609,8 @@ func stringOrNullValue(s string) knownvalue.Check {
 }
 
 // checkEveryIDSentOnce also checks that the size went into the field the model reads it from.
-func checkEveryIDSentOnce(fake *fakeapimart.Server, ids []string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
+func checkEveryIDSentOnce(fake *fakeapimart.Server, ids []string) statecheck.StateCheck {
+	return stateFunc(func(attributes) error {
 		sent := map[string]int{}
 		for _, rec := range fake.Tasks() {
 			sent[rec.Model]++
@@ -632,7 +629,7 @@ func checkEveryIDSentOnce(fake *fakeapimart.Server, ids []string) resource.TestC
 			}
 		}
 		return nil
-	}
+	})
 }
 
 func submitBody(rec fakeapimart.TaskRecord) map[string]json.RawMessage {
@@ -760,8 +757,6 @@ resource "apimart_image" "grok" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("apimart_image.qwen", tfjsonpath.New("resolution"), knownvalue.StringExact("2k")),
 				statecheck.ExpectKnownValue("apimart_image.qwen", tfjsonpath.New("parameters").AtMapKey("seed"), knownvalue.Int64Exact(42)),
-			},
-			Check: resource.ComposeAggregateTestCheckFunc(
 				checkSentFields(fake, "qwen-image-2.0", map[string]string{
 					"resolution": `"2K"`, "negative_prompt": `"people"`, "seed": `42`, "guidance": `0.5`, "watermark": `false`,
 					"prompt_extend": `true`, "tags": `["a","b"]`, "options": `{"max_images":3}`, "size": `"1:1"`, "n": `1`,
@@ -770,14 +765,14 @@ resource "apimart_image" "grok" {
 					"quality": `"high"`, "background": `"transparent"`, "output_format": `"png"`,
 				}),
 				checkSentFields(fake, "grok-imagine-image", map[string]string{"aspect_ratio": `"16:9"`, "resolution": `"2k"`}),
-			),
+			},
 		}},
 	})
 }
 
 // checkSentFields compares fields of the submit body of the model's task, as raw JSON.
-func checkSentFields(fake *fakeapimart.Server, model string, want map[string]string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
+func checkSentFields(fake *fakeapimart.Server, model string, want map[string]string) statecheck.StateCheck {
+	return stateFunc(func(attributes) error {
 		for _, rec := range fake.Tasks() {
 			if rec.Model != model {
 				continue
@@ -791,7 +786,7 @@ func checkSentFields(fake *fakeapimart.Server, model string, want map[string]str
 			return nil
 		}
 		return fmt.Errorf("no task of model %s", model)
-	}
+	})
 }
 
 // Changing a typed argument or a parameter generates a new image; re-planning the same one does
