@@ -104,6 +104,7 @@ func noObjectAt(bucketURL, key string) error {
 	return nil
 }
 
+// noTemporaryFiles is noTemporaryFilesIn as a state check.
 func noTemporaryFiles(dir string) statecheck.StateCheck {
 	return stateFunc(func(attributes) error { return noTemporaryFilesIn(dir) })
 }
