@@ -9,7 +9,8 @@
 # so the override serves the provider at that address.
 set -euo pipefail
 
-out=$(realpath -m "$1")
+out=$1
+[[ $out == /* ]] || out=$PWD/$out
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(dirname "$out")/providers-schema
 name=apimart
