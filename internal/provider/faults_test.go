@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -61,46 +60,6 @@ func notInState(address string) resource.ConfigPlanChecks {
 	return resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate),
 	}}
-}
-
-// priorState checks the attributes that a failed apply left in state, as the next plan sees them.
-type priorState struct {
-	address string
-	check   func(values map[string]any) error
-}
-
-func (p priorState) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	state, err := priorStateOf(req.Plan)
-	if err == nil && state.Values == nil {
-		err = errors.New("the plan's prior state has no values")
-	}
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	for _, r := range state.Values.RootModule.Resources {
-		if r.Address == p.address {
-			resp.Error = p.check(r.AttributeValues)
-			return
-		}
-	}
-	resp.Error = fmt.Errorf("%s is not in state", p.address)
-}
-
-// onlyTaskInState checks that state holds the server's only task, with the given attributes.
-func onlyTaskInState(fake *fakeapimart.Server, want map[string]any) func(map[string]any) error {
-	return func(values map[string]any) error {
-		tasks := fake.Tasks()
-		if len(tasks) != 1 || values["task_id"] != tasks[0].ID {
-			return fmt.Errorf("state has task %v; the server made %d tasks: %+v", values["task_id"], len(tasks), tasks)
-		}
-		for name, value := range want {
-			if values[name] != value {
-				return fmt.Errorf("state has %s = %#v, want %#v", name, values[name], value)
-			}
-		}
-		return nil
-	}
 }
 
 // Refusals that say no task was made (429, 408, 503) are retried, and exactly one task is paid.
@@ -305,9 +264,13 @@ func TestAccFault_failedTaskKeepsItsIDInState(t *testing.T) {
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
-					priorState{"apimart_image.refused", onlyTaskInState(fake, map[string]any{
-						"status": "failed", "error_message": message, "error_code": "451", "interrupted": false,
-					})},
+					stateAfterApply{
+						checkStateMatchesOnlyTask(fake, "apimart_image.refused"),
+						statecheck.ExpectKnownValue("apimart_image.refused", tfjsonpath.New("status"), knownvalue.StringExact("failed")),
+						statecheck.ExpectKnownValue("apimart_image.refused", tfjsonpath.New("error_message"), knownvalue.StringExact(message)),
+						statecheck.ExpectKnownValue("apimart_image.refused", tfjsonpath.New("error_code"), knownvalue.StringExact("451")),
+						statecheck.ExpectKnownValue("apimart_image.refused", tfjsonpath.New("interrupted"), knownvalue.Bool(false)),
+					},
 					plancheck.ExpectResourceAction("apimart_image.refused", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 			},
@@ -339,7 +302,11 @@ resource "apimart_image" "odd" {
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
-					priorState{"apimart_image.odd", onlyTaskInState(fake, map[string]any{"status": "quarantined", "interrupted": true})},
+					stateAfterApply{
+						checkStateMatchesOnlyTask(fake, "apimart_image.odd"),
+						statecheck.ExpectKnownValue("apimart_image.odd", tfjsonpath.New("status"), knownvalue.StringExact("quarantined")),
+						statecheck.ExpectKnownValue("apimart_image.odd", tfjsonpath.New("interrupted"), knownvalue.Bool(true)),
+					},
 					countsInPlan(fake, counts{"tasks_created": 1}),
 				}},
 			},
