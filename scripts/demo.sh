@@ -11,6 +11,7 @@
 # Knobs: DEMO_TASK_DURATION and DEMO_IMAGE_SCALE (fake only, default 3s and 0.5), APIMART_BASE_URL
 # (real only).
 set -euo pipefail
+source "$(dirname "$0")/dev-overrides.sh"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/.demo"
@@ -41,7 +42,7 @@ build_binaries() {
   say "Building the provider and the fake API"
   mkdir -p "$bin"
   (cd "$root" &&
-    go build -o "$bin/terraform-provider-apimart" . &&
+    build_provider "$bin" &&
     go build -o "$bin/apimart-fake" ./internal/cmd/apimart-fake)
 }
 
@@ -81,14 +82,7 @@ prepare_workdir() {
 }
 
 write_cli_config() {
-  cat >"$work/terraform.rc" <<EOF
-provider_installation {
-  dev_overrides {
-    "apimart/apimart" = "$bin"
-  }
-  direct {}
-}
-EOF
+  write_dev_overrides "$work/terraform.rc" apimart/apimart "$bin"
   export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1
 }
 

@@ -11,21 +11,13 @@ set -euo pipefail
 
 out=$1
 [[ $out == /* ]] || out=$PWD/$out
-root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(dirname "$out")/providers-schema
-name=apimart
+source "$(dirname "$0")/dev-overrides.sh"
 
 rm -rf "$work"
 mkdir -p "$work"
-(cd "$root" && go build -o "$work/terraform-provider-$name" .)
-cat >"$work/dev.tfrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "hashicorp/$name" = "$work"
-  }
-  direct {}
-}
-EOF
-echo "provider \"$name\" {}" >"$work/main.tf"
+build_provider "$work"
+write_dev_overrides "$work/dev.tfrc" hashicorp/apimart "$work"
+echo 'provider "apimart" {}' >"$work/main.tf"
 (cd "$work" && TF_CLI_CONFIG_FILE=dev.tfrc CHECKPOINT_DISABLE=1 terraform providers schema -json) >"$out.tmp"
 mv "$out.tmp" "$out"
