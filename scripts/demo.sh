@@ -13,7 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/dev-overrides.sh"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$provider_module_root
 work="$root/.demo"
 bin="$work/bin"
 out="$root/demo-output"

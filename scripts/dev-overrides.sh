@@ -1,6 +1,7 @@
 # Sourced by the scripts that run terraform with the provider built from this checkout, so that
 # its build and the CLI configuration that serves it are written in one place.
 
+# The root of this checkout, for the scripts that source this file too.
 provider_module_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # build_provider DIR builds this checkout's provider into DIR, named as Terraform looks for it.
