@@ -521,14 +521,16 @@ func TestAccImage_importUnknownTask(t *testing.T) {
 	})
 }
 
-// Every submit response shape and both forms of url give the same state.
+// Every submit response shape and both forms of url give the same state. The two are independent
+// answers (the submit's, then the task's), so three cases cover every shape and both forms.
 func TestAccImage_responseShapes(t *testing.T) {
+	shape := func(submit fakeapimart.Shape, urlAsString bool) []fakeapimart.Option {
+		return []fakeapimart.Option{func(set *fakeapimart.Settings) { set.SubmitShape, set.URLAsString = submit, urlAsString }}
+	}
 	cases := map[string][]fakeapimart.Option{
-		"V1 data array":      {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV1 }},
-		"V2 data object":     {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV2 }},
-		"V3 string code":     {func(set *fakeapimart.Settings) { set.SubmitShape = fakeapimart.ShapeV3 }},
-		"url as string":      {func(set *fakeapimart.Settings) { set.URLAsString = true }},
-		"url as string list": {func(set *fakeapimart.Settings) { set.URLAsString = false }},
+		"V1 data array, url as string list": shape(fakeapimart.ShapeV1, false),
+		"V2 data object, url as string":     shape(fakeapimart.ShapeV2, true),
+		"V3 string code, url as string":     shape(fakeapimart.ShapeV3, true),
 	}
 	parallelUnitTest(t, resource.TestCase{Steps: casesAsSteps(t, cases, func(i int, opts []fakeapimart.Option) []resource.TestStep {
 		fake, baseURL := startFake(t, opts...)
