@@ -4,9 +4,10 @@
 # The root of this checkout, for the scripts that source this file too.
 provider_module_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# build_provider DIR builds this checkout's provider into DIR, named as Terraform looks for it.
+# build_provider DIR builds this checkout's provider into DIR, named as Terraform looks for it,
+# stripped as the release build is (.goreleaser.yml).
 build_provider() {
-  (cd "$provider_module_root" && go build -o "$1/terraform-provider-apimart" .)
+  (cd "$provider_module_root" && go build -ldflags="-s -w" -o "$1/terraform-provider-apimart" .)
 }
 
 # write_dev_overrides FILE ADDRESS DIR writes a Terraform CLI configuration to FILE that serves the

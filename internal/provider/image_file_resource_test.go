@@ -405,7 +405,7 @@ func TestSplitImportID(t *testing.T) {
 
 func fileWorkspace(t *testing.T, baseURL string) (*tfharness.Workspace, string) {
 	t.Helper()
-	w := cliWorkspace(t, baseURL, `
+	w := binaryWorkspace(t, baseURL, `
 resource "apimart_image" "hero" {
   prompt = "a lighthouse at dusk"
 }

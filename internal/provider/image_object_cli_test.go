@@ -217,11 +217,11 @@ func TestAccImageObject_freshRunnerPlansNothingForObjectsAndRestoresFiles(t *tes
 	bucket := s3.CreateBucket(t, "assets")
 	fake, baseURL := startFake(t)
 	config := freshRunnerConfig(bucket)
-	first := cliWorkspace(t, baseURL, config)
+	first := binaryWorkspace(t, baseURL, config)
 	first.MustRun(t, "apply", "-auto-approve", "-no-color")
 	requireCounts(t, fake, fileCounts(1, 2, 0))
 
-	runner := cliWorkspace(t, baseURL, config)
+	runner := binaryWorkspace(t, baseURL, config)
 	state, err := os.ReadFile(filepath.Join(first.Dir, "terraform.tfstate"))
 	if err != nil {
 		t.Fatal(err)

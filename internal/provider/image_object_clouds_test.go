@@ -59,7 +59,7 @@ func cloudWithoutCredentials(t *testing.T, bucket string, env map[string]string)
 	fake, baseURL := startFake(t)
 	rec := seedCompletedTask(t, fake, "imagen-4.0-apimart", "nowhere to go", "1:1", 1)
 	fake.ResetCounters()
-	w := cliWorkspace(t, baseURL, cloudObjectConfig(fileURL(baseURL, rec), bucket, "images/hero.png"))
+	w := binaryWorkspace(t, baseURL, cloudObjectConfig(fileURL(baseURL, rec), bucket, "images/hero.png"))
 	for name, value := range env { // for terraform and the provider only: go build needs the real HOME
 		w = w.WithEnv(name + "=" + value)
 	}
@@ -116,7 +116,7 @@ func storeThroughEmulator(t *testing.T, emulator storetest.Emulator) {
 		t.Fatal(err)
 	}
 	fake.ResetCounters()
-	w := cliWorkspace(t, baseURL, cloudObjectConfig(fileURL(baseURL, rec), emulator.BucketURL, "images/hero.png")).WithEnv(emulator.Env...)
+	w := binaryWorkspace(t, baseURL, cloudObjectConfig(fileURL(baseURL, rec), emulator.BucketURL, "images/hero.png")).WithEnv(emulator.Env...)
 	w.MustRun(t, "apply", "-auto-approve", "-input=false")
 	requireCounts(t, fake, counts{"tasks_created": 0, "image_downloads": 1, "downloads_with_authorization": 0})
 	sum := sha256.Sum256(body)

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
@@ -15,14 +18,36 @@ import (
 // These tests drive the terraform binary directly, for the commands that terraform-plugin-testing
 // cannot run: untaint, apply -replace, and an apply interrupted by a signal.
 
+// cliWorkspace is a workspace with config whose provider, served by the test process as
+// terraform-plugin-testing serves it, talks to the fake at baseURL on the wall clock.
 func cliWorkspace(t *testing.T, baseURL, config string) *tfharness.Workspace {
+	t.Helper()
+	skipWithoutTFAcc(t)
+	env := newTestEnv(map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
+	w := tfharness.ServedWorkspace(t, tfharness.Apimart.Source, func() tfprotov6.ProviderServer {
+		return providerserver.NewProtocol6(newProvider("test", nil, env.get))()
+	})
+	w.WriteConfig(t, requiredProviders+config)
+	return w
+}
+
+// binaryWorkspace is cliWorkspace with the provider built and run as its own process, as
+// Terraform runs it, for the tests that give it environment variables of its own (the cloud SDKs
+// read theirs from the process) or relative paths (which the process resolves from the
+// workspace, as a served provider cannot).
+func binaryWorkspace(t *testing.T, baseURL, config string) *tfharness.Workspace {
+	t.Helper()
+	skipWithoutTFAcc(t)
+	w := tfharness.NewWorkspace(t, map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
+	w.WriteConfig(t, requiredProviders+config)
+	return w
+}
+
+func skipWithoutTFAcc(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it")
 	}
-	w := tfharness.NewWorkspace(t, map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
-	w.WriteConfig(t, requiredProviders+config)
-	return w
 }
 
 // requiredProviders names this provider's source; with dev_overrides no terraform init is needed.
@@ -86,7 +111,12 @@ resource "apimart_image" "i" {
   prompt = "interrupt me"
 }
 `)
-	cmd := w.Command(context.Background(), "apply", "-auto-approve", "-no-color")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cmd, err := w.Command(ctx, "apply", "-auto-approve", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -1,6 +1,7 @@
-// Package tfharness runs the real terraform binary against providers built from this module, for
-// the tests that need what terraform-plugin-testing cannot do (untaint, -replace, signals) and
-// for the benchmarks, which time whole commands.
+// Package tfharness runs the real terraform binary against this module's provider, for the tests
+// that need what terraform-plugin-testing cannot do (untaint, -replace, signals) and for the
+// benchmarks, which time whole commands. The provider is either a binary built from the module,
+// served through dev_overrides, or served by the test process itself (ServedWorkspace).
 package tfharness
 
 import (
@@ -20,7 +21,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
 // Provider is a provider binary to build from this module.
@@ -53,9 +59,10 @@ func NewEnv(ctx context.Context, moduleDir, root string, providers ...Provider) 
 	env := &Env{Root: root, cliConfig: filepath.Join(root, "terraform.rc")}
 	var overrides strings.Builder
 	for _, p := range providers {
-		// go build creates root/bin, where dev_overrides finds every provider.
+		// go build creates root/bin, where dev_overrides finds every provider. The release build
+		// strips the symbol table and DWARF too (.goreleaser.yml), and linking is quicker without.
 		binary := env.ProviderBinary(p)
-		build := exec.CommandContext(ctx, "go", "build", "-o", binary, p.Package)
+		build := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", binary, p.Package)
 		build.Dir = moduleDir
 		if out, err := build.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", p.Package, err, out)
@@ -86,18 +93,23 @@ func (e *Env) Workspace(name, config string, env ...string) (*Workspace, error) 
 	return w, os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(config), 0o600)
 }
 
-// workspaceIn wires dir to the providers. The caller's TF_LOG and APIMART_ variables are left
-// out: logs would slow and flood every command, and a key or URL from the caller's shell would
-// change what a test or benchmark talks to.
+// workspaceIn wires dir to the providers.
 func (e *Env) workspaceIn(dir string) *Workspace {
+	return &Workspace{Dir: dir, env: commandEnv(e.cliConfig)}
+}
+
+// commandEnv is the environment of terraform commands that read the CLI configuration cliConfig.
+// The caller's TF_LOG and APIMART_ variables are left out: logs would slow and flood every
+// command, and a key or URL from the caller's shell would change what a test or benchmark talks
+// to.
+func commandEnv(cliConfig string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "TF_LOG") && !strings.HasPrefix(kv, "APIMART_") {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "TF_CLI_CONFIG_FILE="+e.cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-	return &Workspace{Dir: dir, env: env}
+	return append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
 }
 
 // testEnv builds this module's provider once per test process, in the test's package directory.
@@ -124,6 +136,50 @@ func NewWorkspace(tb testing.TB, env map[string]string) *Workspace {
 	return w
 }
 
+// ServedWorkspace creates a workspace in a temporary directory whose commands reach a provider
+// served by the test process, as terraform-plugin-testing serves it, instead of a built binary:
+// nothing is built and no provider process starts, and each command gets a fresh server from
+// newServer, as it would get a fresh process. source is the address configurations give, such as
+// "apimart/apimart". The provider shares the test process's environment and working directory,
+// so a test that must give the provider variables of its own, that uses relative paths, or that
+// tests the binary itself needs NewWorkspace.
+func ServedWorkspace(t *testing.T, source string, newServer func() tfprotov6.ProviderServer) *Workspace {
+	return &Workspace{Dir: t.TempDir(), env: commandEnv(os.DevNull), served: &servedProvider{t: t, source: source, newServer: newServer}}
+}
+
+// servedProvider is a provider that the test process serves to terraform.
+type servedProvider struct {
+	t         *testing.T
+	source    string
+	newServer func() tfprotov6.ProviderServer
+}
+
+// serve starts a server that lives until ctx ends, and returns the TF_REATTACH_PROVIDERS value
+// that sends terraform to it.
+func (p *servedProvider) serve(ctx context.Context) (string, error) {
+	listening := make(chan *plugin.ReattachConfig)
+	stopped := make(chan error, 1)
+	go func() {
+		stopped <- tf6server.Serve(p.source, p.newServer, tf6server.WithDebug(ctx, listening, make(chan struct{})),
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithoutLogStderrOverride(), tf6server.WithLoggingSink(p.t))
+	}()
+	select {
+	case c := <-listening:
+		return reattachProviders(p.source, c)
+	case err := <-stopped:
+		return "", fmt.Errorf("serving %s: the server stopped before it listened (%v)", p.source, err)
+	}
+}
+
+// reattachProviders names the server at c under source on the default registry hosts of both
+// Terraform and OpenTofu, so that either CLI takes the address in a configuration to it.
+func reattachProviders(source string, c *plugin.ReattachConfig) (string, error) {
+	server := tfexec.ReattachConfig{Protocol: string(c.Protocol), ProtocolVersion: c.ProtocolVersion, Pid: c.Pid, Test: c.Test,
+		Addr: tfexec.ReattachConfigAddr{Network: c.Addr.Network(), String: c.Addr.String()}}
+	value, err := json.Marshal(tfexec.ReattachInfo{"registry.terraform.io/" + source: server, "registry.opentofu.org/" + source: server})
+	return string(value), err
+}
+
 // ModuleRoot is the root of the module the go command runs in.
 func ModuleRoot(ctx context.Context) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
@@ -139,14 +195,15 @@ func ModuleRoot(ctx context.Context) (string, error) {
 
 // Workspace is one Terraform working directory.
 type Workspace struct {
-	Dir string
-	env []string
+	Dir    string
+	env    []string
+	served *servedProvider // nil when dev_overrides names a built binary
 }
 
 // WithEnv returns the same directory with more environment variables ("NAME=value") for its
 // commands.
 func (w *Workspace) WithEnv(kv ...string) *Workspace {
-	return &Workspace{Dir: w.Dir, env: append(slices.Clip(w.env), kv...)}
+	return &Workspace{Dir: w.Dir, env: append(slices.Clip(w.env), kv...), served: w.served}
 }
 
 // WriteConfig replaces main.tf and fails the test when it cannot.
@@ -157,14 +214,22 @@ func (w *Workspace) WriteConfig(tb testing.TB, hcl string) {
 	}
 }
 
-// Command prepares a terraform command without starting it, for callers that send signals. It
-// runs the binary terraform-plugin-testing is told to use in TF_ACC_TERRAFORM_PATH, so that one
-// variable moves every test to another CLI, else terraform on PATH.
-func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
+// Command prepares a terraform command without starting it, for callers that send signals; a
+// served provider is up until ctx ends. It runs the binary terraform-plugin-testing is told to use
+// in TF_ACC_TERRAFORM_PATH, so that one variable moves every test to another CLI, else terraform
+// on PATH.
+func (w *Workspace) Command(ctx context.Context, args ...string) (*exec.Cmd, error) {
 	cmd := exec.CommandContext(ctx, cmp.Or(os.Getenv("TF_ACC_TERRAFORM_PATH"), "terraform"), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.env
-	return cmd
+	if w.served != nil {
+		reattach, err := w.served.serve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cmd.Env = append(slices.Clip(w.env), "TF_REATTACH_PROVIDERS="+reattach)
+	}
+	return cmd, nil
 }
 
 // Result is one finished terraform command.
@@ -179,11 +244,16 @@ type Result struct {
 
 // Run runs terraform with args, times it and returns what it printed.
 func (w *Workspace) Run(ctx context.Context, args ...string) Result {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop() // a served provider ends with the command, as a provider process would
 	var stdout, stderr bytes.Buffer
-	cmd := w.Command(ctx, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	cmd, err := w.Command(ctx, args...)
+	if err == nil {
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start = time.Now()
+		err = cmd.Run()
+	}
 	r := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Wall: time.Since(start)}
 	if err != nil {
 		log := filepath.Join(w.Dir, "failed-"+args[0]+".log")
