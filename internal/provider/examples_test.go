@@ -12,7 +12,7 @@ import (
 
 // TestAccExamples_validate runs terraform validate on every example, so that the examples in the
 // docs can never use a model, size or count that the catalog rejects. It also proves that
-// validate needs no API key.
+// validate needs no API key: the provider's environment is empty.
 func TestAccExamples_validate(t *testing.T) {
 	t.Parallel()
 	if os.Getenv("TF_ACC") == "" {
@@ -36,7 +36,7 @@ func TestAccExamples_validate(t *testing.T) {
 func validateExample(t *testing.T, dir string, files []string) {
 	t.Run(strings.TrimPrefix(dir, "../../"), func(t *testing.T) {
 		t.Parallel()
-		w := tfharness.NewWorkspace(t, map[string]string{EnvAPIKey: "", EnvBaseURL: ""})
+		w := tfharness.ServedWorkspace(t, tfharness.Apimart.Source, providersOn(nil, newTestEnv(map[string]string{}))["apimart"])
 		config := exampleConfig(t, files)
 		if !strings.Contains(config, "required_providers") {
 			config = requiredProviders + config

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-
 	"github.com/apimart/terraform-provider-apimart/internal/fakeapimart"
 	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
@@ -24,9 +21,7 @@ func cliWorkspace(t *testing.T, baseURL, config string) *tfharness.Workspace {
 	t.Helper()
 	skipWithoutTFAcc(t)
 	env := newTestEnv(map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
-	w := tfharness.ServedWorkspace(t, tfharness.Apimart.Source, func() tfprotov6.ProviderServer {
-		return providerserver.NewProtocol6(newProvider("test", nil, env.get))()
-	})
+	w := tfharness.ServedWorkspace(t, tfharness.Apimart.Source, providersOn(nil, env)["apimart"])
 	w.WriteConfig(t, requiredProviders+config)
 	return w
 }

@@ -143,7 +143,7 @@ func NewWorkspace(tb testing.TB, env map[string]string) *Workspace {
 // "apimart/apimart". The provider shares the test process's environment and working directory,
 // so a test that must give the provider variables of its own, that uses relative paths, or that
 // tests the binary itself needs NewWorkspace.
-func ServedWorkspace(t *testing.T, source string, newServer func() tfprotov6.ProviderServer) *Workspace {
+func ServedWorkspace(t *testing.T, source string, newServer func() (tfprotov6.ProviderServer, error)) *Workspace {
 	return &Workspace{Dir: t.TempDir(), env: commandEnv(os.DevNull), served: &servedProvider{t: t, source: source, newServer: newServer}}
 }
 
@@ -151,16 +151,20 @@ func ServedWorkspace(t *testing.T, source string, newServer func() tfprotov6.Pro
 type servedProvider struct {
 	t         *testing.T
 	source    string
-	newServer func() tfprotov6.ProviderServer
+	newServer func() (tfprotov6.ProviderServer, error)
 }
 
 // serve starts a server that lives until ctx ends, and returns the TF_REATTACH_PROVIDERS value
 // that sends terraform to it.
 func (p *servedProvider) serve(ctx context.Context) (string, error) {
+	server, err := p.newServer()
+	if err != nil {
+		return "", fmt.Errorf("creating %s: %w", p.source, err)
+	}
 	listening := make(chan *plugin.ReattachConfig)
 	stopped := make(chan error, 1)
 	go func() {
-		stopped <- tf6server.Serve(p.source, p.newServer, tf6server.WithDebug(ctx, listening, make(chan struct{})),
+		stopped <- tf6server.Serve(p.source, func() tfprotov6.ProviderServer { return server }, tf6server.WithDebug(ctx, listening, make(chan struct{})),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithoutLogStderrOverride(), tf6server.WithLoggingSink(p.t))
 	}()
 	select {
