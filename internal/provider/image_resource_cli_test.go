@@ -45,7 +45,8 @@ func skipWithoutTFAcc(t *testing.T) {
 	}
 }
 
-// requiredProviders names this provider's source; with dev_overrides no terraform init is needed.
+// requiredProviders names this provider's source. A built provider comes through dev_overrides
+// and a served one through TF_REATTACH_PROVIDERS, so neither needs terraform init.
 const requiredProviders = `
 terraform {
   required_providers {

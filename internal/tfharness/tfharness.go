@@ -251,11 +251,10 @@ func (w *Workspace) Run(ctx context.Context, args ...string) Result {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop() // a served provider ends with the command, as a provider process would
 	var stdout, stderr bytes.Buffer
-	start := time.Now()
 	cmd, err := w.Command(ctx, args...)
+	start := time.Now()
 	if err == nil {
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start = time.Now()
 		err = cmd.Run()
 	}
 	r := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Wall: time.Since(start)}
