@@ -1,12 +1,16 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,6 +34,56 @@ import (
 )
 
 const testAPIKey = "sk-test-0123456789"
+
+// TestMain fails the run when the tests leave a new file in this package's directory. The tests
+// serve the provider from this process, whose working directory is the package's, so a relative
+// path in a test's configuration would land here instead of in the test's own workspace.
+func TestMain(m *testing.M) {
+	before, err := filesUnder(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listing the package's files:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	after, err := filesUnder(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listing the package's files:", err)
+		os.Exit(1)
+	}
+	added := slices.DeleteFunc(after, func(name string) bool {
+		_, found := slices.BinarySearch(before, name)
+		return found || namedByTestFlag(name)
+	})
+	if len(added) > 0 {
+		fmt.Fprintf(os.Stderr, "the tests left files in the package's directory, probably through a relative path that the served "+
+			"provider resolved here: %s\n", strings.Join(added, ", "))
+		code = cmp.Or(code, 1)
+	}
+	os.Exit(code)
+}
+
+// namedByTestFlag reports whether one of go test's own flags names the file, as -cpuprofile does
+// when go test runs from this directory.
+func namedByTestFlag(name string) bool {
+	named := false
+	flag.VisitAll(func(f *flag.Flag) {
+		named = named || strings.HasPrefix(f.Name, "test.") && filepath.Base(f.Value.String()) == filepath.Base(name)
+	})
+	return named
+}
+
+// filesUnder lists the files under dir, sorted.
+func filesUnder(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, name)
+		}
+		return err
+	})
+	slices.Sort(files)
+	return files, err
+}
 
 // testAccProviders starts a fresh provider for every terraform command, as terraform itself does,
 // so that nothing held in memory can leak from one command into the next. Its client waits on
