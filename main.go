@@ -5,7 +5,6 @@ import (
 	"flag"
 	"log"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -25,23 +24,15 @@ var (
 // plan of 1,000 images that wasted work was half the wall time.
 var pluginLogLevels = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER"}
 
-// gcPercent is the collector's target unless the user sets GOGC. Every plan makes the framework
-// allocate about half a megabyte per resource, while the provider's live heap stays at a few
-// megabytes: with Go's default of 100 the collector took a quarter of the provider's CPU in a
-// plan of 200 objects, and 3 % at 400, for about 3 MB more at the peak of ten large copies
-// (BENCHMARKS.md, 8a and 8c).
-const gcPercent = 400
-
 func main() {
-	var debugging bool
-	flag.BoolVar(&debugging, "debug", false, "run the provider with support for debuggers such as delve")
+	var debug bool
+	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
 
-	if !debugging && !loggingRequested(os.Environ()) {
+	if !debug && !loggingRequested(os.Environ()) {
 		silencePluginLogs()
 	}
-	collectLessOften()
-	opts := providerserver.ServeOpts{Address: provider.Address, Debug: debugging}
+	opts := providerserver.ServeOpts{Address: provider.Address, Debug: debug}
 	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
 		log.Fatalf("terraform-provider-apimart %s (%s): %s", version, commit, err)
 	}
@@ -56,13 +47,6 @@ func loggingRequested(environ []string) bool {
 		}
 	}
 	return false
-}
-
-// collectLessOften sets gcPercent, unless GOGC says otherwise.
-func collectLessOften() {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(gcPercent)
-	}
 }
 
 func silencePluginLogs() {
