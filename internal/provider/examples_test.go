@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/apimart/terraform-provider-apimart/internal/tfharness"
 )
 
 // TestAccExamples_validate runs terraform validate on every example, so that the examples in the
@@ -15,9 +13,7 @@ import (
 // validate needs no API key: the provider's environment is empty.
 func TestAccExamples_validate(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 to run it")
-	}
+	skipWithoutTFAcc(t)
 	err := filepath.WalkDir("../../examples", func(dir string, entry os.DirEntry, err error) error {
 		if err != nil || !entry.IsDir() {
 			return err
@@ -36,7 +32,7 @@ func TestAccExamples_validate(t *testing.T) {
 func validateExample(t *testing.T, dir string, files []string) {
 	t.Run(strings.TrimPrefix(dir, "../../"), func(t *testing.T) {
 		t.Parallel()
-		w := tfharness.ServedWorkspace(t, tfharness.Apimart.Source, providersOn(nil, newTestEnv(map[string]string{}))["apimart"])
+		w := servedWorkspace(t, map[string]string{})
 		config := exampleConfig(t, files)
 		if !strings.Contains(config, "required_providers") {
 			config = requiredProviders + config

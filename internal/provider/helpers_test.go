@@ -39,18 +39,17 @@ const testAPIKey = "sk-test-0123456789"
 // serve the provider from this process, whose working directory is the package's, so a relative
 // path in a test's configuration would land here instead of in the test's own workspace.
 func TestMain(m *testing.M) {
-	before, err := filesUnder(".")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listing the package's files:", err)
-		os.Exit(1)
+	list := func() []string {
+		files, err := filesUnder(".")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "listing the package's files:", err)
+			os.Exit(1)
+		}
+		return files
 	}
+	before := list()
 	code := m.Run()
-	after, err := filesUnder(".")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listing the package's files:", err)
-		os.Exit(1)
-	}
-	added := slices.DeleteFunc(after, func(name string) bool {
+	added := slices.DeleteFunc(list(), func(name string) bool {
 		_, found := slices.BinarySearch(before, name)
 		return found || namedByTestFlag(name)
 	})

@@ -20,10 +20,15 @@ import (
 func cliWorkspace(t *testing.T, baseURL, config string) *tfharness.Workspace {
 	t.Helper()
 	skipWithoutTFAcc(t)
-	env := newTestEnv(map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
-	w := tfharness.ServedWorkspace(t, tfharness.Apimart.Source, providersOn(nil, env)["apimart"])
+	w := servedWorkspace(t, map[string]string{EnvAPIKey: testAPIKey, EnvBaseURL: baseURL})
 	w.WriteConfig(t, requiredProviders+config)
 	return w
+}
+
+// servedWorkspace is an empty workspace whose provider, served by the test process, has env as
+// its environment.
+func servedWorkspace(t *testing.T, env map[string]string) *tfharness.Workspace {
+	return tfharness.ServedWorkspace(t, tfharness.Apimart.Source, providersOn(nil, newTestEnv(env))["apimart"])
 }
 
 // binaryWorkspace is cliWorkspace with the provider built and run as its own process, as

@@ -89,9 +89,7 @@ func tail(s string, n int) string { return s[max(0, len(s)-n):] }
 // that echoes the key. providerBlock configures the key; baseURL comes from the environment.
 func canaryScenario(t *testing.T, env map[string]string, providerBlock string) *canaryRun {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 to run it")
-	}
+	skipWithoutTFAcc(t)
 	fake, baseURL := startFake(t, func(set *fakeapimart.Settings) { set.Keys = []string{canaryKey} })
 	echoURL := echoKeyServer(t)
 	env[EnvBaseURL] = baseURL
