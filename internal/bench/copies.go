@@ -47,14 +47,20 @@ type copyBench struct {
 	// reads makes, alone, the reads a plan of the intact copies cannot avoid.
 	reads        func(context.Context) (time.Duration, error)
 	intact, noop *tfharness.Workspace
+	// floorType has the copying resource's schema and none of its code (8d, 8e); its workspace,
+	// floor, declares as many of it as intact does, with the same arguments. "" in (7).
+	floorType string
+	floor     *tfharness.Workspace
 
 	peaks                    []float64 // (7a, 8a) bytes
 	apiRequests, storageReqs []float64 // (7b, 8b) during the plan of the intact copies
 	plans, noopPlans, alone  []float64 // (7c, 8c) seconds
+	floorPlans               []float64 // (8d, 8e) seconds
 }
 
 // workspace declares copies of n new images of size bytes (padded by the fake) in a fresh
-// workspace; kind, "intact" or "big", names it and the images.
+// workspace; kind, "intact" or "big", names it and the images. Intact copies in (8) also get their
+// floor's workspace, which declares as many floorType with the same arguments.
 func (b *copyBench) workspace(ctx context.Context, kind string, n int, size int64) (*tfharness.Workspace, func(), error) {
 	where, cleanup, err := b.where(ctx, kind == "big")
 	if err != nil {
@@ -66,7 +72,8 @@ func (b *copyBench) workspace(ctx context.Context, kind string, n int, size int6
 		rec := b.f.SeedTask(fakeapimart.DefaultKey, "imagen-4.0-apimart", fmt.Sprintf("%s %s %d", kind, b.noun, i), "1:1", 1)
 		urls[i] = fmt.Sprintf("%q", fakeapimart.ResultURL(b.f.URL, rec.ID, 0))
 	}
-	config := terraformBlock("apimart") + b.f.providerBlock("") + fmt.Sprintf(`
+	declare := func(resourceType string) string {
+		return fmt.Sprintf(`
 locals {
   urls = [%s]
 }
@@ -75,8 +82,14 @@ resource %q "c" {
   count = %d
   url   = local.urls[count.index]
 %s}
-`, strings.Join(urls, ", "), b.resource, n, where)
-	ws, err := b.h.env.Workspace(b.name+"-"+kind, config, b.env...)
+`, strings.Join(urls, ", "), resourceType, n, where)
+	}
+	if kind == "intact" && b.floorType != "" {
+		if b.floor, err = b.h.env.Workspace(b.name+"-floor", terraformBlock("noop")+declare(b.floorType), sdkLogsOff...); err != nil {
+			return nil, nil, err
+		}
+	}
+	ws, err := b.h.env.Workspace(b.name+"-"+kind, terraformBlock("apimart")+b.f.providerBlock("")+declare(b.resource), b.env...)
 	return ws, cleanup, err
 }
 
@@ -95,7 +108,14 @@ func (b *copyBench) run(ctx context.Context) (int, error) {
 	if b.noop, _, err = h.applyNoop(ctx, "noop_thing", sz.intactFiles); err != nil {
 		return 0, err
 	}
-	for _, ws := range []*tfharness.Workspace{b.intact, b.noop} {
+	planned := []*tfharness.Workspace{b.intact, b.noop}
+	if b.floor != nil {
+		if _, err := apply(ctx, b.floor, scaleParallelism); err != nil {
+			return 0, err
+		}
+		planned = append(planned, b.floor)
+	}
+	for _, ws := range planned {
 		if _, err := plan(ctx, ws); err != nil {
 			return 0, err
 		}
@@ -108,8 +128,8 @@ func (b *copyBench) run(ctx context.Context) (int, error) {
 
 // measure makes one run. It copies parallelFiles big images, all at once, in a fresh workspace,
 // and records the provider's peak RSS. Then it times, back to back, the plan of the intact
-// copies, the plan of as many no-op resources, and the reads alone, and counts the requests of
-// the first plan.
+// copies, the plan of their floor if they have one, the plan of as many no-op resources, and the
+// reads alone, and counts the requests of the first plan.
 func (b *copyBench) measure(ctx context.Context) error {
 	sz := b.h.sizes
 	ws, cleanup, err := b.workspace(ctx, "big", sz.parallelFiles, sz.parallelBytes)
@@ -143,6 +163,12 @@ func (b *copyBench) measure(ctx context.Context) error {
 	if b.store != nil {
 		b.storageReqs = append(b.storageReqs, float64(b.store.Total()))
 	}
+	var floor tfharness.Result
+	if b.floor != nil {
+		if floor, err = plan(ctx, b.floor); err != nil {
+			return err
+		}
+	}
 	noop, err := plan(ctx, b.noop)
 	if err != nil {
 		return err
@@ -154,6 +180,7 @@ func (b *copyBench) measure(ctx context.Context) error {
 	b.plans = append(b.plans, copies.Wall.Seconds())
 	b.noopPlans = append(b.noopPlans, noop.Wall.Seconds())
 	b.alone = append(b.alone, alone.Seconds())
+	b.floorPlans = append(b.floorPlans, floor.Wall.Seconds())
 	return nil
 }
 
@@ -206,7 +233,7 @@ func runImageFile(ctx context.Context, h *harness) ([]Figure, error) {
 }
 
 func runImageObject(ctx context.Context, h *harness) ([]Figure, error) {
-	b := &copyBench{h: h, f: startFake(0), name: "imageobject", resource: "apimart_image_object", noun: "object"}
+	b := &copyBench{h: h, f: startFake(0), name: "imageobject", resource: "apimart_image_object", noun: "object", floorType: "noop_object"}
 	defer b.f.Close()
 	dataDir := filepath.Join(h.env.Root, "s3-data") // the server's buckets
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -270,8 +297,13 @@ func runImageObject(ctx context.Context, h *harness) ([]Figure, error) {
 	}
 
 	sz := h.sizes
-	plans, noop, reads := median(b.plans), median(b.noopPlans), median(b.alone)
+	plans, noop, reads, floor := median(b.plans), median(b.noopPlans), median(b.alone), median(b.floorPlans)
 	ratio := median(b.perRun(func(plan, noop, reads float64) float64 { return plan / (noop + reads) }))
+	var floorRatios, codeRatios []float64
+	for i, floor := range b.floorPlans {
+		floorRatios = append(floorRatios, (floor+b.alone[i])/(b.noopPlans[i]+b.alone[i]))
+		codeRatios = append(codeRatios, b.plans[i]/(floor+b.alone[i]))
+	}
 	return []Figure{
 		peakFigure("8a", fmt.Sprintf("Peak RSS of the provider while %d apimart_image_object copy %d MiB each into the S3-compatible server in parallel",
 			sz.parallelFiles, sz.parallelBytes>>20), b.peaks, runs),
@@ -284,6 +316,14 @@ func runImageObject(ctx context.Context, h *harness) ([]Figure, error) {
 			ID: "8c", What: fmt.Sprintf("Plan of those %d objects vs the plan of %d noop_thing + their %d attribute reads alone", sz.intactFiles, sz.intactFiles, sz.intactFiles),
 			Result: fmt.Sprintf("%s vs %s + %s: %.2f ×", fmtSeconds(plans), fmtSeconds(noop), fmtSeconds(reads), ratio),
 			Goal:   fmt.Sprintf("≤ %.1f ×", shareOfReads), Verdict: verdict(ratio <= shareOfReads), Runs: runs,
+		}, {
+			ID: "8d", What: fmt.Sprintf("Floor of 8c: the plan of %d noop_object (apimart_image_object's schema without its code) + the reads alone vs the plan of %d noop_thing + the reads alone", sz.intactFiles, sz.intactFiles),
+			Result: fmt.Sprintf("%s + %s vs %s + %s: %.2f ×", fmtSeconds(floor), fmtSeconds(reads), fmtSeconds(noop), fmtSeconds(reads), median(floorRatios)),
+			Goal:   "reference", Verdict: Info, Runs: runs,
+		}, {
+			ID: "8e", What: fmt.Sprintf("What apimart_image_object's code adds: the plan of the %d objects vs the plan of %d noop_object + the reads alone", sz.intactFiles, sz.intactFiles),
+			Result: fmt.Sprintf("%s vs %s + %s: %.2f ×", fmtSeconds(plans), fmtSeconds(floor), fmtSeconds(reads), median(codeRatios)),
+			Goal:   "reference", Verdict: Info, Runs: runs,
 		},
 	}, nil
 }

@@ -199,10 +199,10 @@ func completedImage(typ tftypes.Object) (state, config tftypes.Value) {
 		switch v, ok := inputs[name]; {
 		case ok:
 			stateAttrs[name] = v
-		case name == "keepers" || name == "timeouts":
+		case nullWhenCompleted[name] || name == "keepers" || name == "timeouts":
 			stateAttrs[name] = tftypes.NewValue(attrType, nil)
 		default:
-			stateAttrs[name] = completedValue(tftypes.NewAttributePath().WithAttributeName(name), attrType)
+			stateAttrs[name] = completedValue(attrType)
 		}
 	}
 	configAttrs["prompt"] = inputs["prompt"]

@@ -106,12 +106,7 @@ func stripLogic(v reflect.Value) {
 // fills it, and the prompt as id. Terraform's cost of an apply grows with what the state holds, so
 // a floor that stored nulls would hold less than the image does and cost less for that alone.
 func (noopImage) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	state, err := tftypes.Transform(req.Plan.Raw, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
-		if v.IsKnown() {
-			return v, nil
-		}
-		return completedValue(p, v.Type()), nil
-	})
+	state, err := filledPlan(req.Plan.Raw, nullWhenCompleted)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot store the plan", err.Error())
 		return
@@ -126,15 +121,25 @@ func (noopImage) Create(ctx context.Context, req resource.CreateRequest, resp *r
 // nullWhenCompleted are the attributes a completed apimart_image without reference images leaves null.
 var nullWhenCompleted = map[string]bool{"error_code": true, "error_message": true, "reference_sha256": true}
 
+// filledPlan is a plan with every value not known yet replaced by completedValue, or by null for
+// the top-level attributes named in null.
+func filledPlan(plan tftypes.Value, null map[string]bool) (tftypes.Value, error) {
+	return tftypes.Transform(plan, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if v.IsKnown() {
+			return v, nil
+		}
+		if steps := p.Steps(); len(steps) == 1 {
+			if name, ok := steps[0].(tftypes.AttributeName); ok && null[string(name)] {
+				return tftypes.NewValue(v.Type(), nil), nil
+			}
+		}
+		return completedValue(v.Type()), nil
+	})
+}
+
 // completedValue stands in for a value the API would report: a string as long as a result URL,
 // a number, false, or a list of one such string.
-func completedValue(p *tftypes.AttributePath, typ tftypes.Type) tftypes.Value {
-	steps := p.Steps()
-	if len(steps) == 1 {
-		if name, ok := steps[0].(tftypes.AttributeName); ok && nullWhenCompleted[string(name)] {
-			return tftypes.NewValue(typ, nil)
-		}
-	}
+func completedValue(typ tftypes.Type) tftypes.Value {
 	const url = "https://cdn.example/f/image/20261125/0123456789abcdef.png"
 	switch {
 	case typ.Is(tftypes.String):

@@ -14,34 +14,52 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
 
-// TestNoopImageHasTheImageSchemaWithoutItsLogic guards the comparison the benchmarks draw: the
-// same type as apimart_image, attribute for attribute, and no code left to run.
-func TestNoopImageHasTheImageSchemaWithoutItsLogic(t *testing.T) {
+// twins are the floors and the resources whose schemas they copy.
+var twins = []struct {
+	floor, of resource.Resource
+	null      map[string]bool // the attributes the floor's Create leaves null
+}{
+	{noopImage{}, provider.NewImageResource(), nullWhenCompleted},
+	{noopObject{}, provider.NewImageObjectResource(), nullWhenStored},
+}
+
+// TestTwinsHaveTheSchemaWithoutItsLogic guards the comparisons the benchmarks draw: each floor has
+// the same type as its resource, attribute for attribute, and no code left to run.
+func TestTwinsHaveTheSchemaWithoutItsLogic(t *testing.T) {
 	ctx := context.Background()
-	var image, bare resource.SchemaResponse
-	provider.NewImageResource().Schema(ctx, resource.SchemaRequest{}, &image)
-	noopImage{}.Schema(ctx, resource.SchemaRequest{}, &bare)
-	if bare.Diagnostics.HasError() {
-		t.Fatalf("noop_image schema: %v", bare.Diagnostics)
-	}
-	if want, got := image.Schema.Type().TerraformType(ctx), bare.Schema.Type().TerraformType(ctx); !got.Equal(want) {
-		t.Fatalf("noop_image's type differs from apimart_image's:\n got %s\nwant %s", got, want)
-	}
-	for name, attr := range image.Schema.Attributes {
-		b := bare.Schema.Attributes[name]
-		if b.IsComputed() != attr.IsComputed() || b.IsOptional() != attr.IsOptional() || b.IsRequired() != attr.IsRequired() {
-			t.Errorf("%s differs in being required, optional or computed", name)
+	for _, twin := range twins {
+		var original, bare resource.SchemaResponse
+		twin.of.Schema(ctx, resource.SchemaRequest{}, &original)
+		twin.floor.Schema(ctx, resource.SchemaRequest{}, &bare)
+		name := fmt.Sprintf("%T", twin.floor)
+		if bare.Diagnostics.HasError() {
+			t.Fatalf("%s schema: %v", name, bare.Diagnostics)
 		}
-	}
-	if logic := logicIn(reflect.ValueOf(bare.Schema), "schema"); len(logic) > 0 {
-		t.Errorf("noop_image kept logic at %v", logic)
-	}
-	if logic := logicIn(reflect.ValueOf(image.Schema), "schema"); len(logic) == 0 {
-		t.Error("apimart_image has no plan modifiers, defaults or validators: the comparison would show nothing")
+		if want, got := original.Schema.Type().TerraformType(ctx), bare.Schema.Type().TerraformType(ctx); !got.Equal(want) {
+			t.Fatalf("%s's type differs from its resource's:\n got %s\nwant %s", name, got, want)
+		}
+		for attrName, attr := range original.Schema.Attributes {
+			b := bare.Schema.Attributes[attrName]
+			if b.IsComputed() != attr.IsComputed() || b.IsOptional() != attr.IsOptional() || b.IsRequired() != attr.IsRequired() {
+				t.Errorf("%s: %s differs in being required, optional or computed", name, attrName)
+			}
+		}
+		if logic := logicIn(reflect.ValueOf(bare.Schema), "schema"); len(logic) > 0 {
+			t.Errorf("%s kept logic at %v", name, logic)
+		}
+		if logic := logicIn(reflect.ValueOf(original.Schema), "schema"); len(logic) == 0 {
+			t.Errorf("%s's resource has no plan modifiers, defaults or validators: the comparison would show nothing", name)
+		}
+		for attrName := range twin.null {
+			if _, ok := original.Schema.Attributes[attrName]; !ok {
+				t.Errorf("%s leaves %q null, which its resource does not have", name, attrName)
+			}
+		}
 	}
 }
 
@@ -106,12 +124,37 @@ func logicIn(v reflect.Value, at string) []string {
 	return found
 }
 
-func TestNullWhenCompletedNamesImageAttributes(t *testing.T) {
-	var image resource.SchemaResponse
-	provider.NewImageResource().Schema(context.Background(), resource.SchemaRequest{}, &image)
-	for name := range nullWhenCompleted {
-		if _, ok := image.Schema.Attributes[name]; !ok {
-			t.Errorf("apimart_image has no attribute %q", name)
-		}
+// TestFilledPlanStoresWhatTheResourceWould keeps the floors' state as full as their resources':
+// known values kept, unknown ones filled, and the named ones null.
+func TestFilledPlanStoresWhatTheResourceWould(t *testing.T) {
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"key": tftypes.String, "sha256": tftypes.String, "bytes": tftypes.Number, "drift": tftypes.String,
+	}}
+	plan := tftypes.NewValue(typ, map[string]tftypes.Value{
+		"key":    tftypes.NewValue(tftypes.String, "a.png"),
+		"sha256": tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+		"bytes":  tftypes.NewValue(tftypes.Number, tftypes.UnknownValue),
+		"drift":  tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+	})
+	state, err := filledPlan(plan, nullWhenStored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]tftypes.Value
+	if err := state.As(&got); err != nil {
+		t.Fatal(err)
+	}
+	var key, sha256 string
+	if err := got["key"].As(&key); err != nil || key != "a.png" {
+		t.Errorf("key = %q (%v), want the planned a.png", key, err)
+	}
+	if err := got["sha256"].As(&sha256); err != nil || sha256 == "" {
+		t.Errorf("sha256 = %q (%v), want it filled", sha256, err)
+	}
+	if !got["bytes"].IsKnown() || got["bytes"].IsNull() {
+		t.Errorf("bytes = %s, want a number", got["bytes"])
+	}
+	if !got["drift"].IsNull() {
+		t.Errorf("drift = %s, want null as an intact object has it", got["drift"])
 	}
 }

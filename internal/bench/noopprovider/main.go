@@ -5,7 +5,8 @@
 // the price of Terraform and the plugin protocol, so the time apimart_image takes beyond it is
 // what the apimart provider adds. noop_image has apimart_image's schema and none of its code,
 // which splits that addition into the part the schema's size causes and the part its code does:
-// noop_image is the fair floor of apimart_image.
+// noop_image is the fair floor of apimart_image, and noop_object, in the same way, of
+// apimart_image_object.
 //
 // The benchmark harness builds it as terraform-provider-noop and serves it through dev_overrides
 // under the address in Address.
@@ -54,6 +55,7 @@ func (noopProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource { return noopThing{} },
 		func() resource.Resource { return noopImage{} },
+		func() resource.Resource { return noopObject{} },
 	}
 }
 

@@ -41,8 +41,8 @@ func BenchmarkPlanOfAnIntactObject(b *testing.B) {
 		inputs   []string
 	}{
 		{"apimart_image_object", provider.New("bench")(), provider.NewImageObjectResource(), object, []string{"url", "bucket", "key"}},
-		{"noop_object", twinProvider{}, objectTwin{}, object, []string{"url", "bucket", "key"}},
-		{"noop_thing", twinProvider{}, noopThing{}, thing, []string{"name"}},
+		{objectTypeName, newProvider(), noopObject{}, object, []string{"url", "bucket", "key"}},
+		{"noop_thing", newProvider(), noopThing{}, thing, []string{"name"}},
 	}
 	for _, c := range cases {
 		b.Run(c.typeName, func(b *testing.B) {
@@ -91,30 +91,3 @@ func intactPlanCalls(tb testing.TB, typeName string, r resource.Resource, values
 	}
 	return callsFor(tb, typeName, typ, tftypes.NewValue(typ, state), tftypes.NewValue(typ, config))
 }
-
-// twinProvider serves noop_thing and objectTwin.
-type twinProvider struct{ noopProvider }
-
-func (twinProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{
-		func() resource.Resource { return noopThing{} },
-		func() resource.Resource { return objectTwin{} },
-	}
-}
-
-// objectTwin has apimart_image_object's schema, its validators and plan modifiers included, and
-// does nothing: the framework's share of a plan of intact objects.
-type objectTwin struct{}
-
-func (objectTwin) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_object"
-}
-
-func (objectTwin) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
-	provider.NewImageObjectResource().Schema(ctx, req, resp)
-}
-
-func (objectTwin) Create(context.Context, resource.CreateRequest, *resource.CreateResponse) {}
-func (objectTwin) Read(context.Context, resource.ReadRequest, *resource.ReadResponse)       {}
-func (objectTwin) Update(context.Context, resource.UpdateRequest, *resource.UpdateResponse) {}
-func (objectTwin) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
