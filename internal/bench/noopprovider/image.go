@@ -14,21 +14,34 @@ import (
 	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
 
-var _ resource.ResourceWithIdentity = noopImage{}
+var _ resource.ResourceWithIdentity = newNoopImage()
 
-// noopImage has the schema of apimart_image without any of its logic: no plan modifiers,
-// defaults or validators, and no API. Comparing the two separates what the size of the schema
-// costs (in Terraform and in the framework) from what apimart_image's own code costs.
-type noopImage struct{}
-
-func (noopImage) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_image"
+// schemaTwin is what the floors of apimart's resources share: the schema of the resource they
+// stand for without any of its logic (no plan modifiers, defaults or validators), served as the
+// noop provider's type with the same suffix. Comparing a resource with its twin separates what
+// the size of its schema costs (in Terraform and in the framework) from what its own code costs.
+type schemaTwin struct {
+	suffix string
+	of     func() resource.Resource
 }
 
-func (noopImage) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
-	provider.NewImageResource().Schema(ctx, req, resp)
+func (t schemaTwin) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + t.suffix
+}
+
+// original is the resource the twin stands for.
+func (t schemaTwin) original() resource.Resource { return t.of() }
+
+func (t schemaTwin) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
+	t.of().Schema(ctx, req, resp)
 	resp.Schema = withoutLogic(resp.Schema)
 }
+
+// noopImage is apimart_image's twin; it keeps a state filled as a completed image's, and an
+// identity, and calls no API.
+type noopImage struct{ schemaTwin }
+
+func newNoopImage() noopImage { return noopImage{schemaTwin{"_image", provider.NewImageResource}} }
 
 // IdentitySchema is apimart_image's; Terraform and the framework handle an identity on every
 // call, so a floor without one would cost less for that alone.
@@ -106,12 +119,9 @@ func stripLogic(v reflect.Value) {
 // fills it, and the prompt as id. Terraform's cost of an apply grows with what the state holds, so
 // a floor that stored nulls would hold less than the image does and cost less for that alone.
 func (noopImage) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	state, err := filledPlan(req.Plan.Raw, nullWhenCompleted)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot store the plan", err.Error())
+	if !storeFilledPlan(req, resp, nullWhenCompleted) {
 		return
 	}
-	resp.State.Raw = state
 	var prompt string
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("prompt"), &prompt)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), prompt)...)
@@ -120,6 +130,17 @@ func (noopImage) Create(ctx context.Context, req resource.CreateRequest, resp *r
 
 // nullWhenCompleted are the attributes a completed apimart_image without reference images leaves null.
 var nullWhenCompleted = map[string]bool{"error_code": true, "error_message": true, "reference_sha256": true}
+
+// storeFilledPlan stores the plan of a create as filledPlan fills it, and reports whether it could.
+func storeFilledPlan(req resource.CreateRequest, resp *resource.CreateResponse, null map[string]bool) bool {
+	state, err := filledPlan(req.Plan.Raw, null)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot store the plan", err.Error())
+		return false
+	}
+	resp.State.Raw = state
+	return true
+}
 
 // filledPlan is a plan with every value not known yet replaced by completedValue, or by null for
 // the top-level attributes named in null.

@@ -15,28 +15,29 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-
-	"github.com/apimart/terraform-provider-apimart/internal/provider"
 )
 
-// twins are the floors and the resources whose schemas they copy.
+// twins are the floors of apimart's resources, with the attributes each one's Create leaves null.
 var twins = []struct {
-	floor, of resource.Resource
-	null      map[string]bool // the attributes the floor's Create leaves null
+	twin interface {
+		resource.Resource
+		original() resource.Resource
+	}
+	null map[string]bool
 }{
-	{noopImage{}, provider.NewImageResource(), nullWhenCompleted},
-	{noopObject{}, provider.NewImageObjectResource(), nullWhenStored},
+	{newNoopImage(), nullWhenCompleted},
+	{newNoopObject(), nullWhenStored},
 }
 
 // TestTwinsHaveTheSchemaWithoutItsLogic guards the comparisons the benchmarks draw: each floor has
 // the same type as its resource, attribute for attribute, and no code left to run.
 func TestTwinsHaveTheSchemaWithoutItsLogic(t *testing.T) {
 	ctx := context.Background()
-	for _, twin := range twins {
+	for _, c := range twins {
 		var original, bare resource.SchemaResponse
-		twin.of.Schema(ctx, resource.SchemaRequest{}, &original)
-		twin.floor.Schema(ctx, resource.SchemaRequest{}, &bare)
-		name := fmt.Sprintf("%T", twin.floor)
+		c.twin.original().Schema(ctx, resource.SchemaRequest{}, &original)
+		c.twin.Schema(ctx, resource.SchemaRequest{}, &bare)
+		name := fmt.Sprintf("%T", c.twin)
 		if bare.Diagnostics.HasError() {
 			t.Fatalf("%s schema: %v", name, bare.Diagnostics)
 		}
@@ -55,7 +56,7 @@ func TestTwinsHaveTheSchemaWithoutItsLogic(t *testing.T) {
 		if logic := logicIn(reflect.ValueOf(original.Schema), "schema"); len(logic) == 0 {
 			t.Errorf("%s's resource has no plan modifiers, defaults or validators: the comparison would show nothing", name)
 		}
-		for attrName := range twin.null {
+		for attrName := range c.null {
 			if _, ok := original.Schema.Attributes[attrName]; !ok {
 				t.Errorf("%s leaves %q null, which its resource does not have", name, attrName)
 			}

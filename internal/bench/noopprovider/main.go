@@ -54,8 +54,8 @@ func (noopProvider) Configure(context.Context, provider.ConfigureRequest, *provi
 func (noopProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource { return noopThing{} },
-		func() resource.Resource { return noopImage{} },
-		func() resource.Resource { return noopObject{} },
+		func() resource.Resource { return newNoopImage() },
+		func() resource.Resource { return newNoopObject() },
 	}
 }
 

@@ -11,33 +11,23 @@ import (
 // objectTypeName is noop_object's resource type.
 const objectTypeName = "noop_object"
 
-// noopObject has the schema of apimart_image_object without any of its logic, and touches no
-// storage: the floor of a plan of intact objects (benchmark 8d). What apimart_image_object costs
-// beyond it, and beyond the attribute reads its refresh makes, is its own code.
-type noopObject struct{}
+// noopObject is apimart_image_object's twin: the floor of a plan of intact objects (benchmark
+// 8d). It touches no storage. What apimart_image_object costs beyond it, and beyond the attribute
+// reads its refresh makes, is its own code.
+type noopObject struct{ schemaTwin }
 
-func (noopObject) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_object"
+func newNoopObject() noopObject {
+	return noopObject{schemaTwin{"_object", provider.NewImageObjectResource}}
 }
 
-func (noopObject) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
-	provider.NewImageObjectResource().Schema(ctx, req, resp)
-	resp.Schema = withoutLogic(resp.Schema)
-}
-
-// nullWhenStored are the attributes a stored apimart_image_object leaves null: drift while the
-// object is intact, and cache_control when the configuration sets none.
+// nullWhenStored are the computed attributes a stored apimart_image_object leaves null: drift,
+// while the object is intact.
 var nullWhenStored = map[string]bool{"drift": true}
 
 // Create stores the plan with the computed attributes filled, as a stored object's state holds
 // them, so that its plans handle as much state as apimart_image_object's.
 func (noopObject) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	state, err := filledPlan(req.Plan.Raw, nullWhenStored)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot store the plan", err.Error())
-		return
-	}
-	resp.State.Raw = state
+	storeFilledPlan(req, resp, nullWhenStored)
 }
 
 // Read leaves the state as it is: the object is taken to be intact.

@@ -41,7 +41,7 @@ func BenchmarkPlanOfAnIntactObject(b *testing.B) {
 		inputs   []string
 	}{
 		{"apimart_image_object", provider.New("bench")(), provider.NewImageObjectResource(), object, []string{"url", "bucket", "key"}},
-		{objectTypeName, newProvider(), noopObject{}, object, []string{"url", "bucket", "key"}},
+		{objectTypeName, newProvider(), newNoopObject(), object, []string{"url", "bucket", "key"}},
 		{"noop_thing", newProvider(), noopThing{}, thing, []string{"name"}},
 	}
 	for _, c := range cases {
