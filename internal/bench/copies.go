@@ -152,12 +152,9 @@ func (b *copyBench) measure(ctx context.Context) error {
 	if b.store != nil {
 		b.store.Reset()
 	}
-	copies, err := plan(ctx, b.intact)
+	copies, err := emptyPlan(ctx, b.intact, "intact "+b.noun+"s")
 	if err != nil {
 		return err
-	}
-	if !strings.Contains(copies.Stdout, "No changes") {
-		return fmt.Errorf("the plan of intact %ss is not empty:\n%s", b.noun, tfharness.Tail(copies.Stdout, 2000))
 	}
 	b.apiRequests = append(b.apiRequests, float64(b.f.Counters().Requests))
 	if b.store != nil {
@@ -165,7 +162,7 @@ func (b *copyBench) measure(ctx context.Context) error {
 	}
 	var floor tfharness.Result
 	if b.floor != nil {
-		if floor, err = plan(ctx, b.floor); err != nil {
+		if floor, err = emptyPlan(ctx, b.floor, b.floorType+" resources"); err != nil {
 			return err
 		}
 	}
@@ -182,6 +179,16 @@ func (b *copyBench) measure(ctx context.Context) error {
 	b.alone = append(b.alone, alone.Seconds())
 	b.floorPlans = append(b.floorPlans, floor.Wall.Seconds())
 	return nil
+}
+
+// emptyPlan is plan of a workspace whose plan must change nothing, for a comparison to hold; what
+// names its resources in the error.
+func emptyPlan(ctx context.Context, ws *tfharness.Workspace, what string) (tfharness.Result, error) {
+	r, err := plan(ctx, ws)
+	if err == nil && !strings.Contains(r.Stdout, "No changes") {
+		err = fmt.Errorf("the plan of %s is not empty:\n%s", what, tfharness.Tail(r.Stdout, 2000))
+	}
+	return r, err
 }
 
 // perRun is f of each run's plan, no-op plan and reads alone.
@@ -300,9 +307,9 @@ func runImageObject(ctx context.Context, h *harness) ([]Figure, error) {
 	plans, noop, reads, floor := median(b.plans), median(b.noopPlans), median(b.alone), median(b.floorPlans)
 	ratio := median(b.perRun(func(plan, noop, reads float64) float64 { return plan / (noop + reads) }))
 	var floorRatios, codeRatios []float64
-	for i, floor := range b.floorPlans {
-		floorRatios = append(floorRatios, (floor+b.alone[i])/(b.noopPlans[i]+b.alone[i]))
-		codeRatios = append(codeRatios, b.plans[i]/(floor+b.alone[i]))
+	for i, floorPlan := range b.floorPlans {
+		floorRatios = append(floorRatios, (floorPlan+b.alone[i])/(b.noopPlans[i]+b.alone[i]))
+		codeRatios = append(codeRatios, b.plans[i]/(floorPlan+b.alone[i]))
 	}
 	return []Figure{
 		peakFigure("8a", fmt.Sprintf("Peak RSS of the provider while %d apimart_image_object copy %d MiB each into the S3-compatible server in parallel",
