@@ -169,8 +169,8 @@ func TestPollEveryReadsOnItsClockUntilTheEnd(t *testing.T) {
 	}
 }
 
-// TestQuickSmoke runs the wait and throughput benchmarks in quick mode, once, through the real
-// terraform binary: the harness end to end, in about half a minute.
+// TestQuickSmoke runs the wait, throughput and image object benchmarks in quick mode, once,
+// through the real terraform binary: the harness end to end, in under a minute.
 func TestQuickSmoke(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("drives terraform: set TF_ACC=1 to run it")
@@ -182,7 +182,7 @@ func TestQuickSmoke(t *testing.T) {
 	var progress strings.Builder
 	report, err := Run(context.Background(), Options{
 		ModuleDir: moduleDir, ScratchDir: t.TempDir(), Runs: 1, Quick: true,
-		Only: []string{"wait", "throughput"}, Progress: &progress,
+		Only: []string{"wait", "throughput", "imageobject"}, Progress: &progress,
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
@@ -194,13 +194,19 @@ func TestQuickSmoke(t *testing.T) {
 			t.Errorf("figure %s failed: %s", f.ID, f.Result)
 		}
 	}
-	for _, id := range []string{"1a", "1b", "1c", "1d", "1e", "1f", "2a", "2b", "2c", "5"} {
+	for _, id := range []string{"1a", "1b", "1c", "1d", "1e", "1f", "2a", "2b", "2c", "5", "8a", "8b", "8c", "8d", "8e"} {
 		if _, ok := ids[id]; !ok {
 			t.Errorf("figure %s is missing", id)
 		}
 	}
 	if r := ids["5"].Result; !strings.HasSuffix(strings.Fields(r)[1], "MB") || strings.HasPrefix(r, "0.0") {
 		t.Errorf("peak RSS %q is not a positive size", r)
+	}
+	if ids["8b"].Verdict != Met {
+		t.Errorf("the plan of intact objects made API or too many storage requests: %s", ids["8b"].Result)
+	}
+	if r := ids["8d"].Result; !strings.Contains(r, " + ") || !strings.HasSuffix(r, "×") {
+		t.Errorf("the floor of 8c is %q, not a comparison of two plans", r)
 	}
 	if md := report.Markdown(); !strings.Contains(md, "| 2a |") {
 		t.Errorf("the Markdown report lacks figure 2a:\n%s", md)
