@@ -25,7 +25,7 @@ func (t schemaTwin) Metadata(_ context.Context, req resource.MetadataRequest, re
 func (t schemaTwin) original() resource.Resource { return t.of() }
 
 func (t schemaTwin) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
-	t.of().Schema(ctx, req, resp)
+	t.original().Schema(ctx, req, resp)
 	resp.Schema = withoutLogic(resp.Schema)
 }
 
